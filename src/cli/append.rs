@@ -1,0 +1,128 @@
+//! `sitrep append`: validate report files and record their facts as one batch.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::Args as ClapArgs;
+use serde_json::json;
+use sitrep::input::{self, Located};
+use sitrep::journal::{AppendError, AppendOptions, FactOutcome};
+
+use super::context::{recorded_by, Context};
+use super::Outcome;
+
+/// Record the facts in report files (JSON or JSON Lines; `-` reads standard input).
+/// All files given to one command are one atomic batch: if any fact is refused,
+/// nothing is written.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Report files, in order; `-` for standard input.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Validate everything and show what would be recorded; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Who is recording [default: $SITREP_RECORDED_BY, else $USER].
+    #[arg(long, value_name = "NAME")]
+    recorded_by: Option<String>,
+
+    /// Do not wait for the disk before reporting success (faster bulk loads; a
+    /// crash may lose the batch, never half of it).
+    #[arg(long)]
+    no_sync: bool,
+}
+
+pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    // Open first: a ledger that cannot be opened is reported before any input is
+    // read, and while the ledger is open no other process can write to it.
+    let mut journal = ctx.open()?;
+    let clock = ctx.clock()?;
+    let mut batch: Vec<Located> = Vec::new();
+    for file in &args.files {
+        batch.extend(read_file(file)?);
+    }
+    let options = AppendOptions {
+        recorded_by: recorded_by(args.recorded_by),
+        durable: !args.no_sync,
+        dry_run: args.dry_run,
+    };
+    let origins: Vec<_> = batch.iter().map(|l| l.origin.clone()).collect();
+    let keys: Vec<_> = batch
+        .iter()
+        .map(|l| (l.fact.key.clone(), l.fact.kind()))
+        .collect();
+    let facts = batch.into_iter().map(|l| l.fact).collect();
+    let report = match journal.append(facts, clock.as_ref(), &options) {
+        Ok(report) => report,
+        Err(AppendError::Invalid { index, problem }) => {
+            let (key, kind) = &keys[index];
+            bail!(
+                "{}: fact `{key}` ({kind}): {problem}; nothing was written",
+                origins[index]
+            );
+        }
+        Err(other) => return Err(other).context("append failed; nothing was written"),
+    };
+    let mut recorded = 0;
+    for outcome in &report.outcomes {
+        match outcome {
+            FactOutcome::Recorded { key, kind, seq, id } => {
+                recorded += 1;
+                if ctx.json {
+                    let line = json!({"key": key, "kind": kind.name(), "outcome": if args.dry_run {"would_record"} else {"recorded"}, "seq": seq.get(), "id": id});
+                    writeln!(out, "{line}")?;
+                }
+            }
+            FactOutcome::AlreadyRecorded { key, seq } => {
+                if ctx.json {
+                    let line = json!({"key": key, "outcome": "already_recorded", "seq": seq.get()});
+                    writeln!(out, "{line}")?;
+                } else {
+                    writeln!(out, "`{key}` already recorded at seq {seq}")?;
+                }
+            }
+        }
+    }
+    if !ctx.json {
+        let already = report.outcomes.len() - recorded;
+        let verb = if args.dry_run {
+            "would record"
+        } else {
+            "recorded"
+        };
+        writeln!(
+            out,
+            "{verb} {recorded} fact(s), {already} already recorded; head: {} entries, {}",
+            if args.dry_run {
+                report.head.size + recorded as u64
+            } else {
+                report.head.size
+            },
+            if args.dry_run {
+                "(dry run: nothing written)".to_owned()
+            } else {
+                report.head.last_id.to_string()
+            }
+        )?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn read_file(path: &PathBuf) -> anyhow::Result<Vec<Located>> {
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    if name == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+    } else {
+        if path.is_dir() {
+            bail!("{name}: is a directory, not a report file");
+        }
+        bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    }
+    Ok(input::parse(&name, &bytes)?)
+}

@@ -1,0 +1,96 @@
+//! The command line (DESIGN §7): clap derive, one module per subcommand, doc
+//! comments as help text. This is the only layer that prints, uses anyhow, or
+//! decides exit codes: 0 success, 1 a check found a problem, 2 error (nothing
+//! was written).
+
+mod append;
+mod context;
+mod demo;
+mod history;
+mod init;
+mod log;
+mod render;
+mod show;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// sitrep — a tamper-evident, append-only ledger of reported facts about armed
+/// attacks. Every fact keeps its source and three clocks; nothing is rewritten.
+#[derive(Debug, Parser)]
+#[command(name = "sitrep", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The ledger directory [default: $SITREP_LEDGER, else ./sitrep.ledger].
+    #[arg(long, global = true, env = "SITREP_LEDGER", value_name = "DIR")]
+    ledger: Option<PathBuf>,
+
+    /// Machine-readable output: JSON Lines, one object per entry or result.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(init::Args),
+    Append(append::Args),
+    Show(show::Args),
+    Log(log::Args),
+    History(history::Args),
+    Demo(demo::Args),
+}
+
+/// How a command ended, when it did not fail.
+pub enum Outcome {
+    /// Did what was asked.
+    Success,
+    /// Ran, and found a problem it reports (audit, check).
+    #[allow(
+        dead_code,
+        reason = "used by audit and replay --check, which are not built yet"
+    )]
+    Problem,
+}
+
+/// Parses the command line, runs it and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = run(cli, &mut out).and_then(|outcome| {
+        out.flush()?;
+        Ok(outcome)
+    });
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Problem) => ExitCode::from(1),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "sitrep: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let ctx = context::Context::new(cli.ledger, cli.json);
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args, out),
+        Command::Append(args) => append::run(&ctx, args, out),
+        Command::Show(args) => show::run(&ctx, args, out),
+        Command::Log(args) => log::run(&ctx, args, out),
+        Command::History(args) => history::run(&ctx, args, out),
+        Command::Demo(args) => demo::run(&ctx, args, out),
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}

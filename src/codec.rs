@@ -1,0 +1,131 @@
+//! The one canonical encoder (DESIGN §4, STYLE habit 4): bincode 2.0.1, standard
+//! configuration — little-endian, variable-length integers, no size limit on
+//! encode, a 16 MiB limit on decode.
+//!
+//! This is the only file that names bincode. Every hashed type derives `Encode`
+//! and `Decode` through the re-exports below, and its byte layout is specified in
+//! docs/format.md; the known-answer vectors in fixtures/vectors/ catch any drift.
+
+use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
+
+use crate::entry::Entry;
+use crate::fact::Fact;
+
+pub use bincode::{Decode, Encode};
+
+/// The largest entry the decoder will read. Larger inputs are refused before any
+/// allocation, so hostile bytes cannot make the decoder allocate gigabytes.
+pub const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
+
+type DecodeConfig = Configuration<LittleEndian, Varint, Limit<MAX_ENTRY_BYTES>>;
+
+fn encode_config() -> Configuration {
+    config::standard()
+}
+
+fn decode_config() -> DecodeConfig {
+    config::standard().with_limit::<MAX_ENTRY_BYTES>()
+}
+
+/// Why bytes could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The bytes are not a valid encoding.
+    #[error("bytes do not decode as an entry: {0}")]
+    Malformed(String),
+    /// A valid entry was followed by more bytes.
+    #[error("{0} unexpected bytes after the end of the entry")]
+    Trailing(usize),
+}
+
+/// Appends the canonical bytes of `entry` to `out`.
+pub fn encode_entry_into(entry: &Entry, out: &mut Vec<u8>) {
+    // Encoding into a Vec cannot fail: the writer never errors and every type is
+    // encodable. Should that ever change, the entry would be refused on append.
+    let _ = bincode::encode_into_std_write(entry, out, encode_config());
+}
+
+/// The canonical bytes of `entry`.
+pub fn encode_entry(entry: &Entry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    encode_entry_into(entry, &mut out);
+    out
+}
+
+/// The canonical bytes of a fact alone (used to recognise a re-appended fact).
+pub fn encode_fact(fact: &Fact) -> Vec<u8> {
+    bincode::encode_to_vec(fact, encode_config()).unwrap_or_default()
+}
+
+/// Decodes exactly one entry; trailing bytes are an error, so that one entry has
+/// one encoding.
+pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
+    let (entry, used): (Entry, usize) = bincode::decode_from_slice(bytes, decode_config())
+        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Seq, FORMAT_VERSION};
+    use crate::fact::{FactBody, Source, SourceType};
+    use crate::hash::Id;
+    use crate::time::Timestamp;
+
+    fn sample() -> Entry {
+        Entry {
+            version: FORMAT_VERSION,
+            seq: Seq::new(0),
+            prev: Id::genesis("test"),
+            recorded_at: Timestamp::from_micros(1_700_000_000_000_000),
+            recorded_by: "tester".into(),
+            fact: Fact {
+                key: "src".into(),
+                body: FactBody::Source(Source {
+                    publisher: "Wikipedia".into(),
+                    source_type: SourceType::Encyclopedia,
+                    party: false,
+                    title: None,
+                    url: None,
+                    author: None,
+                    language: Some("en".into()),
+                    published: None,
+                    excerpt: None,
+                    content_hash: None,
+                }),
+            },
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_refuse_trailing_bytes() {
+        let entry = sample();
+        let mut bytes = encode_entry(&entry);
+        assert_eq!(decode_entry(&bytes).unwrap(), entry);
+        bytes.push(0);
+        assert!(matches!(decode_entry(&bytes), Err(CodecError::Trailing(1))));
+    }
+
+    #[test]
+    fn truncated_bytes_are_an_error_not_a_panic() {
+        let bytes = encode_entry(&sample());
+        for len in 0..bytes.len() {
+            assert!(
+                decode_entry(&bytes[..len]).is_err(),
+                "prefix of {len} decoded"
+            );
+        }
+    }
+
+    #[test]
+    fn integers_are_varints() {
+        // version 1 → 0x01 0x00? No: u16 varint 1 is the single byte 0x01.
+        let bytes = encode_entry(&sample());
+        assert_eq!(bytes[0], 0x01, "version");
+        assert_eq!(bytes[1], 0x00, "seq 0");
+    }
+}

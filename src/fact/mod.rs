@@ -1,0 +1,318 @@
+//! The domain: every kind of reported fact (DESIGN §3) and its value types.
+//!
+//! This layer is pure: no I/O, no clock. A `Fact` is a key plus a `FactBody`;
+//! `check` validates what can be validated from the fact alone (ranges, dates,
+//! keys, registry names). What needs the ledger — does the source exist, is the
+//! target of the same kind — is checked by the journal.
+
+pub mod actor;
+pub mod claim;
+pub mod count;
+pub mod date_spec;
+pub mod incident;
+pub mod keys;
+pub mod place;
+pub mod problem;
+pub mod quantity;
+pub mod registry;
+pub mod revision;
+pub mod source;
+pub mod statement;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{Decode, Encode};
+pub use actor::{ActorRef, Basis, Certainty};
+pub use claim::{Claim, ClaimMode};
+pub use count::{BreakdownRow, Count, Metric, Period, Scope};
+pub use date_spec::{ClockTime, DateSpec, Precision};
+pub use incident::{AttackType, Casualties, CasualtyGroup, Direction, Incident, Outcome};
+pub use place::{Coordinates, GeoPrecision, Place};
+pub use problem::Problem;
+pub use quantity::{Qualifier, Quantity};
+pub use revision::{Correction, Denial, DenialType, Merge, Retraction, RetractionReason};
+pub use source::{Source, SourceType};
+pub use statement::{Attribution, Statement, StatementType};
+
+/// One fact: a ledger-unique key and what it asserts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+pub struct Fact {
+    /// Unique in the ledger, chosen by whoever writes the report.
+    pub key: String,
+    /// The assertion.
+    pub body: FactBody,
+}
+
+/// The nine kinds of fact. The variant order is part of the canonical encoding
+/// (docs/format.md): new kinds go at the end.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FactBody {
+    /// A source document.
+    Source(Source),
+    /// One source's account of one attack or strike.
+    Incident(Incident),
+    /// A stated aggregate figure.
+    Count(Count),
+    /// A claim of responsibility.
+    Claim(Claim),
+    /// A statement.
+    Statement(Statement),
+    /// A denial of an earlier fact.
+    Denial(Denial),
+    /// A corrected version of an earlier fact.
+    Correction(Correction),
+    /// The withdrawal of an earlier fact.
+    Retraction(Retraction),
+    /// Incident keys that are one incident.
+    Merge(Merge),
+}
+
+/// The kind of a fact, without its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactKind {
+    /// `source`
+    Source,
+    /// `incident`
+    Incident,
+    /// `count`
+    Count,
+    /// `claim`
+    Claim,
+    /// `statement`
+    Statement,
+    /// `denial`
+    Denial,
+    /// `correction`
+    Correction,
+    /// `retraction`
+    Retraction,
+    /// `merge`
+    Merge,
+}
+
+impl FactKind {
+    /// Every kind, in canonical order.
+    pub const ALL: [FactKind; 9] = [
+        FactKind::Source,
+        FactKind::Incident,
+        FactKind::Count,
+        FactKind::Claim,
+        FactKind::Statement,
+        FactKind::Denial,
+        FactKind::Correction,
+        FactKind::Retraction,
+        FactKind::Merge,
+    ];
+
+    /// The lower-case name used in JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FactKind::Source => "source",
+            FactKind::Incident => "incident",
+            FactKind::Count => "count",
+            FactKind::Claim => "claim",
+            FactKind::Statement => "statement",
+            FactKind::Denial => "denial",
+            FactKind::Correction => "correction",
+            FactKind::Retraction => "retraction",
+            FactKind::Merge => "merge",
+        }
+    }
+
+    /// Whether facts of this kind may be the target of a correction or denial.
+    pub fn is_revisable(self) -> bool {
+        !matches!(
+            self,
+            FactKind::Correction | FactKind::Retraction | FactKind::Merge
+        )
+    }
+}
+
+impl FactKind {
+    /// The name with its indefinite article ("an incident", "a source").
+    pub fn with_article(self) -> String {
+        let article = if self.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.name())
+    }
+}
+
+impl fmt::Display for FactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FactKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FactKind, String> {
+        FactKind::ALL
+            .into_iter()
+            .find(|k| k.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = FactKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown fact kind `{text}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A reference from a fact to something earlier in the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference<'a> {
+    /// A `Source` fact, by key.
+    Source(&'a str),
+    /// Any earlier fact, by key (or id prefix, in input).
+    Target(&'a str),
+    /// An incident key reported by some earlier `Incident`.
+    IncidentKey(&'a str),
+}
+
+impl FactBody {
+    /// The kind of this fact.
+    pub fn kind(&self) -> FactKind {
+        match self {
+            FactBody::Source(_) => FactKind::Source,
+            FactBody::Incident(_) => FactKind::Incident,
+            FactBody::Count(_) => FactKind::Count,
+            FactBody::Claim(_) => FactKind::Claim,
+            FactBody::Statement(_) => FactKind::Statement,
+            FactBody::Denial(_) => FactKind::Denial,
+            FactBody::Correction(_) => FactKind::Correction,
+            FactBody::Retraction(_) => FactKind::Retraction,
+            FactBody::Merge(_) => FactKind::Merge,
+        }
+    }
+
+    /// The source key this fact names (`None` for a `Source`).
+    pub fn source_key(&self) -> Option<&str> {
+        match self {
+            FactBody::Source(_) => None,
+            FactBody::Incident(f) => Some(&f.source),
+            FactBody::Count(f) => Some(&f.source),
+            FactBody::Claim(f) => Some(&f.source),
+            FactBody::Statement(f) => Some(&f.source),
+            FactBody::Denial(f) => Some(&f.source),
+            FactBody::Correction(f) => Some(&f.source),
+            FactBody::Retraction(f) => Some(&f.source),
+            FactBody::Merge(f) => Some(&f.source),
+        }
+    }
+
+    /// The key of the earlier fact this one revises, if it is a revision.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            FactBody::Denial(f) => Some(&f.target),
+            FactBody::Correction(f) => Some(&f.target),
+            FactBody::Retraction(f) => Some(&f.target),
+            _ => None,
+        }
+    }
+
+    /// Mutable access to the target, so input can name it by id prefix and the
+    /// journal can store the key.
+    pub fn target_mut(&mut self) -> Option<&mut String> {
+        match self {
+            FactBody::Denial(f) => Some(&mut f.target),
+            FactBody::Correction(f) => Some(&mut f.target),
+            FactBody::Retraction(f) => Some(&mut f.target),
+            _ => None,
+        }
+    }
+
+    /// Every reference this fact makes, each with the JSON path that holds it.
+    pub fn references(&self) -> Vec<(String, Reference<'_>)> {
+        let mut refs = Vec::new();
+        if let Some(source) = self.source_key() {
+            refs.push(("source".to_owned(), Reference::Source(source)));
+        }
+        if let Some(target) = self.target() {
+            refs.push(("target".to_owned(), Reference::Target(target)));
+        }
+        let incident_keys: &[String] = match self {
+            FactBody::Claim(c) => &c.incidents,
+            FactBody::Merge(m) => &m.incidents,
+            _ => &[],
+        };
+        for (i, key) in incident_keys.iter().enumerate() {
+            refs.push((format!("incidents[{i}]"), Reference::IncidentKey(key)));
+        }
+        if let FactBody::Correction(c) = self {
+            for (path, r) in c.replacement.references() {
+                refs.push((format!("replacement.{path}"), r));
+            }
+        }
+        refs
+    }
+
+    /// Validates everything that can be checked without the ledger.
+    pub fn check(&self) -> Result<(), Problem> {
+        if let Some(source) = self.source_key() {
+            keys::check_key(source).map_err(|p| p.within("source"))?;
+        }
+        match self {
+            FactBody::Source(f) => f.check(),
+            FactBody::Incident(f) => f.check(),
+            FactBody::Count(f) => f.check(),
+            FactBody::Claim(f) => f.check(),
+            FactBody::Statement(f) => f.check(),
+            FactBody::Denial(f) => f.check(),
+            FactBody::Correction(f) => f.check(),
+            FactBody::Retraction(f) => f.check(),
+            FactBody::Merge(f) => f.check(),
+        }
+    }
+}
+
+impl Fact {
+    /// Validates the key and the body.
+    pub fn check(&self) -> Result<(), Problem> {
+        keys::check_key(&self.key).map_err(|p| p.within("key"))?;
+        self.body.check()
+    }
+
+    /// The kind of this fact.
+    pub fn kind(&self) -> FactKind {
+        self.body.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_from_their_lower_case_names() {
+        for kind in FactKind::ALL {
+            assert_eq!(kind.name().parse::<FactKind>(), Ok(kind));
+        }
+        let err = "Incident".parse::<FactKind>().unwrap_err();
+        assert!(err.contains("expected one of source, incident"), "{err}");
+    }
+
+    #[test]
+    fn a_correction_lists_the_references_of_its_replacement() {
+        let body: FactBody = serde_json::from_str(
+            r#"{"kind":"correction","source":"s2","target":"x","reason":"r",
+                "replacement":{"kind":"claim","source":"s1","claimant":{"name":"IRI"},
+                               "incidents":["i1"],"mode":"statement"}}"#,
+        )
+        .unwrap();
+        let refs = body.references();
+        assert!(refs.contains(&(
+            "replacement.incidents[0]".to_owned(),
+            Reference::IncidentKey("i1")
+        )));
+        assert!(refs.contains(&("target".to_owned(), Reference::Target("x"))));
+    }
+}

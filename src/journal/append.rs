@@ -1,0 +1,423 @@
+//! Appending a batch: validate → resolve references → encode → hash → commit.
+//!
+//! Every fact is checked on its own, then against the ledger and the facts before
+//! it in the same batch (a file may hold a source and the incidents it reports).
+//! Only when every fact passes are seqs assigned and the entries, index runs and
+//! head written in one atomic commit. A fact whose key is already recorded with the
+//! same content is reported as "already recorded at seq N" and not written again.
+
+use std::collections::{HashMap, HashSet};
+
+use super::index::{text_digest, Digest, Family, IndexReader};
+use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
+use super::{AppendError, Journal, ReadError, Record, ResolveError};
+use crate::codec;
+use crate::entry::{Entry, Seq, FORMAT_VERSION};
+use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
+use crate::hash::{Id, IdPrefix};
+use crate::store::Write;
+use crate::time::Clock;
+
+/// How to append.
+#[derive(Clone, Debug)]
+pub struct AppendOptions {
+    /// Who is recording (stored in every entry).
+    pub recorded_by: String,
+    /// Flush to disk before reporting success.
+    pub durable: bool,
+    /// Validate and report, write nothing.
+    pub dry_run: bool,
+}
+
+/// What happened to one fact of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FactOutcome {
+    /// Recorded (or, in a dry run, would be) at this seq with this id.
+    Recorded {
+        /// Its key.
+        key: String,
+        /// Its kind.
+        kind: FactKind,
+        /// Where it went.
+        seq: Seq,
+        /// Its id.
+        id: Id,
+    },
+    /// The same fact was already recorded; nothing was written for it.
+    AlreadyRecorded {
+        /// Its key.
+        key: String,
+        /// Where it already is.
+        seq: Seq,
+    },
+}
+
+/// The result of an append.
+#[derive(Clone, Debug)]
+pub struct AppendReport {
+    /// One outcome per input fact, in order.
+    pub outcomes: Vec<FactOutcome>,
+    /// The head after the append (unchanged by a dry run or an all-duplicate batch).
+    pub head: Head,
+    /// Whether anything was written.
+    pub committed: bool,
+}
+
+/// What the batch knows about a fact: from the ledger or from earlier in the batch.
+#[derive(Clone)]
+struct Known {
+    seq: Seq,
+    kind: FactKind,
+    fact_bytes: Vec<u8>,
+}
+
+/// The working state of one append.
+struct Batch<'j> {
+    journal: &'j Journal,
+    reader: IndexReader<'j>,
+    keys: HashMap<String, Known>,
+    incident_keys: HashSet<String>,
+    next_seq: u64,
+}
+
+impl Journal {
+    /// Appends `facts` as one atomic batch.
+    pub fn append(
+        &mut self,
+        facts: Vec<Fact>,
+        clock: &dyn Clock,
+        options: &AppendOptions,
+    ) -> Result<AppendReport, AppendError> {
+        let mut batch = Batch {
+            journal: self,
+            reader: self.index_reader(),
+            keys: HashMap::new(),
+            incident_keys: HashSet::new(),
+            next_seq: self.head.size,
+        };
+        let mut outcomes = Vec::with_capacity(facts.len());
+        let mut fresh = Vec::new();
+        for (index, mut fact) in facts.into_iter().enumerate() {
+            let invalid = |problem: Problem| AppendError::Invalid { index, problem };
+            fact.check().map_err(invalid)?;
+            batch
+                .resolve_references(&mut fact)
+                .map_err(|e| lift(index, e))?;
+            let fact_bytes = codec::encode_fact(&fact);
+            if let Some(known) = batch.lookup_key(&fact.key)? {
+                if known.fact_bytes == fact_bytes {
+                    outcomes.push(FactOutcome::AlreadyRecorded {
+                        key: fact.key,
+                        seq: known.seq,
+                    });
+                    continue;
+                }
+                return Err(invalid(Problem::at(
+                    "key",
+                    format!(
+                        "key `{}` is already used by a different fact ({}) at seq {}; a key names one fact forever, so append a correction to change it",
+                        fact.key, known.kind.with_article(), known.seq
+                    ),
+                )));
+            }
+            let seq = Seq::new(batch.next_seq);
+            batch.next_seq += 1;
+            batch.note_incident_keys(&fact.body);
+            batch.keys.insert(
+                fact.key.clone(),
+                Known {
+                    seq,
+                    kind: fact.kind(),
+                    fact_bytes,
+                },
+            );
+            outcomes.push(FactOutcome::Recorded {
+                key: fact.key.clone(),
+                kind: fact.kind(),
+                seq,
+                id: Id::from_bytes([0; 32]),
+            });
+            fresh.push((outcomes.len() - 1, fact));
+        }
+        let new_incident_keys = std::mem::take(&mut batch.incident_keys);
+        let mut reader = batch.reader;
+        if fresh.is_empty() {
+            return Ok(AppendReport {
+                outcomes,
+                head: self.head,
+                committed: false,
+            });
+        }
+
+        let recorded_at = clock.now().max(self.head.last_recorded_at);
+        let mut head = self.head;
+        let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
+        let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(fresh.len());
+        let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(fresh.len());
+        let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
+        let mut first_report: HashMap<String, Seq> = HashMap::new();
+        let mut bytes = Vec::with_capacity(512);
+        for (slot, fact) in fresh {
+            let seq = Seq::new(head.size);
+            for key in incident_keys_of(&fact.body) {
+                if new_incident_keys.contains(key) {
+                    first_report.entry(key.to_owned()).or_insert(seq);
+                }
+            }
+            key_records.push((text_digest(Family::FactKey, &fact.key), seq));
+            let entry = Entry {
+                version: FORMAT_VERSION,
+                seq,
+                prev: head.last_id,
+                recorded_at,
+                recorded_by: options.recorded_by.clone(),
+                fact,
+            };
+            bytes.clear();
+            codec::encode_entry_into(&entry, &mut bytes);
+            let id = Id::of_entry(&bytes);
+            let mut digest = [0u8; 16];
+            digest.copy_from_slice(&id.as_bytes()[..16]);
+            id_records.push((digest, seq));
+            if let FactOutcome::Recorded { id: slot_id, .. } = &mut outcomes[slot] {
+                *slot_id = id;
+            }
+            match segments.last_mut() {
+                Some((first, segment)) if seq.get() - first.get() < SEGMENT_ENTRIES as u64 => {
+                    frame_into(segment, &bytes);
+                }
+                _ => {
+                    let mut segment = Vec::with_capacity(bytes.len() + 4);
+                    frame_into(&mut segment, &bytes);
+                    segments.push((seq, segment));
+                }
+            }
+            head = Head {
+                size: seq.get() + 1,
+                last_id: id,
+                last_recorded_at: recorded_at,
+            };
+        }
+        for (key, seq) in first_report {
+            incident_records.push((text_digest(Family::IncidentKey, &key), seq));
+        }
+
+        if options.dry_run {
+            return Ok(AppendReport {
+                outcomes,
+                head: self.head,
+                committed: false,
+            });
+        }
+        let mut writes: Vec<Write> = segments
+            .into_iter()
+            .map(|(first, segment)| Write::Put(segment_key(first), segment))
+            .collect();
+        let mut manifest = self.manifest.clone();
+        reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
+        reader.plan_add(Family::EntryId, id_records, &mut manifest, &mut writes)?;
+        reader.plan_add(
+            Family::IncidentKey,
+            incident_records,
+            &mut manifest,
+            &mut writes,
+        )?;
+        writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
+        writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
+        self.store.commit(writes)?;
+        if options.durable {
+            self.store.flush()?;
+        }
+        self.head = head;
+        self.manifest = manifest;
+        Ok(AppendReport {
+            outcomes,
+            head,
+            committed: true,
+        })
+    }
+}
+
+/// A reference that failed: a problem to show the user, or a read failure.
+enum RefError {
+    Problem(Problem),
+    Read(ReadError),
+}
+
+impl From<ReadError> for RefError {
+    fn from(e: ReadError) -> RefError {
+        RefError::Read(e)
+    }
+}
+
+fn lift(index: usize, e: RefError) -> AppendError {
+    match e {
+        RefError::Problem(problem) => AppendError::Invalid { index, problem },
+        RefError::Read(read) => AppendError::Read(read),
+    }
+}
+
+fn incident_keys_of(body: &FactBody) -> Vec<&str> {
+    match body {
+        FactBody::Incident(i) => vec![i.incident.as_str()],
+        FactBody::Correction(c) => incident_keys_of(&c.replacement),
+        _ => Vec::new(),
+    }
+}
+
+impl Batch<'_> {
+    /// The fact with this key, earlier in the batch or in the ledger.
+    fn lookup_key(&mut self, key: &str) -> Result<Option<Known>, ReadError> {
+        if let Some(known) = self.keys.get(key) {
+            return Ok(Some(known.clone()));
+        }
+        let seqs = self
+            .reader
+            .find(Family::FactKey, &text_digest(Family::FactKey, key))?;
+        for seq in seqs {
+            if let Some(record) = self.journal.read(seq)? {
+                if record.entry.fact.key == key {
+                    return Ok(Some(known_from(&record)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn incident_known(&mut self, key: &str) -> Result<bool, ReadError> {
+        if self.incident_keys.contains(key) {
+            return Ok(true);
+        }
+        let hits = self
+            .reader
+            .find(Family::IncidentKey, &text_digest(Family::IncidentKey, key))?;
+        Ok(!hits.is_empty())
+    }
+
+    fn note_incident_keys(&mut self, body: &FactBody) {
+        for key in incident_keys_of(body) {
+            self.incident_keys.insert(key.to_owned());
+        }
+    }
+
+    /// Checks every reference and rewrites an id-prefix target to the target's key.
+    fn resolve_references(&mut self, fact: &mut Fact) -> Result<(), RefError> {
+        if let Some(target) = fact.body.target().map(str::to_owned) {
+            let (key, kind) = self.resolve_target(&target)?;
+            check_target_kind(&fact.body, kind, &key)?;
+            if let Some(slot) = fact.body.target_mut() {
+                *slot = key;
+            }
+        }
+        let refs: Vec<(String, String, bool)> = fact
+            .body
+            .references()
+            .into_iter()
+            .filter_map(|(path, r)| match r {
+                Reference::Source(k) => Some((path, k.to_owned(), true)),
+                Reference::IncidentKey(k) => Some((path, k.to_owned(), false)),
+                Reference::Target(_) => None,
+            })
+            .collect();
+        for (path, key, is_source) in refs {
+            if is_source {
+                match self.lookup_key(&key)? {
+                    Some(known) if known.kind == FactKind::Source => {}
+                    Some(known) => {
+                        return Err(RefError::Problem(Problem::at(
+                            path,
+                            format!(
+                                "`{key}` is {} (seq {}), not a source",
+                                known.kind.with_article(),
+                                known.seq
+                            ),
+                        )))
+                    }
+                    None => {
+                        return Err(RefError::Problem(Problem::at(
+                            path,
+                            format!(
+                                "no source with key `{key}` in the ledger or earlier in this batch"
+                            ),
+                        )))
+                    }
+                }
+            } else if !self.incident_known(&key)? {
+                return Err(RefError::Problem(Problem::at(
+                    path,
+                    format!("no incident with key `{key}` has been reported in the ledger or earlier in this batch"),
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A target named by key, or by an id prefix of an entry in the ledger.
+    fn resolve_target(&mut self, text: &str) -> Result<(String, FactKind), RefError> {
+        if let Some(known) = self.lookup_key(text)? {
+            return Ok((text.to_owned(), known.kind));
+        }
+        let problem = |message: String| RefError::Problem(Problem::at("target", message));
+        let prefix = IdPrefix::parse(text).map_err(|reason| {
+            problem(
+                ResolveError::BadPrefix {
+                    text: text.to_owned(),
+                    reason,
+                }
+                .to_string(),
+            )
+        })?;
+        let mut matches = self.journal.find_id_prefix(&prefix, 5)?;
+        match matches.len() {
+            0 => Err(problem(format!(
+                "no fact with key or id prefix `{text}` in the ledger or earlier in this batch"
+            ))),
+            1 => {
+                let record = matches.remove(0);
+                Ok((record.entry.fact.key.clone(), record.entry.fact.kind()))
+            }
+            _ => Err(problem(
+                ResolveError::Ambiguous {
+                    text: text.to_owned(),
+                    matches: matches
+                        .iter()
+                        .map(|r| format!("seq {} ({})", r.entry.seq, r.id.short()))
+                        .collect(),
+                }
+                .to_string(),
+            )),
+        }
+    }
+}
+
+fn known_from(record: &Record) -> Known {
+    Known {
+        seq: record.entry.seq,
+        kind: record.entry.fact.kind(),
+        fact_bytes: codec::encode_fact(&record.entry.fact),
+    }
+}
+
+fn check_target_kind(body: &FactBody, target_kind: FactKind, key: &str) -> Result<(), RefError> {
+    let problem = |path: &str, message: String| Err(RefError::Problem(Problem::at(path, message)));
+    match body {
+        FactBody::Retraction(_) if target_kind == FactKind::Retraction => problem(
+            "target",
+            format!("`{key}` is itself a retraction; a retraction cannot be retracted"),
+        ),
+        FactBody::Retraction(_) => Ok(()),
+        _ if !target_kind.is_revisable() => problem(
+            "target",
+            format!("`{key}` is {}; point at the original fact instead", target_kind.with_article()),
+        ),
+        FactBody::Correction(c) if c.replacement.kind() != target_kind => problem(
+            "replacement.kind",
+            format!(
+                "the replacement is {} but `{key}` is {}; a correction must replace a fact of the same kind",
+                c.replacement.kind().with_article(),
+                target_kind.with_article()
+            ),
+        ),
+        _ => Ok(()),
+    }
+}

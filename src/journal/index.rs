@@ -1,0 +1,438 @@
+//! Lookup indexes as sorted runs (a small log-structured merge tree).
+//!
+//! sled pays per key, so one index key per fact would cap bulk appends at sled's
+//! per-key rate (~80k random keys/s here, DESIGN §4). Instead each commit writes its
+//! new index records as one sorted *run*, cut into chunks of `CHUNK_RECORDS` records
+//! stored one chunk per key. Runs of a family are kept in decreasing size: when the
+//! newest run is at least as large as the one before it, the two are merged (a
+//! binary counter), so a family has O(log n) runs and each record is rewritten
+//! O(log n) times over its life. A bulk append of N facts writes one run of N.
+//!
+//! A record is a 16-byte key digest and a big-endian u64 seq. Families:
+//! `K` fact key → seq, `I` entry id → seq, `N` incident key → seq of its first
+//! report. Digests can collide in principle, so callers confirm every hit against
+//! the entry it points at.
+//!
+//! ```text
+//! chunk key:  x ‖ family ‖ run id (u64 BE) ‖ first record's digest (16 bytes)
+//! chunk value: records, 24 bytes each, sorted by (digest, seq)
+//! manifest (m/runs): per run: family u8 ‖ run id u64 BE ‖ record count u64 BE
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::entry::Seq;
+use crate::store::{Store, StoreError, Write};
+
+/// The size of a record digest.
+pub const DIGEST_LEN: usize = 16;
+const RECORD_LEN: usize = DIGEST_LEN + 8;
+/// Records per stored chunk.
+pub const CHUNK_RECORDS: usize = 4096;
+const CHUNK_PREFIX: u8 = b'x';
+
+/// A 16-byte digest: the first bytes of an id, or a keyed hash of a text key.
+pub type Digest = [u8; DIGEST_LEN];
+
+/// One index family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Fact key → seq.
+    FactKey,
+    /// Entry id → seq.
+    EntryId,
+    /// Incident key → seq of its first report.
+    IncidentKey,
+}
+
+impl Family {
+    fn tag(self) -> u8 {
+        match self {
+            Family::FactKey => b'K',
+            Family::EntryId => b'I',
+            Family::IncidentKey => b'N',
+        }
+    }
+
+    fn from_tag(tag: u8) -> Option<Family> {
+        match tag {
+            b'K' => Some(Family::FactKey),
+            b'I' => Some(Family::EntryId),
+            b'N' => Some(Family::IncidentKey),
+            _ => None,
+        }
+    }
+}
+
+/// The digest of a text key in a family (domain-separated, so a fact key and an
+/// incident key with the same spelling never share a digest).
+pub fn text_digest(family: Family, text: &str) -> Digest {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"sitrep index ");
+    hasher.update(&[family.tag(), b'\n']);
+    hasher.update(text.as_bytes());
+    let mut out = [0u8; DIGEST_LEN];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..DIGEST_LEN]);
+    out
+}
+
+/// One run in the manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    family: Family,
+    id: u64,
+    count: u64,
+}
+
+/// The set of runs, as stored in `m/runs`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    runs: Vec<Run>,
+}
+
+impl Manifest {
+    /// Reads the stored manifest.
+    pub fn decode(bytes: &[u8]) -> Option<Manifest> {
+        if bytes.len() % 17 != 0 {
+            return None;
+        }
+        let runs = bytes
+            .chunks_exact(17)
+            .map(|c| {
+                Some(Run {
+                    family: Family::from_tag(c[0])?,
+                    id: u64::from_be_bytes(c[1..9].try_into().ok()?),
+                    count: u64::from_be_bytes(c[9..17].try_into().ok()?),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Manifest { runs })
+    }
+
+    /// The stored form.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.runs.len() * 17);
+        for run in &self.runs {
+            out.push(run.family.tag());
+            out.extend_from_slice(&run.id.to_be_bytes());
+            out.extend_from_slice(&run.count.to_be_bytes());
+        }
+        out
+    }
+
+    fn runs_of(&self, family: Family) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(move |r| r.family == family)
+    }
+
+    fn next_run_id(&self) -> u64 {
+        self.runs.iter().map(|r| r.id + 1).max().unwrap_or(0)
+    }
+}
+
+fn chunk_prefix(family: Family, run: u64) -> Vec<u8> {
+    let mut key = vec![CHUNK_PREFIX, family.tag()];
+    key.extend_from_slice(&run.to_be_bytes());
+    key
+}
+
+fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
+    let rec = &chunk[i * RECORD_LEN..(i + 1) * RECORD_LEN];
+    let mut digest = [0u8; DIGEST_LEN];
+    digest.copy_from_slice(&rec[..DIGEST_LEN]);
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&rec[DIGEST_LEN..]);
+    (digest, Seq::new(u64::from_be_bytes(seq)))
+}
+
+/// Reads index runs, caching chunks for the life of the reader (one command or
+/// one append), so a batch that probes many keys reads each chunk once.
+pub struct IndexReader<'s> {
+    store: &'s dyn Store,
+    manifest: Manifest,
+    cache: HashMap<Vec<u8>, Arc<Vec<u8>>>,
+}
+
+impl<'s> IndexReader<'s> {
+    /// A reader over the manifest stored in `store`.
+    pub fn new(store: &'s dyn Store, manifest: Manifest) -> IndexReader<'s> {
+        IndexReader {
+            store,
+            manifest,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Every seq recorded under a digest starting with `prefix` (1–16 bytes), at
+    /// most `limit` of them.
+    pub fn find_prefix(
+        &mut self,
+        family: Family,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Digest, Seq)>, StoreError> {
+        let mut found = Vec::new();
+        let runs: Vec<Run> = self.manifest.runs_of(family).copied().collect();
+        for run in runs {
+            self.find_in_run(run, prefix, limit, &mut found)?;
+            if found.len() >= limit {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The seqs recorded under exactly this digest.
+    pub fn find(&mut self, family: Family, digest: &Digest) -> Result<Vec<Seq>, StoreError> {
+        Ok(self
+            .find_prefix(family, digest, usize::MAX)?
+            .into_iter()
+            .map(|(_, seq)| seq)
+            .collect())
+    }
+
+    fn find_in_run(
+        &mut self,
+        run: Run,
+        prefix: &[u8],
+        limit: usize,
+        found: &mut Vec<(Digest, Seq)>,
+    ) -> Result<(), StoreError> {
+        let run_prefix = chunk_prefix(run.family, run.id);
+        let mut probe = run_prefix.clone();
+        probe.extend_from_slice(prefix);
+        // The chunk that may hold the first match starts at or before the probe;
+        // matches can run on into the following chunks.
+        let start = match self.store.last_at_or_before(&run_prefix, &probe)? {
+            Some((key, _)) => key,
+            None => run_prefix.clone(),
+        };
+        let mut keys = Vec::new();
+        let cache = &mut self.cache;
+        self.store.scan(&run_prefix, &start, &mut |key, value| {
+            let first = &key[run_prefix.len()..];
+            // Chunks are ordered by first digest: once one starts past the prefix
+            // range, no later chunk can hold a match.
+            let may_match = first.starts_with(prefix) || first < prefix;
+            if may_match {
+                cache
+                    .entry(key.to_vec())
+                    .or_insert_with(|| Arc::new(value.to_vec()));
+                keys.push(key.to_vec());
+            }
+            may_match
+        })?;
+        for key in keys {
+            let chunk = self.chunk(&key)?;
+            let n = chunk.len() / RECORD_LEN;
+            let lo = partition_point(n, |i| record_at(&chunk, i).0.as_slice() < prefix);
+            for i in lo..n {
+                let (digest, seq) = record_at(&chunk, i);
+                if !digest.starts_with(prefix) {
+                    break;
+                }
+                found.push((digest, seq));
+                if found.len() >= limit {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn chunk(&mut self, key: &[u8]) -> Result<Arc<Vec<u8>>, StoreError> {
+        if let Some(chunk) = self.cache.get(key) {
+            return Ok(Arc::clone(chunk));
+        }
+        let value = self.store.get(key)?.unwrap_or_default();
+        let chunk = Arc::new(value);
+        self.cache.insert(key.to_vec(), Arc::clone(&chunk));
+        Ok(chunk)
+    }
+
+    fn load_run(&mut self, run: Run) -> Result<Vec<(Digest, Seq)>, StoreError> {
+        let prefix = chunk_prefix(run.family, run.id);
+        let mut records = Vec::with_capacity(usize::try_from(run.count).unwrap_or(0));
+        self.store.scan(&prefix, &prefix, &mut |_, chunk| {
+            for i in 0..chunk.len() / RECORD_LEN {
+                records.push(record_at(chunk, i));
+            }
+            true
+        })?;
+        Ok(records)
+    }
+
+    /// The writes that add `records` to `family` as a new run, merging runs as the
+    /// size rule demands, and the manifest that results. Nothing is written here.
+    pub fn plan_add(
+        &mut self,
+        family: Family,
+        mut records: Vec<(Digest, Seq)>,
+        manifest: &mut Manifest,
+        writes: &mut Vec<Write>,
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        records.sort_unstable();
+        loop {
+            let mut same: Vec<usize> = manifest
+                .runs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.family == family)
+                .map(|(i, _)| i)
+                .collect();
+            let Some(last) = same.pop() else { break };
+            let newest = manifest.runs[last];
+            if newest.count > records.len() as u64 {
+                break;
+            }
+            // The newest stored run is no larger than the new records: merge it in.
+            let old = self.load_run(newest)?;
+            records = merge_sorted(old, records);
+            delete_run(self.store, newest, writes)?;
+            manifest.runs.remove(last);
+        }
+        let run = Run {
+            family,
+            id: manifest.next_run_id(),
+            count: records.len() as u64,
+        };
+        let prefix = chunk_prefix(family, run.id);
+        for chunk in records.chunks(CHUNK_RECORDS) {
+            let mut key = prefix.clone();
+            key.extend_from_slice(&chunk[0].0);
+            let mut value = Vec::with_capacity(chunk.len() * RECORD_LEN);
+            for (digest, seq) in chunk {
+                value.extend_from_slice(digest);
+                value.extend_from_slice(&seq.to_be_bytes());
+            }
+            writes.push(Write::Put(key, value));
+        }
+        manifest.runs.push(run);
+        Ok(())
+    }
+}
+
+fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
+    let prefix = chunk_prefix(run.family, run.id);
+    store.scan(&prefix, &prefix, &mut |key, _| {
+        writes.push(Write::Delete(key.to_vec()));
+        true
+    })
+}
+
+fn merge_sorted(a: Vec<(Digest, Seq)>, b: Vec<(Digest, Seq)>) -> Vec<(Digest, Seq)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn partition_point(n: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn digest(n: u32) -> Digest {
+        let mut d = [0u8; DIGEST_LEN];
+        d[..4].copy_from_slice(&n.to_be_bytes());
+        d
+    }
+
+    fn add(store: &MemoryStore, manifest: &mut Manifest, records: Vec<(Digest, Seq)>) {
+        let mut writes = Vec::new();
+        let mut reader = IndexReader::new(store, manifest.clone());
+        reader
+            .plan_add(Family::FactKey, records, manifest, &mut writes)
+            .unwrap();
+        store.commit(writes).unwrap();
+    }
+
+    #[test]
+    fn runs_stay_logarithmic_and_every_record_is_found() {
+        let store = MemoryStore::default();
+        let mut manifest = Manifest::default();
+        let mut next = 0u32;
+        for batch in [1usize, 1, 1, 5000, 3, 1, 1, 9000, 2, 1] {
+            let recs = (0..batch)
+                .map(|_| {
+                    next += 1;
+                    (
+                        digest(next.wrapping_mul(2_654_435_761)),
+                        Seq::new(u64::from(next)),
+                    )
+                })
+                .collect();
+            add(&store, &mut manifest, recs);
+        }
+        let runs = manifest.runs_of(Family::FactKey).count();
+        assert!(runs <= 6, "{runs} runs for {next} records");
+        let sizes: Vec<u64> = manifest.runs.iter().map(|r| r.count).collect();
+        assert!(sizes.windows(2).all(|w| w[0] > w[1]), "sizes {sizes:?}");
+        let mut reader = IndexReader::new(&store, manifest.clone());
+        for n in 1..=next {
+            let hits = reader
+                .find(Family::FactKey, &digest(n.wrapping_mul(2_654_435_761)))
+                .unwrap();
+            assert_eq!(hits, vec![Seq::new(u64::from(n))], "record {n}");
+        }
+        assert!(reader.find(Family::FactKey, &digest(0)).unwrap().is_empty());
+        assert_eq!(Manifest::decode(&manifest.encode()), Some(manifest));
+    }
+
+    #[test]
+    fn prefix_search_crosses_chunk_boundaries() {
+        let store = MemoryStore::default();
+        let mut manifest = Manifest::default();
+        // 3 × CHUNK_RECORDS records sharing a 1-byte prefix span several chunks.
+        let recs: Vec<_> = (0..(3 * CHUNK_RECORDS) as u32)
+            .map(|n| {
+                let mut d = digest(n);
+                d[0] = 0xab;
+                (d, Seq::new(u64::from(n)))
+            })
+            .collect();
+        add(&store, &mut manifest, recs);
+        let mut reader = IndexReader::new(&store, manifest);
+        let all = reader
+            .find_prefix(Family::FactKey, &[0xab], usize::MAX)
+            .unwrap();
+        assert_eq!(all.len(), 3 * CHUNK_RECORDS);
+        assert_eq!(
+            reader
+                .find_prefix(Family::FactKey, &[0xab], 2)
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(reader
+            .find_prefix(Family::EntryId, &[0xab], 9)
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -1,0 +1,143 @@
+//! Where the journal keeps things in the store: key prefixes, the metadata
+//! records, and the framing of entry segments.
+//!
+//! ```text
+//! m/format            u16 BE   the ledger format version (FORMAT_VERSION)
+//! m/origin            UTF-8    the origin string the genesis value is derived from
+//! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at
+//! m/runs              the index run manifest (see index.rs)
+//! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
+//!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES
+//! x ‖ family ‖ …      index chunks (see index.rs)
+//! ```
+//!
+//! Entries are stored many to a value because sled costs per key (DESIGN §4, and
+//! measured again in docs/performance.md): one value per batch segment keeps bulk
+//! appends near sled's byte bandwidth instead of its per-key rate.
+
+use crate::entry::Seq;
+use crate::hash::Id;
+use crate::time::Timestamp;
+
+/// Metadata key: format version.
+pub const META_FORMAT: &[u8] = b"m/format";
+/// Metadata key: origin string.
+pub const META_ORIGIN: &[u8] = b"m/origin";
+/// Metadata key: head record.
+pub const META_HEAD: &[u8] = b"m/head";
+/// Metadata key: index run manifest.
+pub const META_RUNS: &[u8] = b"m/runs";
+/// Prefix of segment keys.
+pub const SEGMENT_PREFIX: &[u8] = b"e";
+/// The most entries one segment value holds.
+pub const SEGMENT_ENTRIES: usize = 1024;
+
+/// The key of the segment starting at `first`.
+pub fn segment_key(first: Seq) -> Vec<u8> {
+    let mut key = SEGMENT_PREFIX.to_vec();
+    key.extend_from_slice(&first.to_be_bytes());
+    key
+}
+
+/// The first seq of a segment, from its key.
+pub fn segment_first_seq(key: &[u8]) -> Option<Seq> {
+    let bytes: [u8; 8] = key.get(1..9)?.try_into().ok()?;
+    Some(Seq::new(u64::from_be_bytes(bytes)))
+}
+
+/// Appends one framed entry to a segment value.
+pub fn frame_into(segment: &mut Vec<u8>, entry_bytes: &[u8]) {
+    // Entries are bounded by codec::MAX_ENTRY_BYTES, far below u32::MAX.
+    let len = u32::try_from(entry_bytes.len()).unwrap_or(u32::MAX);
+    segment.extend_from_slice(&len.to_be_bytes());
+    segment.extend_from_slice(entry_bytes);
+}
+
+/// Splits a segment value into its framed entries. `None` if a frame is torn.
+pub fn unframe(segment: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = segment;
+    while !rest.is_empty() {
+        let len_bytes: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+        let len = usize::try_from(u32::from_be_bytes(len_bytes)).ok()?;
+        let body = rest.get(4..4 + len)?;
+        out.push(body);
+        rest = &rest[4 + len..];
+    }
+    Some(out)
+}
+
+/// The ledger's head: how many entries, and the last one's id and clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Number of entries; also the next seq.
+    pub size: u64,
+    /// The last entry's id, or the genesis value of an empty ledger.
+    pub last_id: Id,
+    /// The last entry's `recorded_at` (the epoch for an empty ledger).
+    pub last_recorded_at: Timestamp,
+}
+
+impl Head {
+    /// The head of an empty ledger with this genesis value.
+    pub fn empty(genesis: Id) -> Head {
+        Head {
+            size: 0,
+            last_id: genesis,
+            last_recorded_at: Timestamp::from_micros(0),
+        }
+    }
+
+    /// The stored form.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(48);
+        out.extend_from_slice(&self.size.to_be_bytes());
+        out.extend_from_slice(self.last_id.as_bytes());
+        out.extend_from_slice(&self.last_recorded_at.as_micros().to_be_bytes());
+        out
+    }
+
+    /// Reads the stored form.
+    pub fn decode(bytes: &[u8]) -> Option<Head> {
+        if bytes.len() != 48 {
+            return None;
+        }
+        let size = u64::from_be_bytes(bytes[..8].try_into().ok()?);
+        let id: [u8; 32] = bytes[8..40].try_into().ok()?;
+        let at = i64::from_be_bytes(bytes[40..48].try_into().ok()?);
+        Some(Head {
+            size,
+            last_id: Id::from_bytes(id),
+            last_recorded_at: Timestamp::from_micros(at),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_torn_frames_are_detected() {
+        let mut seg = Vec::new();
+        frame_into(&mut seg, b"abc");
+        frame_into(&mut seg, b"");
+        frame_into(&mut seg, b"de");
+        assert_eq!(
+            unframe(&seg).unwrap(),
+            vec![&b"abc"[..], &b""[..], &b"de"[..]]
+        );
+        assert!(unframe(&seg[..seg.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn head_round_trips() {
+        let head = Head {
+            size: 7,
+            last_id: Id::of_entry(b"x"),
+            last_recorded_at: Timestamp::from_micros(-5),
+        };
+        assert_eq!(Head::decode(&head.encode()), Some(head));
+        assert!(segment_key(Seq::new(1)) < segment_key(Seq::new(256)));
+    }
+}

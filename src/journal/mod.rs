@@ -1,0 +1,356 @@
+//! The ledger itself (DESIGN §4): open or create it, append batches, read entries
+//! by seq, id prefix or key, and scan them in order.
+//!
+//! Invariants kept here: seqs are gapless from 0; each entry's `prev` is the id of
+//! the entry before it (the genesis value for seq 0); `recorded_at` never
+//! decreases; a batch is committed as one atomic store write or not at all; fact
+//! keys are unique forever. The journal is the one writer: sled's file lock keeps
+//! other processes out while it is open.
+
+mod append;
+mod error;
+mod index;
+mod layout;
+
+use std::path::Path;
+
+pub use append::{AppendOptions, AppendReport, FactOutcome};
+pub use error::{AppendError, OpenError, ReadError, ResolveError};
+pub use layout::Head;
+
+use crate::codec;
+use crate::entry::{Entry, Seq, FORMAT_VERSION};
+use crate::hash::{Id, IdPrefix};
+use crate::store::{MemoryStore, SledStore, Store, Write};
+use index::{text_digest, Family, IndexReader, Manifest};
+use layout::{segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
+
+/// One stored entry with its id and canonical bytes.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// The decoded entry.
+    pub entry: Entry,
+    /// Its id, recomputed from `bytes`.
+    pub id: Id,
+    /// Its canonical bytes as stored.
+    pub bytes: Vec<u8>,
+}
+
+/// An open ledger.
+pub struct Journal {
+    store: Box<dyn Store>,
+    origin: String,
+    genesis: Id,
+    head: Head,
+    manifest: Manifest,
+}
+
+impl Journal {
+    /// Creates a new ledger in `dir` (which must not exist or be empty).
+    pub fn init(dir: &Path, origin: &str) -> Result<Journal, OpenError> {
+        check_origin(origin)?;
+        if dir.exists() {
+            let is_empty_dir = dir
+                .read_dir()
+                .map(|mut entries| entries.next().is_none())
+                .unwrap_or(false);
+            if !is_empty_dir {
+                let why = if looks_like_ledger(dir) {
+                    "a ledger already exists there".to_owned()
+                } else if dir.is_dir() {
+                    "the directory is not empty".to_owned()
+                } else {
+                    "a file is in the way".to_owned()
+                };
+                return Err(OpenError::AlreadyExists {
+                    path: dir.to_path_buf(),
+                    why,
+                });
+            }
+        }
+        let store = SledStore::open(dir)?;
+        Journal::create_in(Box::new(store), origin)
+    }
+
+    /// A new ledger in memory (tests, dry runs, the library's users).
+    pub fn in_memory(origin: &str) -> Result<Journal, OpenError> {
+        check_origin(origin)?;
+        Journal::create_in(Box::new(MemoryStore::default()), origin)
+    }
+
+    fn create_in(store: Box<dyn Store>, origin: &str) -> Result<Journal, OpenError> {
+        let genesis = Id::genesis(origin);
+        let head = Head::empty(genesis);
+        store.commit(vec![
+            Write::Put(
+                layout::META_FORMAT.to_vec(),
+                FORMAT_VERSION.to_be_bytes().to_vec(),
+            ),
+            Write::Put(layout::META_ORIGIN.to_vec(), origin.as_bytes().to_vec()),
+            Write::Put(layout::META_HEAD.to_vec(), head.encode()),
+            Write::Put(layout::META_RUNS.to_vec(), Vec::new()),
+        ])?;
+        store.flush()?;
+        Ok(Journal {
+            store,
+            origin: origin.to_owned(),
+            genesis,
+            head,
+            manifest: Manifest::default(),
+        })
+    }
+
+    /// Opens the ledger in `dir`. Refuses, without creating or changing anything,
+    /// a path that is not a ledger or a ledger of another format version.
+    pub fn open(dir: &Path) -> Result<Journal, OpenError> {
+        if !dir.exists() {
+            return Err(OpenError::Missing {
+                path: dir.to_path_buf(),
+            });
+        }
+        if !looks_like_ledger(dir) {
+            let why = if dir.is_dir() {
+                "no ledger database in the directory (create one with `sitrep init`)"
+            } else {
+                "it is a file, not a ledger directory"
+            };
+            return Err(OpenError::NotALedger {
+                path: dir.to_path_buf(),
+                why: why.to_owned(),
+            });
+        }
+        let store = SledStore::open(dir)?;
+        Journal::open_store(Box::new(store), dir)
+    }
+
+    fn open_store(store: Box<dyn Store>, dir: &Path) -> Result<Journal, OpenError> {
+        let damaged = |what: &str| OpenError::Damaged {
+            path: dir.to_path_buf(),
+            what: what.to_owned(),
+        };
+        let Some(format) = store.get(layout::META_FORMAT)? else {
+            return Err(OpenError::NotALedger {
+                path: dir.to_path_buf(),
+                why: "the database has no sitrep metadata".to_owned(),
+            });
+        };
+        let found = <[u8; 2]>::try_from(format.as_slice())
+            .map(u16::from_be_bytes)
+            .map_err(|_| damaged("the format version record is unreadable"))?;
+        if found != FORMAT_VERSION {
+            return Err(OpenError::UnknownVersion {
+                path: dir.to_path_buf(),
+                found,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let origin = store
+            .get(layout::META_ORIGIN)?
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| damaged("the origin record is missing or not UTF-8"))?;
+        let head = store
+            .get(layout::META_HEAD)?
+            .and_then(|b| Head::decode(&b))
+            .ok_or_else(|| damaged("the head record is missing or unreadable"))?;
+        let manifest = store
+            .get(layout::META_RUNS)?
+            .and_then(|b| Manifest::decode(&b))
+            .ok_or_else(|| damaged("the index manifest is missing or unreadable"))?;
+        Ok(Journal {
+            store,
+            genesis: Id::genesis(&origin),
+            origin,
+            head,
+            manifest,
+        })
+    }
+
+    /// The origin string this ledger was created with.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The value seq 0's `prev` points at.
+    pub fn genesis(&self) -> Id {
+        self.genesis
+    }
+
+    /// Size, last id and last recording time.
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// Makes everything committed durable.
+    pub fn flush(&self) -> Result<(), ReadError> {
+        Ok(self.store.flush()?)
+    }
+
+    /// The entry at `seq`, or `None` past the head.
+    pub fn read(&self, seq: Seq) -> Result<Option<Record>, ReadError> {
+        if seq.get() >= self.head.size {
+            return Ok(None);
+        }
+        let probe = segment_key(seq);
+        let (key, segment) = self
+            .store
+            .last_at_or_before(SEGMENT_PREFIX, &probe)?
+            .ok_or(ReadError::Segment { seq })?;
+        let first = segment_first_seq(&key).ok_or(ReadError::Segment { seq })?;
+        let frames = unframe(&segment).ok_or(ReadError::Segment { seq })?;
+        let offset =
+            usize::try_from(seq.get() - first.get()).map_err(|_| ReadError::Segment { seq })?;
+        let bytes = frames.get(offset).ok_or(ReadError::Segment { seq })?;
+        decode_record(seq, bytes).map(Some)
+    }
+
+    /// Visits every entry from `from` on, in seq order, until `visit` returns false.
+    pub fn scan(&self, from: Seq, visit: &mut dyn FnMut(Record) -> bool) -> Result<(), ReadError> {
+        let size = self.head.size;
+        let start = match self
+            .store
+            .last_at_or_before(SEGMENT_PREFIX, &segment_key(from))?
+        {
+            Some((key, _)) => key,
+            None => segment_key(from),
+        };
+        let mut failure = None;
+        self.store
+            .scan(SEGMENT_PREFIX, &start, &mut |key, segment| {
+                let Some(first) = segment_first_seq(key) else {
+                    failure = Some(ReadError::Segment { seq: from });
+                    return false;
+                };
+                let Some(frames) = unframe(segment) else {
+                    failure = Some(ReadError::Segment { seq: first });
+                    return false;
+                };
+                for (i, bytes) in frames.into_iter().enumerate() {
+                    let seq = Seq::new(first.get() + i as u64);
+                    // Anything past the head is not part of the ledger (see docs/format.md).
+                    if seq.get() >= size {
+                        return false;
+                    }
+                    if seq < from {
+                        continue;
+                    }
+                    match decode_record(seq, bytes) {
+                        Ok(record) => {
+                            if !visit(record) {
+                                return false;
+                            }
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            return false;
+                        }
+                    }
+                }
+                true
+            })?;
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// The entry whose fact has this key.
+    pub fn find_key(&self, key: &str) -> Result<Option<Record>, ReadError> {
+        let mut reader = self.index_reader();
+        let seqs = reader.find(Family::FactKey, &text_digest(Family::FactKey, key))?;
+        for seq in seqs {
+            if let Some(record) = self.read(seq)? {
+                if record.entry.fact.key == key {
+                    return Ok(Some(record));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether an `Incident` with this incident key has been recorded.
+    pub fn has_incident_key(&self, key: &str) -> Result<bool, ReadError> {
+        let mut reader = self.index_reader();
+        let seqs = reader.find(Family::IncidentKey, &text_digest(Family::IncidentKey, key))?;
+        Ok(!seqs.is_empty())
+    }
+
+    /// The entries whose id starts with `prefix` (at most `limit`).
+    pub fn find_id_prefix(
+        &self,
+        prefix: &IdPrefix,
+        limit: usize,
+    ) -> Result<Vec<Record>, ReadError> {
+        let mut reader = self.index_reader();
+        let hits = reader.find_prefix(Family::EntryId, prefix.whole_bytes(), usize::MAX)?;
+        let mut out = Vec::new();
+        for (_, seq) in hits {
+            if let Some(record) = self.read(seq)? {
+                if prefix.matches(&record.id) {
+                    out.push(record);
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves what a user typed: a seq number (fewer than 8 digits), a fact key,
+    /// or an id prefix of 8+ hex characters, in that order.
+    pub fn resolve(&self, text: &str) -> Result<Record, ResolveError> {
+        if !text.is_empty() && text.len() < 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+            let n: u64 = text
+                .parse()
+                .map_err(|_| ResolveError::NotFound(text.to_owned()))?;
+            return self.read(Seq::new(n))?.ok_or(ResolveError::BeyondHead {
+                seq: n,
+                size: self.head.size,
+            });
+        }
+        if let Some(record) = self.find_key(text)? {
+            return Ok(record);
+        }
+        let prefix = IdPrefix::parse(text).map_err(|reason| ResolveError::BadPrefix {
+            text: text.to_owned(),
+            reason,
+        })?;
+        let mut matches = self.find_id_prefix(&prefix, 5)?;
+        match matches.len() {
+            0 => Err(ResolveError::NotFound(text.to_owned())),
+            1 => Ok(matches.remove(0)),
+            _ => Err(ResolveError::Ambiguous {
+                text: text.to_owned(),
+                matches: matches
+                    .iter()
+                    .map(|r| format!("seq {} ({})", r.entry.seq, r.id.short()))
+                    .collect(),
+            }),
+        }
+    }
+
+    fn index_reader(&self) -> IndexReader<'_> {
+        IndexReader::new(self.store.as_ref(), self.manifest.clone())
+    }
+}
+
+fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {
+    let entry = codec::decode_entry(bytes).map_err(|source| ReadError::Decode { seq, source })?;
+    Ok(Record {
+        id: Id::of_entry(bytes),
+        entry,
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// sled keeps its data in `db` beside a `conf` file.
+fn looks_like_ledger(dir: &Path) -> bool {
+    dir.is_dir() && dir.join("db").is_file() && dir.join("conf").is_file()
+}
+
+fn check_origin(origin: &str) -> Result<(), OpenError> {
+    let ok =
+        !origin.trim().is_empty() && origin.len() <= 200 && !origin.chars().any(|c| c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(OpenError::BadOrigin(origin.to_owned()))
+    }
+}

@@ -1,0 +1,30 @@
+//! sitrep: a tamper-evident, append-only, event-sourced ledger of reported facts
+//! about armed attacks.
+//!
+//! The ledger stores *assertions*, never truth: every entry records who said what,
+//! when, in which source (DESIGN §1). Layers, dependencies pointing down only:
+//!
+//! * `cli` (in the binary, `src/cli/`) — the `sitrep` command line, the only
+//!   place that prints or chooses exit codes.
+//! * [`projection`] — views recomputed from the entries (history, for now).
+//! * [`journal`] — the ledger: open, append, read.
+//! * [`store`] — the storage seam and its sled implementation.
+//! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`] — pure: the domain, the
+//!   canonical encoding, ids, and the clock.
+//! * [`input`] — the JSON / JSON Lines report format, with located errors.
+
+pub mod codec;
+pub mod demo;
+pub mod entry;
+pub mod fact;
+pub mod hash;
+pub mod input;
+pub mod journal;
+pub mod projection;
+pub mod store;
+pub mod time;
+
+pub use entry::{Entry, Seq};
+pub use fact::{Fact, FactBody, FactKind};
+pub use hash::Id;
+pub use journal::Journal;

@@ -1,0 +1,64 @@
+//! The narrow storage seam (DESIGN §4): ordered keys and values, one atomic
+//! multi-key commit, a flush. The journal is written against `Store` alone so that
+//! tests can run it in memory or inject faults, and a later backend can slot in.
+//!
+//! Keys are compared as bytes; the journal makes them big-endian so that byte
+//! order is numeric order.
+
+mod memory;
+mod sled_store;
+
+pub use memory::MemoryStore;
+pub use sled_store::SledStore;
+
+/// What a store operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the ledger open.
+    #[error("the ledger at {path} is in use by another process ({detail})")]
+    Locked {
+        /// The ledger directory.
+        path: String,
+        /// What the platform said.
+        detail: String,
+    },
+    /// Any other I/O or storage-engine failure.
+    #[error("storage error: {0}")]
+    Io(String),
+}
+
+/// A key and its value.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
+/// One change in a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Set `key` to `value`.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove `key`.
+    Delete(Vec<u8>),
+}
+
+/// An ordered key-value store with atomic batches.
+pub trait Store {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// The last pair whose key is `<= key` and starts with `prefix`.
+    fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError>;
+
+    /// Every pair whose key starts with `prefix` and is `>= from`, in key order,
+    /// handed to `visit` until it returns `false`.
+    fn scan(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError>;
+
+    /// Applies every write, or none of them.
+    fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+
+    /// Makes every committed write durable.
+    fn flush(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,92 @@
+//! `SledStore`: the `Store` on sled 0.34.7, one tree, atomic batches.
+//!
+//! All ledger data lives in sled's default tree so that one `sled::Batch` covers
+//! every key a commit touches (sled's batches are atomic per tree). sled holds an
+//! exclusive file lock while open, which is how a second process is kept out.
+
+use std::path::Path;
+
+use super::{Pair, Store, StoreError, Write};
+
+/// A sled database holding one ledger.
+pub struct SledStore {
+    db: sled::Db,
+}
+
+impl SledStore {
+    /// Opens (creating if absent) the sled database in `dir`.
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| open_error(dir, e))?;
+        Ok(SledStore { db })
+    }
+}
+
+fn open_error(dir: &Path, error: sled::Error) -> StoreError {
+    let text = error.to_string();
+    let locked = match &error {
+        sled::Error::Io(io) => io.kind() == std::io::ErrorKind::WouldBlock || text.contains("lock"),
+        _ => false,
+    };
+    if locked {
+        StoreError::Locked {
+            path: dir.display().to_string(),
+            detail: text,
+        }
+    } else {
+        StoreError::Io(format!("cannot open {}: {text}", dir.display()))
+    }
+}
+
+fn io(error: sled::Error) -> StoreError {
+    StoreError::Io(error.to_string())
+}
+
+impl Store for SledStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key).map_err(io)?.map(|v| v.to_vec()))
+    }
+
+    fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
+        match self.db.range(prefix..=key).next_back() {
+            Some(pair) => {
+                let (k, v) = pair.map_err(io)?;
+                Ok(k.starts_with(prefix).then(|| (k.to_vec(), v.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn scan(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        for pair in self.db.range(from..) {
+            let (k, v) = pair.map_err(io)?;
+            if !k.starts_with(prefix) || !visit(&k, &v) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for write in writes {
+            match write {
+                Write::Put(k, v) => batch.insert(k, v),
+                Write::Delete(k) => batch.remove(k),
+            }
+        }
+        self.db.apply_batch(batch).map_err(io)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(io)
+    }
+}

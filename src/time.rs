@@ -1,0 +1,283 @@
+//! The clock and the calendar types of the three clocks (DESIGN §1.3).
+//!
+//! `Date` is a day count since 1970-01-01 and `Timestamp` is microseconds since the
+//! Unix epoch in UTC: both are plain integers so that hashed types never contain
+//! floats or platform-dependent representations. This is the only module that reads
+//! the system time (`SystemClock`); everything else receives a `Clock`.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::codec::{Decode, Encode};
+
+/// The earliest calendar year a date may carry. Anything earlier is a typo.
+pub const MIN_YEAR: i32 = 1900;
+/// The latest calendar year a date may carry.
+pub const MAX_YEAR: i32 = 2199;
+
+/// A calendar day, stored as days since 1970-01-01 (negative before).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
+pub struct Date(i32);
+
+/// The reasons a date string is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    /// The text is not `YYYY-MM-DD` (or `YYYY-MM`, `YYYY` where allowed).
+    #[error("`{0}` is not a date; expected YYYY-MM-DD")]
+    Malformed(String),
+    /// The text has the right shape but names no real day (e.g. 2023-02-30).
+    #[error("`{0}` is not a real calendar day")]
+    Impossible(String),
+    /// The year is outside the supported range.
+    #[error("`{0}` is out of range; years {MIN_YEAR}..={MAX_YEAR} are accepted")]
+    OutOfRange(String),
+}
+
+impl Date {
+    /// The day from a year, month and day; `None` when no such day exists or the
+    /// year is outside `MIN_YEAR..=MAX_YEAR`.
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return None;
+        }
+        let day = NaiveDate::from_ymd_opt(year, month, day)?;
+        Some(Date::from_naive(day))
+    }
+
+    /// Days since 1970-01-01, the canonical representation.
+    pub fn days_since_epoch(self) -> i32 {
+        self.0
+    }
+
+    /// The day `days` days after 1970-01-01, if its year is in range.
+    pub fn from_days_since_epoch(days: i32) -> Option<Date> {
+        let date = Date(days);
+        let year = date.to_naive()?.year();
+        (MIN_YEAR..=MAX_YEAR).contains(&year).then_some(date)
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<Date, DateError> {
+        let parts: Vec<&str> = text.split('-').collect();
+        let [y, m, d] = parts.as_slice() else {
+            return Err(DateError::Malformed(text.to_owned()));
+        };
+        let (year, month, day) = parse_ymd_parts(text, y, m, d)?;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(DateError::OutOfRange(text.to_owned()));
+        }
+        NaiveDate::from_ymd_opt(year, month, day)
+            .map(Date::from_naive)
+            .ok_or_else(|| DateError::Impossible(text.to_owned()))
+    }
+
+    /// The last day of the given month.
+    pub fn end_of_month(year: i32, month: u32) -> Option<Date> {
+        let (next_year, next_month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let first_next = NaiveDate::from_ymd_opt(next_year, next_month, 1)?;
+        let last = first_next.pred_opt()?;
+        Date::from_ymd(last.year(), last.month(), last.day())
+    }
+
+    /// The year of this day.
+    pub fn year(self) -> i32 {
+        self.to_naive().map_or(1970, |d| d.year())
+    }
+
+    /// The month (1–12) of this day.
+    pub fn month(self) -> u32 {
+        self.to_naive().map_or(1, |d| d.month())
+    }
+
+    /// The number of days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        i64::from(later.0) - i64::from(self.0)
+    }
+
+    fn from_naive(day: NaiveDate) -> Date {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
+        // The supported year range keeps the difference far inside i32.
+        Date(i32::try_from((day - epoch).num_days()).unwrap_or(i32::MAX))
+    }
+
+    fn to_naive(self) -> Option<NaiveDate> {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+        epoch.checked_add_signed(chrono::Duration::days(i64::from(self.0)))
+    }
+}
+
+fn parse_ymd_parts(text: &str, y: &str, m: &str, d: &str) -> Result<(i32, u32, u32), DateError> {
+    let malformed = || DateError::Malformed(text.to_owned());
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(malformed());
+    }
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+        return Err(malformed());
+    }
+    let year = y.parse().map_err(|_| malformed())?;
+    let month = m.parse().map_err(|_| malformed())?;
+    let day = d.parse().map_err(|_| malformed())?;
+    Ok((year, month, day))
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_naive() {
+            Some(day) => write!(f, "{}", day.format("%Y-%m-%d")),
+            None => write!(f, "day {}", self.0),
+        }
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An instant, in microseconds since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The instant `micros` microseconds after the epoch.
+    pub fn from_micros(micros: i64) -> Timestamp {
+        Timestamp(micros)
+    }
+
+    /// Microseconds since the epoch.
+    pub fn as_micros(self) -> i64 {
+        self.0
+    }
+
+    /// Parses an RFC 3339 timestamp (`2024-04-22T10:00:00Z`) or a bare date
+    /// (`2024-04-22`, read as midnight UTC).
+    pub fn parse(text: &str) -> Result<Timestamp, DateError> {
+        if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Timestamp(instant.with_timezone(&Utc).timestamp_micros()));
+        }
+        let day = Date::parse(text)?;
+        Ok(Timestamp(
+            i64::from(day.days_since_epoch()) * MICROS_PER_DAY,
+        ))
+    }
+
+    /// The calendar day (UTC) of this instant.
+    pub fn date(self) -> Date {
+        Date(i32::try_from(self.0.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MAX))
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match DateTime::<Utc>::from_timestamp_micros(self.0) {
+            Some(t) => write!(
+                f,
+                "{}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ),
+            None => write!(f, "{}µs", self.0),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Where "now" comes from. The journal asks a `Clock` for `recorded_at`.
+pub trait Clock {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The operating system's clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(Utc::now().timestamp_micros())
+    }
+}
+
+/// A clock stopped at one instant: reproducible demos and tests.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedClock(pub Timestamp);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_text() {
+        let day = Date::parse("2024-01-28").unwrap();
+        assert_eq!(day.to_string(), "2024-01-28");
+        assert_eq!(day.days_since_epoch(), 19_750);
+        assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
+    }
+
+    #[test]
+    fn impossible_and_malformed_dates_are_refused() {
+        assert_eq!(
+            Date::parse("2023-02-30"),
+            Err(DateError::Impossible("2023-02-30".into()))
+        );
+        assert!(matches!(
+            Date::parse("2023-2-3"),
+            Err(DateError::Malformed(_))
+        ));
+        assert!(matches!(
+            Date::parse("17 Oct"),
+            Err(DateError::Malformed(_))
+        ));
+        assert!(matches!(
+            Date::parse("0999-01-01"),
+            Err(DateError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn month_ends_are_correct_in_leap_years() {
+        assert_eq!(
+            Date::end_of_month(2024, 2).unwrap().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            Date::end_of_month(2023, 12).unwrap().to_string(),
+            "2023-12-31"
+        );
+    }
+
+    #[test]
+    fn timestamps_parse_rfc3339_and_bare_dates() {
+        let t = Timestamp::parse("2024-04-22T00:00:00Z").unwrap();
+        assert_eq!(t, Timestamp::parse("2024-04-22").unwrap());
+        assert_eq!(t.date().to_string(), "2024-04-22");
+        assert_eq!(t.to_string(), "2024-04-22T00:00:00Z");
+    }
+}
