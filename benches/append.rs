@@ -1,2 +1,182 @@
-//! b
-fn main() {}
+//! Bulk append throughput, beside its baseline measured in the same run: raw sled
+//! single-key inserts of the same canonical entry bytes (key = seq, big-endian),
+//! flushed at the end like a durable append.
+//!
+//! Run: `cargo bench --bench append` (set `SITREP_BENCH_FACTS` to change N,
+//! default 100 000). Benches never assert; they print.
+
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+#![allow(clippy::print_stdout, reason = "a bench reports by printing")]
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sitrep::codec;
+use sitrep::entry::{Entry, Seq, FORMAT_VERSION};
+use sitrep::fact::{
+    Casualties, CasualtyGroup, DateSpec, Direction, Fact, FactBody, GeoPrecision, Incident,
+    Outcome, Place, Quantity, Source, SourceType,
+};
+use sitrep::hash::Id;
+use sitrep::journal::{AppendOptions, Journal};
+use sitrep::time::{Date, FixedClock, Timestamp};
+
+fn facts(n: usize) -> Vec<Fact> {
+    let source = Fact {
+        key: "bench/source".into(),
+        body: FactBody::Source(Source {
+            publisher: "Bench Wire".into(),
+            source_type: SourceType::Wire,
+            party: false,
+            title: Some("Synthetic reports".into()),
+            url: None,
+            author: None,
+            language: Some("en".into()),
+            published: None,
+            excerpt: None,
+            content_hash: None,
+        }),
+    };
+    let start = Date::parse("2023-10-17")
+        .map(|d| d.days_since_epoch())
+        .unwrap_or(0);
+    let mut out = vec![source];
+    for i in 1..n {
+        let day = Date::from_days_since_epoch(start + (i % 600) as i32).unwrap_or_else(|| {
+            Date::from_days_since_epoch(start).unwrap_or_else(|| unreachable!("valid start"))
+        });
+        out.push(Fact {
+            key: format!("bench/incident/{i}"),
+            body: FactBody::Incident(Incident {
+                source: "bench/source".into(),
+                incident: format!("inc-{}", i / 2),
+                direction: Direction::OnUsForces,
+                occurred: DateSpec::day(day),
+                target: Place {
+                    name: "Al-Asad Airbase".into(),
+                    site: Some("ain-al-asad".into()),
+                    country: Some("IQ".into()),
+                    admin1: Some("Anbar".into()),
+                    coordinates: None,
+                    precision: GeoPrecision::Site,
+                },
+                launch: None,
+                attack_types: vec![sitrep::fact::AttackType::Drone],
+                munitions: Quantity::parse("two"),
+                outcome: Outcome::Intercepted,
+                damage: None,
+                casualties: vec![Casualties {
+                    group: CasualtyGroup::UsMilitary,
+                    killed: Quantity::parse("no"),
+                    wounded: Quantity::parse("at least 3"),
+                    note: None,
+                }],
+                attackers: vec![],
+                targeted: vec![],
+                summary: Some("A drone was launched at the base and intercepted.".into()),
+                quote: None,
+            }),
+        });
+    }
+    out
+}
+
+fn entry_bytes(facts: &[Fact]) -> Vec<Vec<u8>> {
+    let mut prev = Id::genesis("bench");
+    facts
+        .iter()
+        .enumerate()
+        .map(|(i, fact)| {
+            let entry = Entry {
+                version: FORMAT_VERSION,
+                seq: Seq::new(i as u64),
+                prev,
+                recorded_at: Timestamp::from_micros(0),
+                recorded_by: "bench".into(),
+                fact: fact.clone(),
+            };
+            let bytes = codec::encode_entry(&entry);
+            prev = Id::of_entry(&bytes);
+            bytes
+        })
+        .collect()
+}
+
+fn bench_append(c: &mut Criterion) {
+    let n: usize = std::env::var("SITREP_BENCH_FACTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let facts = facts(n);
+    let bytes = entry_bytes(&facts);
+    let canonical: usize = bytes.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("bulk_append");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(n as u64));
+    let options = AppendOptions {
+        recorded_by: "bench".into(),
+        durable: true,
+        dry_run: false,
+    };
+    let clock = FixedClock(Timestamp::from_micros(0));
+    let mut sitrep_secs = Vec::new();
+    group.bench_function(BenchmarkId::new("sitrep_journal", n), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+                let path = dir.path().join("ledger");
+                let mut journal =
+                    Journal::init(&path, "bench").unwrap_or_else(|e| panic!("init: {e}"));
+                let batch = facts.clone();
+                let t = Instant::now();
+                journal
+                    .append(batch, &clock, &options)
+                    .unwrap_or_else(|e| panic!("append: {e}"));
+                total += t.elapsed();
+            }
+            sitrep_secs.push(total.as_secs_f64() / iters as f64);
+            total
+        })
+    });
+    let mut sled_secs = Vec::new();
+    group.bench_function(BenchmarkId::new("raw_sled_single_key_inserts", n), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+                let db = sled::open(dir.path()).unwrap_or_else(|e| panic!("sled: {e}"));
+                let t = Instant::now();
+                for (i, value) in bytes.iter().enumerate() {
+                    db.insert((i as u64).to_be_bytes(), value.as_slice())
+                        .unwrap_or_else(|e| panic!("insert: {e}"));
+                }
+                db.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+                total += t.elapsed();
+            }
+            sled_secs.push(total.as_secs_f64() / iters as f64);
+            total
+        })
+    });
+    group.finish();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (s, r) = (median(&mut sitrep_secs), median(&mut sled_secs));
+    let rate = |secs: f64| n as f64 / secs;
+    println!(
+        "\nbulk append of {n} facts ({:.0} canonical bytes/fact): sitrep {:.0} facts/s, raw sled single-key inserts {:.0} facts/s, ratio {:.2}x",
+        canonical as f64 / n as f64,
+        rate(s),
+        rate(r),
+        r / s
+    );
+}
+
+criterion_group!(benches, bench_append);
+criterion_main!(benches);

@@ -4,4 +4,5 @@
 mod cli_bad_input;
 mod cli_end_to_end;
 mod common;
+mod docs_examples;
 mod vectors;
