@@ -68,7 +68,9 @@ pub struct AppendReport {
 struct Known {
     seq: Seq,
     kind: FactKind,
-    fact_bytes: Vec<u8>,
+    /// BLAKE3 of the fact's canonical bytes: enough to recognise a re-append
+    /// without holding every fact of a large batch twice in memory.
+    fact_digest: [u8; 32],
 }
 
 /// The working state of one append.
@@ -103,9 +105,9 @@ impl Journal {
             batch
                 .resolve_references(&mut fact)
                 .map_err(|e| lift(index, e))?;
-            let fact_bytes = codec::encode_fact(&fact);
+            let fact_digest = fact_digest(&fact);
             if let Some(known) = batch.lookup_key(&fact.key)? {
-                if known.fact_bytes == fact_bytes {
+                if known.fact_digest == fact_digest {
                     outcomes.push(FactOutcome::AlreadyRecorded {
                         key: fact.key,
                         seq: known.seq,
@@ -128,7 +130,7 @@ impl Journal {
                 Known {
                     seq,
                     kind: fact.kind(),
-                    fact_bytes,
+                    fact_digest,
                 },
             );
             outcomes.push(FactOutcome::Recorded {
@@ -394,8 +396,12 @@ fn known_from(record: &Record) -> Known {
     Known {
         seq: record.entry.seq,
         kind: record.entry.fact.kind(),
-        fact_bytes: codec::encode_fact(&record.entry.fact),
+        fact_digest: fact_digest(&record.entry.fact),
     }
+}
+
+fn fact_digest(fact: &Fact) -> [u8; 32] {
+    *blake3::hash(&codec::encode_fact(fact)).as_bytes()
 }
 
 fn check_target_kind(body: &FactBody, target_kind: FactKind, key: &str) -> Result<(), RefError> {

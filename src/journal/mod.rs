@@ -11,6 +11,8 @@ mod append;
 mod error;
 mod index;
 mod layout;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 

@@ -1,0 +1,185 @@
+//! Journal invariants on the in-memory store: gapless seqs, the `prev` chain,
+//! idempotent re-append, atomic refusal, monotonic `recorded_at`, and reads across
+//! segment boundaries.
+
+use super::*;
+use crate::fact::{Fact, FactBody, Source, SourceType};
+use crate::input;
+use crate::time::{FixedClock, Timestamp};
+
+fn source(key: &str) -> Fact {
+    Fact {
+        key: key.to_owned(),
+        body: FactBody::Source(Source {
+            publisher: format!("publisher of {key}"),
+            source_type: SourceType::NewsSite,
+            party: false,
+            title: None,
+            url: None,
+            author: None,
+            language: None,
+            published: None,
+            excerpt: None,
+            content_hash: None,
+        }),
+    }
+}
+
+fn options() -> AppendOptions {
+    AppendOptions {
+        recorded_by: "test".into(),
+        durable: true,
+        dry_run: false,
+    }
+}
+
+fn at(micros: i64) -> FixedClock {
+    FixedClock(Timestamp::from_micros(micros))
+}
+
+fn facts(jsonl: &str) -> Vec<Fact> {
+    input::parse("t.jsonl", jsonl.as_bytes())
+        .unwrap()
+        .into_iter()
+        .map(|l| l.fact)
+        .collect()
+}
+
+#[test]
+fn seqs_are_gapless_and_prev_chains_from_genesis() {
+    let mut j = Journal::in_memory("t").unwrap();
+    j.append(vec![source("a"), source("b")], &at(1), &options())
+        .unwrap();
+    j.append(vec![source("c")], &at(2), &options()).unwrap();
+    let mut prev = j.genesis();
+    let mut seen = Vec::new();
+    j.scan(Seq::new(0), &mut |r| {
+        assert_eq!(r.entry.prev, prev);
+        prev = r.id;
+        seen.push(r.entry.seq.get());
+        true
+    })
+    .unwrap();
+    assert_eq!(seen, [0, 1, 2]);
+    assert_eq!(j.head().last_id, prev);
+    assert_eq!(j.head().size, 3);
+}
+
+#[test]
+fn reappending_is_a_no_op_and_a_changed_fact_under_a_used_key_is_refused() {
+    let mut j = Journal::in_memory("t").unwrap();
+    j.append(vec![source("a")], &at(1), &options()).unwrap();
+    let head = j.head();
+    let again = j.append(vec![source("a")], &at(2), &options()).unwrap();
+    assert!(!again.committed);
+    assert_eq!(
+        again.outcomes,
+        [FactOutcome::AlreadyRecorded {
+            key: "a".into(),
+            seq: Seq::new(0)
+        }]
+    );
+    let mut changed = source("a");
+    if let FactBody::Source(s) = &mut changed.body {
+        s.publisher = "someone else".into();
+    }
+    let err = j.append(vec![changed], &at(3), &options()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("already used by a different fact (a source) at seq 0"),
+        "{err}"
+    );
+    assert_eq!(j.head(), head);
+}
+
+#[test]
+fn a_bad_fact_anywhere_in_a_batch_writes_nothing() {
+    let mut j = Journal::in_memory("t").unwrap();
+    let batch = facts(concat!(
+        r#"{"key":"s","kind":"source","publisher":"p","type":"wire","party":false}"#,
+        "\n",
+        r#"{"key":"d","kind":"denial","source":"s","denier":{"name":"x"},"target":"s","type":"authorship"}"#,
+        "\n",
+        r#"{"key":"bad","kind":"denial","source":"nope","denier":{"name":"x"},"target":"s","type":"authorship"}"#,
+        "\n",
+    ));
+    let err = j.append(batch, &at(1), &options()).unwrap_err();
+    assert!(
+        matches!(err, AppendError::Invalid { index: 2, .. }),
+        "{err}"
+    );
+    assert_eq!(j.head().size, 0);
+    assert!(j.find_key("s").unwrap().is_none());
+}
+
+#[test]
+fn recorded_at_never_goes_back_even_when_the_clock_does() {
+    let mut j = Journal::in_memory("t").unwrap();
+    j.append(vec![source("a")], &at(100), &options()).unwrap();
+    j.append(vec![source("b")], &at(50), &options()).unwrap();
+    let b = j.find_key("b").unwrap().unwrap();
+    assert_eq!(b.entry.recorded_at, Timestamp::from_micros(100));
+}
+
+#[test]
+fn dry_runs_report_seqs_and_ids_but_write_nothing() {
+    let mut j = Journal::in_memory("t").unwrap();
+    let dry = AppendOptions {
+        dry_run: true,
+        ..options()
+    };
+    let report = j.append(vec![source("a")], &at(1), &dry).unwrap();
+    assert!(!report.committed);
+    assert!(matches!(report.outcomes[0], FactOutcome::Recorded { seq, .. } if seq == Seq::new(0)));
+    assert_eq!(j.head().size, 0);
+    let real = j.append(vec![source("a")], &at(1), &options()).unwrap();
+    assert_eq!(
+        report.outcomes, real.outcomes,
+        "the dry run predicted the real ids"
+    );
+}
+
+#[test]
+fn reads_cross_segment_boundaries_and_ids_resolve_by_prefix() {
+    let mut j = Journal::in_memory("t").unwrap();
+    let n = layout::SEGMENT_ENTRIES * 2 + 7;
+    let batch: Vec<Fact> = (0..n).map(|i| source(&format!("s{i}"))).collect();
+    j.append(batch, &at(1), &options()).unwrap();
+    j.append(vec![source("tail")], &at(2), &options()).unwrap();
+    for seq in [0, 1023, 1024, 2047, 2048, n as u64 - 1, n as u64] {
+        let r = j.read(Seq::new(seq)).unwrap().unwrap();
+        assert_eq!(r.entry.seq, Seq::new(seq));
+    }
+    assert!(j.read(Seq::new(n as u64 + 1)).unwrap().is_none());
+    let mut from_middle = Vec::new();
+    j.scan(Seq::new(1500), &mut |r| {
+        from_middle.push(r.entry.seq.get());
+        true
+    })
+    .unwrap();
+    assert_eq!(from_middle.first(), Some(&1500));
+    assert_eq!(from_middle.len(), n + 1 - 1500);
+    let target = j.read(Seq::new(1234)).unwrap().unwrap();
+    let resolved = j.resolve(&target.id.to_hex()[..10]).unwrap();
+    assert_eq!(resolved.id, target.id);
+    assert_eq!(j.resolve("s1234").unwrap().id, target.id);
+    assert_eq!(j.resolve("1234").unwrap().id, target.id);
+    assert!(matches!(
+        j.resolve("99999"),
+        Err(ResolveError::BeyondHead { .. })
+    ));
+}
+
+#[test]
+fn targets_named_by_id_prefix_are_stored_as_keys() {
+    let mut j = Journal::in_memory("t").unwrap();
+    j.append(vec![source("s")], &at(1), &options()).unwrap();
+    let id = j.find_key("s").unwrap().unwrap().id.to_hex();
+    let denial = format!(
+        r#"{{"key":"d","kind":"denial","source":"s","denier":{{"name":"x"}},"target":"{}","type":"figures"}}"#,
+        &id[..12]
+    );
+    j.append(facts(&denial), &at(2), &options()).unwrap();
+    let d = j.find_key("d").unwrap().unwrap();
+    assert_eq!(d.entry.fact.body.target(), Some("s"));
+}
