@@ -104,7 +104,7 @@ const SITES: &[Site] = &[
         key: "rumalyn",
         name: "Rumalyn Landing Zone",
         country: "SY",
-        aliases: &["Rumalyn Landing Zone", "Rumalyn"],
+        aliases: &["Rumalyn Landing Zone"],
     },
     Site {
         key: "tower-22",
