@@ -36,6 +36,10 @@ pub enum CodecError {
     /// A valid entry was followed by more bytes.
     #[error("{0} unexpected bytes after the end of the entry")]
     Trailing(usize),
+    /// The bytes decode, but are not the canonical encoding of what they decode
+    /// to (e.g. an integer written in a longer varint form than needed).
+    #[error("bytes decode to an entry but are not its canonical encoding")]
+    NonCanonical,
 }
 
 /// Appends the canonical bytes of `entry` to `out`.
@@ -57,13 +61,17 @@ pub fn encode_fact(fact: &Fact) -> Vec<u8> {
     bincode::encode_to_vec(fact, encode_config()).unwrap_or_default()
 }
 
-/// Decodes exactly one entry; trailing bytes are an error, so that one entry has
-/// one encoding.
+/// Decodes exactly one entry. Trailing bytes and non-canonical forms (bincode
+/// accepts over-long varints) are errors, so that one entry has one encoding and
+/// therefore one id.
 pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
     let (entry, used): (Entry, usize) = bincode::decode_from_slice(bytes, decode_config())
         .map_err(|e| CodecError::Malformed(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    if encode_entry(&entry) != bytes {
+        return Err(CodecError::NonCanonical);
     }
     Ok(entry)
 }
@@ -111,6 +119,16 @@ mod tests {
     }
 
     #[test]
+    fn over_long_varints_are_refused() {
+        let bytes = encode_entry(&sample());
+        // seq 0 is the byte 0x00 at offset 1; 0xfb 0x00 0x00 is the same value
+        // as a u16 varint, which bincode alone would accept.
+        let mut long = vec![bytes[0], 0xfb, 0x00, 0x00];
+        long.extend_from_slice(&bytes[2..]);
+        assert!(matches!(decode_entry(&long), Err(CodecError::NonCanonical)));
+    }
+
+    #[test]
     fn truncated_bytes_are_an_error_not_a_panic() {
         let bytes = encode_entry(&sample());
         for len in 0..bytes.len() {
@@ -123,7 +141,7 @@ mod tests {
 
     #[test]
     fn integers_are_varints() {
-        // version 1 → 0x01 0x00? No: u16 varint 1 is the single byte 0x01.
+        // u16 version 1 is the one-byte varint 0x01; seq 0 is 0x00.
         let bytes = encode_entry(&sample());
         assert_eq!(bytes[0], 0x01, "version");
         assert_eq!(bytes[1], 0x00, "seq 0");

@@ -78,6 +78,7 @@ struct Batch<'j> {
     journal: &'j Journal,
     reader: IndexReader<'j>,
     keys: HashMap<String, Known>,
+    /// Incident keys first reported in this batch.
     incident_keys: HashSet<String>,
     next_seq: u64,
 }
@@ -124,7 +125,7 @@ impl Journal {
             }
             let seq = Seq::new(batch.next_seq);
             batch.next_seq += 1;
-            batch.note_incident_keys(&fact.body);
+            batch.note_incident_keys(&fact.body)?;
             batch.keys.insert(
                 fact.key.clone(),
                 Known {
@@ -296,10 +297,15 @@ impl Batch<'_> {
         Ok(!hits.is_empty())
     }
 
-    fn note_incident_keys(&mut self, body: &FactBody) {
+    /// Remembers the incident keys a fact reports that the ledger does not know
+    /// yet: only their first report goes into the incident-key index.
+    fn note_incident_keys(&mut self, body: &FactBody) -> Result<(), ReadError> {
         for key in incident_keys_of(body) {
-            self.incident_keys.insert(key.to_owned());
+            if !self.incident_known(key)? {
+                self.incident_keys.insert(key.to_owned());
+            }
         }
+        Ok(())
     }
 
     /// Checks every reference and rewrites an id-prefix target to the target's key.

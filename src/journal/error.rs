@@ -72,6 +72,18 @@ pub enum ReadError {
         /// The seq that was being read.
         seq: Seq,
     },
+    /// An entry was written by a format version this build does not read.
+    #[error(
+        "entry at seq {seq} has format version {version}; this sitrep reads version {supported}"
+    )]
+    Version {
+        /// The seq that was being read.
+        seq: Seq,
+        /// The version found in the entry.
+        version: u16,
+        /// The version this build reads.
+        supported: u16,
+    },
     /// An entry's bytes do not decode.
     #[error("entry at seq {seq} does not decode: {source}")]
     Decode {

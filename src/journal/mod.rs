@@ -335,6 +335,13 @@ impl Journal {
 
 fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {
     let entry = codec::decode_entry(bytes).map_err(|source| ReadError::Decode { seq, source })?;
+    if entry.version != FORMAT_VERSION {
+        return Err(ReadError::Version {
+            seq,
+            version: entry.version,
+            supported: FORMAT_VERSION,
+        });
+    }
     Ok(Record {
         id: Id::of_entry(bytes),
         entry,
