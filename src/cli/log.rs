@@ -43,6 +43,12 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
         }
     }
     let limit = args.limit.unwrap_or(usize::MAX);
+    if limit == 0 {
+        if !ctx.json {
+            table(out, &[entry_header()])?;
+        }
+        return Ok(Outcome::Success);
+    }
     let mut rows = vec![entry_header()];
     let mut written = 0;
     let mut io_error = None;

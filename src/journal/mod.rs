@@ -280,7 +280,11 @@ impl Journal {
         limit: usize,
     ) -> Result<Vec<Record>, ReadError> {
         let mut reader = self.index_reader();
-        let hits = reader.find_prefix(Family::EntryId, prefix.whole_bytes(), usize::MAX)?;
+        // The index keeps the first DIGEST_LEN bytes of each id; longer prefixes
+        // (up to a full id) are checked against the entry below.
+        let whole = prefix.whole_bytes();
+        let seek = &whole[..whole.len().min(index::DIGEST_LEN)];
+        let hits = reader.find_prefix(Family::EntryId, seek, usize::MAX)?;
         let mut out = Vec::new();
         for (_, seq) in hits {
             if let Some(record) = self.read(seq)? {
