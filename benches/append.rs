@@ -28,16 +28,9 @@ fn facts(n: usize) -> Vec<Fact> {
     let source = Fact {
         key: "bench/source".into(),
         body: FactBody::Source(Source {
-            publisher: "Bench Wire".into(),
-            source_type: SourceType::Wire,
-            party: false,
             title: Some("Synthetic reports".into()),
-            url: None,
-            author: None,
             language: Some("en".into()),
-            published: None,
-            excerpt: None,
-            content_hash: None,
+            ..Source::new("Bench Wire", SourceType::Wire)
         }),
     };
     let start = Date::parse("2023-10-17")

@@ -94,16 +94,8 @@ mod tests {
             fact: Fact {
                 key: "src".into(),
                 body: FactBody::Source(Source {
-                    publisher: "Wikipedia".into(),
-                    source_type: SourceType::Encyclopedia,
-                    party: false,
-                    title: None,
-                    url: None,
-                    author: None,
                     language: Some("en".into()),
-                    published: None,
-                    excerpt: None,
-                    content_hash: None,
+                    ..Source::new("Wikipedia", SourceType::Encyclopedia)
                 }),
             },
         }

@@ -59,6 +59,22 @@ pub struct Source {
 }
 
 impl Source {
+    /// A source with only its publisher and type; every optional field empty.
+    pub fn new(publisher: impl Into<String>, source_type: SourceType) -> Source {
+        Source {
+            publisher: publisher.into(),
+            source_type,
+            party: false,
+            title: None,
+            url: None,
+            author: None,
+            language: None,
+            published: None,
+            excerpt: None,
+            content_hash: None,
+        }
+    }
+
     /// Checks the required texts and the hash format.
     pub fn check(&self) -> Result<(), Problem> {
         non_empty("publisher", &self.publisher)?;

@@ -10,18 +10,10 @@ use crate::time::{FixedClock, Timestamp};
 fn source(key: &str) -> Fact {
     Fact {
         key: key.to_owned(),
-        body: FactBody::Source(Source {
-            publisher: format!("publisher of {key}"),
-            source_type: SourceType::NewsSite,
-            party: false,
-            title: None,
-            url: None,
-            author: None,
-            language: None,
-            published: None,
-            excerpt: None,
-            content_hash: None,
-        }),
+        body: FactBody::Source(Source::new(
+            format!("publisher of {key}"),
+            SourceType::NewsSite,
+        )),
     }
 }
 
