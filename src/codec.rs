@@ -61,6 +61,28 @@ pub fn encode_fact(fact: &Fact) -> Vec<u8> {
     bincode::encode_to_vec(fact, encode_config()).unwrap_or_default()
 }
 
+/// The largest derived state (a projection snapshot) the decoder will read.
+pub const MAX_STATE_BYTES: usize = 1 << 30;
+
+type StateConfig = Configuration<LittleEndian, Varint, Limit<MAX_STATE_BYTES>>;
+
+/// The canonical bytes of derived state (a projection's fold state). Same
+/// configuration as entries, so a state digest is as stable as an id.
+pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
+    bincode::encode_to_vec(state, encode_config()).unwrap_or_default()
+}
+
+/// Decodes derived state written by [`encode_state`]; trailing bytes are an error.
+pub fn decode_state<T: Decode<()>>(bytes: &[u8]) -> Result<T, CodecError> {
+    let config: StateConfig = config::standard().with_limit::<MAX_STATE_BYTES>();
+    let (state, used): (T, usize) = bincode::decode_from_slice(bytes, config)
+        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    Ok(state)
+}
+
 /// Decodes exactly one entry. Trailing bytes and non-canonical forms (bincode
 /// accepts over-long varints) are errors, so that one entry has one encoding and
 /// therefore one id.

@@ -36,6 +36,11 @@ pub enum DateError {
 }
 
 impl Date {
+    /// 1900-01-01, the earliest supported day.
+    pub const MIN: Date = Date(-25_567);
+    /// 2199-12-31, the latest supported day.
+    pub const MAX: Date = Date(84_005);
+
     /// The day from a year, month and day; `None` when no such day exists or the
     /// year is outside `MIN_YEAR..=MAX_YEAR`.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
@@ -93,6 +98,22 @@ impl Date {
     /// The month (1–12) of this day.
     pub fn month(self) -> u32 {
         self.to_naive().map_or(1, |d| d.month())
+    }
+
+    /// The day `days` days later (earlier when negative), clamped to the
+    /// supported range.
+    pub fn plus_days(self, days: i64) -> Date {
+        let target =
+            (i64::from(self.0) + days).clamp(i64::from(Date::MIN.0), i64::from(Date::MAX.0));
+        Date(i32::try_from(target).unwrap_or(self.0))
+    }
+
+    /// The ISO 8601 week this day falls in, as (ISO year, week number).
+    pub fn iso_week(self) -> (i32, u32) {
+        self.to_naive().map_or((1970, 1), |d| {
+            let week = d.iso_week();
+            (week.year(), week.week())
+        })
     }
 
     /// The number of days from `self` to `later` (negative when `later` is earlier).
@@ -232,6 +253,18 @@ impl Clock for FixedClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_supported_range_has_named_ends() {
+        assert_eq!(Date::MIN, Date::from_ymd(MIN_YEAR, 1, 1).unwrap());
+        assert_eq!(Date::MAX, Date::from_ymd(MAX_YEAR, 12, 31).unwrap());
+        assert_eq!(Date::MAX.plus_days(5), Date::MAX);
+        assert_eq!(
+            Date::parse("2024-02-04").unwrap().plus_days(77).to_string(),
+            "2024-04-21"
+        );
+        assert_eq!(Date::parse("2024-01-28").unwrap().iso_week(), (2024, 4));
+    }
 
     #[test]
     fn dates_round_trip_through_text() {

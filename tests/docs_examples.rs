@@ -93,4 +93,24 @@ fn the_readme_walkthrough_runs_as_written() {
         })
         .collect();
     assert_eq!(kinds, ["other", "correction"], "{stdout}");
+
+    // The projection commands of the walkthrough run as written.
+    let commands = readme
+        .split("```sh\n")
+        .filter(|block| block.contains("sitrep project"))
+        .flat_map(|block| block.split("```").next().unwrap_or_default().lines())
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| line.starts_with("sitrep "))
+        .collect::<Vec<_>>();
+    assert!(commands.len() >= 5, "{commands:?}");
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        sitrep().args(&args).assert().success();
+    }
+    let out = sitrep()
+        .args(["--json", "project", "incidents", "--diff", "seq:1", "head"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("\"change\":\"changed\""), "{stdout}");
 }

@@ -10,6 +10,8 @@
 
 mod cli_bad_input;
 mod cli_end_to_end;
+mod cli_projections;
 mod common;
 mod docs_examples;
+mod projection_properties;
 mod vectors;

@@ -66,6 +66,9 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
         }
         Err(other) => return Err(other).context("append failed; nothing was written"),
     };
+    if report.committed {
+        catch_up_projections(&journal);
+    }
     let mut recorded = 0;
     for outcome in &report.outcomes {
         match outcome {
@@ -109,6 +112,20 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
         )?;
     }
     Ok(Outcome::Success)
+}
+
+/// Brings the projection snapshot up to the new head, so the next `project`
+/// reads it instead of replaying. The facts are already committed: a failure
+/// here is reported, not fatal, and the next command catches up instead.
+fn catch_up_projections(journal: &sitrep::journal::Journal) {
+    match sitrep::projection::engine::current(journal) {
+        Ok(current) => {
+            for note in current.notes {
+                eprintln!("sitrep: note: {note}");
+            }
+        }
+        Err(e) => eprintln!("sitrep: note: projections not caught up ({e}); the next command will"),
+    }
 }
 
 fn read_file(path: &PathBuf) -> anyhow::Result<Vec<Located>> {

@@ -1,6 +1,6 @@
 //! `sitrep demo`: build the demo ledger from the embedded seed corpus and print a
-//! summary — facts per kind and source, the head, and the history of every denied
-//! statement.
+//! summary — facts per kind and source, the head, the history of every denied
+//! statement, and the pauses in attacks under both counting rules.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,10 @@ use clap::Args as ClapArgs;
 use serde_json::json;
 use sitrep::demo::{self, DemoReport, DEMO_ORIGIN};
 use sitrep::journal::Journal;
+use sitrep::projection::engine;
+use sitrep::projection::resolve::Resolved;
+use sitrep::projection::table::Table;
+use sitrep::projection::views::{Params, Rule, View};
 
 use super::context::Context;
 use super::history::write_history;
@@ -29,12 +33,103 @@ pub fn run(ctx: &Context, _args: Args, out: &mut dyn Write) -> anyhow::Result<Ou
         .unwrap_or_else(default_demo_path);
     let mut journal = open_or_create(&path)?;
     let report = demo::build(&mut journal)?;
+    let current = engine::current(&journal)?;
+    for note in &current.notes {
+        eprintln!("sitrep: note: {note}");
+    }
+    let resolved = Resolved::new(&current.picture);
+    let pauses: Vec<Table> = [true, false]
+        .into_iter()
+        .map(|exclude_intercepted| {
+            let params = Params {
+                rule: Rule {
+                    exclude_intercepted,
+                    ..Rule::default()
+                },
+                min_gap_days: DEMO_MIN_GAP_DAYS,
+                ..Params::default()
+            };
+            View::Pauses.build(&resolved, &params)
+        })
+        .collect();
     if ctx.json {
-        write_json(out, &path, &report)?;
+        write_json(out, &path, &report, &pauses)?;
     } else {
         write_human(out, &path, &report)?;
+        write_pauses(out, &pauses)?;
     }
     Ok(Outcome::Success)
+}
+
+/// The demo shows pauses of at least this many days, so that the gaps the
+/// first seed names stand out from shorter lulls in a sparse record.
+const DEMO_MIN_GAP_DAYS: u32 = 30;
+
+/// Each pause on one line, with the statements around it, once per counting
+/// rule: the rule changes the answer, and the output says which rule is which.
+fn write_pauses(out: &mut dyn Write, tables: &[Table]) -> std::io::Result<()> {
+    for t in tables {
+        writeln!(out)?;
+        let intercepted = if t
+            .rule
+            .iter()
+            .any(|r| r.starts_with("intercepted attacks excluded"))
+        {
+            "intercepted attacks excluded"
+        } else {
+            "intercepted attacks included"
+        };
+        writeln!(
+            out,
+            "pauses of {DEMO_MIN_GAP_DAYS}+ days in attacks on US and coalition forces, {intercepted}"
+        )?;
+        writeln!(
+            out,
+            "(sitrep project pauses --min-gap-days {DEMO_MIN_GAP_DAYS}{})",
+            if intercepted.ends_with("excluded") {
+                " --exclude-intercepted"
+            } else {
+                ""
+            }
+        )?;
+        let active: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|r| r.detail["kind"] == "active")
+            .map(|r| {
+                format!(
+                    "{} → {}",
+                    r.detail["from"].as_str().unwrap_or("?"),
+                    r.detail["to"].as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        writeln!(out, "  active: {}", active.join("; "))?;
+        for row in t.rows.iter().filter(|r| r.detail["kind"] == "pause") {
+            let d = &row.detail;
+            writeln!(
+                out,
+                "  pause {} → {}  {} days (possibly {})  last before {}, resumed with {}",
+                d["from"].as_str().unwrap_or("?"),
+                d["to"].as_str().unwrap_or("?"),
+                d["certain_days"],
+                d["possible_days"],
+                d["last_before"]["incident"].as_str().unwrap_or("?"),
+                d["resumed_with"]["incident"].as_str().unwrap_or("?"),
+            )?;
+            for s in d["statements"].as_array().into_iter().flatten() {
+                writeln!(
+                    out,
+                    "      {} {} by {}: {}",
+                    s["type"].as_str().unwrap_or("?"),
+                    s["when"].as_str().unwrap_or("?"),
+                    s["speaker"].as_str().unwrap_or("?"),
+                    s["status"].as_str().unwrap_or("?"),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn default_demo_path() -> PathBuf {
@@ -102,7 +197,12 @@ fn write_human(out: &mut dyn Write, path: &Path, r: &DemoReport) -> std::io::Res
     Ok(())
 }
 
-fn write_json(out: &mut dyn Write, path: &Path, r: &DemoReport) -> std::io::Result<()> {
+fn write_json(
+    out: &mut dyn Write,
+    path: &Path,
+    r: &DemoReport,
+    pauses: &[Table],
+) -> std::io::Result<()> {
     let value = json!({
         "ledger": path.display().to_string(),
         "files": r.files.iter().map(|f| json!({"name": f.name, "recorded": f.recorded, "already_recorded": f.already})).collect::<Vec<_>>(),
@@ -110,6 +210,7 @@ fn write_json(out: &mut dyn Write, path: &Path, r: &DemoReport) -> std::io::Resu
         "per_source": r.per_source.iter().map(|(k, p, n)| json!({"source": k, "publisher": p, "facts": n})).collect::<Vec<_>>(),
         "head": {"size": r.head.size, "id": r.head.last_id},
         "denied_statements": r.denied_statements.iter().map(|h| h.chain.iter().map(entry_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "pauses": pauses.iter().map(Table::to_json).collect::<Vec<_>>(),
     });
     writeln!(out, "{value}")
 }

@@ -9,8 +9,11 @@ mod demo;
 mod history;
 mod init;
 mod log;
+mod project;
 mod render;
+mod replay;
 mod show;
+mod view_output;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -42,6 +45,8 @@ enum Command {
     Show(show::Args),
     Log(log::Args),
     History(history::Args),
+    Project(Box<project::Args>),
+    Replay(replay::Args),
     Demo(demo::Args),
 }
 
@@ -49,11 +54,7 @@ enum Command {
 pub enum Outcome {
     /// Did what was asked.
     Success,
-    /// Ran, and found a problem it reports (audit, check).
-    #[allow(
-        dead_code,
-        reason = "used by audit and replay --check, which are not built yet"
-    )]
+    /// Ran, and found a problem it reports (replay --check, audit).
     Problem,
 }
 
@@ -85,6 +86,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Show(args) => show::run(&ctx, args, out),
         Command::Log(args) => log::run(&ctx, args, out),
         Command::History(args) => history::run(&ctx, args, out),
+        Command::Project(args) => project::run(&ctx, *args, out),
+        Command::Replay(args) => replay::run(&ctx, args, out),
         Command::Demo(args) => demo::run(&ctx, args, out),
     }
 }

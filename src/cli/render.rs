@@ -80,12 +80,7 @@ fn incident_summary(i: &Incident) -> String {
 }
 
 /// The snake_case name an enum has in JSON ("on_us_forces"), for tables.
-pub fn name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(s)) => s,
-        _ => String::from("?"),
-    }
-}
+pub use sitrep::projection::views::name_of as name;
 
 /// Shortens text to `max` characters, with an ellipsis.
 pub fn clip(text: &str, max: usize) -> String {

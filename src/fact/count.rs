@@ -11,7 +11,9 @@ use super::quantity::Quantity;
 use crate::codec::{Decode, Encode};
 
 /// What is being counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Encode, Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Attacks on US or coalition forces.

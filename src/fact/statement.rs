@@ -9,7 +9,9 @@ use super::problem::{check_opt, non_empty, Problem};
 use crate::codec::{Decode, Encode};
 
 /// What a statement does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Encode, Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementType {
     /// Announces a suspension of attacks.
@@ -29,7 +31,9 @@ pub enum StatementType {
 }
 
 /// How a statement reached the source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Encode, Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
     /// The speaker's own channel or spokesperson.

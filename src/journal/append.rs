@@ -317,6 +317,31 @@ impl Batch<'_> {
                 *slot = key;
             }
         }
+        if let FactBody::Correction(c) = &fact.body {
+            if let Some(inner) = c.replacement.target() {
+                // Inside a replacement the target must be a key: the replacement
+                // is stored as written, so there is nothing to rewrite a prefix to.
+                let path = "replacement.target";
+                match self.lookup_key(inner)? {
+                    Some(known) if known.kind.is_revisable() => {}
+                    Some(known) => {
+                        return Err(RefError::Problem(Problem::at(
+                            path,
+                            format!(
+                                "`{inner}` is {}; point at the original fact instead",
+                                known.kind.with_article()
+                            ),
+                        )))
+                    }
+                    None => {
+                        return Err(RefError::Problem(Problem::at(
+                            path,
+                            format!("no fact with key `{inner}` in the ledger or earlier in this batch (inside a replacement, name the target by its key)"),
+                        )))
+                    }
+                }
+            }
+        }
         let refs: Vec<(String, String, bool)> = fact
             .body
             .references()

@@ -9,6 +9,8 @@
 //! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
 //!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES
 //! x ‖ family ‖ …      index chunks (see index.rs)
+//! p/ ‖ name           derived data (projection snapshots): never hashed, never
+//!                     part of the log, always recomputable from it
 //! ```
 //!
 //! Entries are stored many to a value because sled costs per key (DESIGN §4, and
@@ -27,6 +29,8 @@ pub const META_ORIGIN: &[u8] = b"m/origin";
 pub const META_HEAD: &[u8] = b"m/head";
 /// Metadata key: index run manifest.
 pub const META_RUNS: &[u8] = b"m/runs";
+/// Prefix of derived-data keys (projection snapshots).
+pub const DERIVED_PREFIX: &[u8] = b"p/";
 /// Prefix of segment keys.
 pub const SEGMENT_PREFIX: &[u8] = b"e";
 /// The most entries one segment value holds.

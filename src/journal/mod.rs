@@ -187,6 +187,21 @@ impl Journal {
         Ok(self.store.flush()?)
     }
 
+    /// Derived data stored beside the log under `name` (a projection snapshot).
+    /// It is not hashed and not part of the log: whoever reads it must check it
+    /// against the log (the projection engine checks its cursor).
+    pub fn derived(&self, name: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        Ok(self.store.get(&derived_key(name))?)
+    }
+
+    /// Replaces the derived data under `name`, in one atomic store write. Not
+    /// flushed: losing it costs a catch-up from an older snapshot, never a fact.
+    pub fn put_derived(&self, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
+        Ok(self
+            .store
+            .commit(vec![Write::Put(derived_key(name), value)])?)
+    }
+
     /// The entry at `seq`, or `None` past the head.
     pub fn read(&self, seq: Seq) -> Result<Option<Record>, ReadError> {
         if seq.get() >= self.head.size {
@@ -335,6 +350,12 @@ impl Journal {
     fn index_reader(&self) -> IndexReader<'_> {
         IndexReader::new(self.store.as_ref(), self.manifest.clone())
     }
+}
+
+fn derived_key(name: &str) -> Vec<u8> {
+    let mut key = layout::DERIVED_PREFIX.to_vec();
+    key.extend_from_slice(name.as_bytes());
+    key
 }
 
 fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {

@@ -175,3 +175,31 @@ fn targets_named_by_id_prefix_are_stored_as_keys() {
     let d = j.find_key("d").unwrap().unwrap();
     assert_eq!(d.entry.fact.body.target(), Some("s"));
 }
+
+#[test]
+fn a_corrected_denial_must_name_a_fact_that_exists() {
+    let mut j = Journal::in_memory("t").unwrap();
+    let base = facts(concat!(
+        r#"{"key":"s","kind":"source","publisher":"p","type":"wire","party":false}"#,
+        "\n",
+        r#"{"key":"d","kind":"denial","source":"s","denier":{"name":"x"},"target":"s","type":"authorship"}"#,
+        "\n",
+    ));
+    j.append(base, &at(1), &options()).unwrap();
+    let correction = |inner: &str| {
+        facts(&format!(
+            r#"{{"key":"c","kind":"correction","source":"s","target":"d","reason":"r","replacement":{{"kind":"denial","source":"s","denier":{{"name":"x"}},"target":"{inner}","type":"involvement"}}}}"#
+        ))
+    };
+    let err = j
+        .append(correction("no-such-fact"), &at(2), &options())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("replacement.target") && text.contains("no-such-fact"),
+        "{text}"
+    );
+    assert_eq!(j.head().size, 2);
+    j.append(correction("s"), &at(2), &options()).unwrap();
+    assert_eq!(j.head().size, 3);
+}

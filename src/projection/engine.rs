@@ -1,0 +1,356 @@
+//! The projection engine: snapshots with their cursor, incremental catch-up, and
+//! folds cut at an as-of point.
+//!
+//! The snapshot is derived data kept beside the log (`p/picture`, see
+//! docs/format.md): a version, the cursor `(size, id of entry size-1)`, the
+//! BLAKE3 digest of the state bytes and the state bytes. It is trusted only after
+//! three checks — it decodes, its digest matches its bytes, and the entry at its
+//! cursor still has the id it recorded. Anything else is refused with the reason,
+//! and the state is rebuilt from the log. A snapshot is never needed for a
+//! correct answer, only for a fast one.
+
+use super::as_of::{AsOf, Cut};
+use super::picture::Picture;
+use super::resolve::{PublishedBy, Resolved};
+use super::{Projection, StateDigest};
+use crate::codec;
+use crate::entry::{Entry, Seq};
+use crate::fact::FactBody;
+use crate::hash::Id;
+use crate::journal::{Journal, ReadError};
+
+/// The name the picture's snapshot is stored under.
+pub const SNAPSHOT_NAME: &str = "picture";
+const SNAPSHOT_VERSION: u16 = 1;
+const HEADER_LEN: usize = 2 + 8 + 32 + 32;
+
+/// How far a fold state has read: `size` entries, the last with id `last`
+/// (the genesis value when `size` is 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// Entries folded in.
+    pub size: u64,
+    /// Id of the last one.
+    pub last: Id,
+}
+
+/// Why a projection could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// Reading the log failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// `--as-of-seq` names a seq the ledger does not have.
+    #[error("as-of seq {seq} is beyond the head: the ledger has {size} entries (seq 0 to {last})", last = size.saturating_sub(1))]
+    BeyondHead {
+        /// The seq asked for.
+        seq: u64,
+        /// Entries in the ledger.
+        size: u64,
+    },
+}
+
+/// The picture at the head of the log, caught up from its snapshot.
+pub struct Current {
+    /// The fold state.
+    pub picture: Picture,
+    /// Where it stands (the head).
+    pub cursor: Cursor,
+    /// How many entries were folded to catch up.
+    pub folded: u64,
+    /// What the engine had to do that the user should know (a refused snapshot,
+    /// a snapshot that could not be saved).
+    pub notes: Vec<String>,
+}
+
+/// The state at the head: load the snapshot, check it, fold what is new, and
+/// store the new snapshot if anything changed.
+pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
+    let head = journal.head();
+    let mut notes = Vec::new();
+    let (mut picture, from, stale) = match load(journal)? {
+        Loaded::Usable(picture, cursor) => (picture, cursor.size, false),
+        Loaded::Missing => (Picture::default(), 0, true),
+        Loaded::Refused(reason) => {
+            notes.push(format!(
+                "projection snapshot refused: {reason}; rebuilt it from the log"
+            ));
+            (Picture::default(), 0, true)
+        }
+    };
+    let folded = fold(journal, &mut picture, from, head.size, &|_| true)?;
+    let cursor = Cursor {
+        size: head.size,
+        last: head.last_id,
+    };
+    if folded > 0 || stale {
+        if let Err(e) = store_snapshot(journal, &picture, cursor) {
+            notes.push(format!(
+                "could not save the projection snapshot ({e}); the next command will catch up again"
+            ));
+        }
+    }
+    Ok(Current {
+        picture,
+        cursor,
+        folded,
+        notes,
+    })
+}
+
+/// The state rebuilt from scratch at the head, ignoring any snapshot.
+pub fn rebuild(journal: &Journal) -> Result<Picture, ProjectionError> {
+    let mut picture = Picture::default();
+    fold(journal, &mut picture, 0, journal.head().size, &|_| true)?;
+    Ok(picture)
+}
+
+/// A source left out of an as-of-published view, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The source key.
+    pub source: String,
+    /// Why ("published 2024-04-22", "not published before 2025-06-23", …).
+    pub reason: String,
+}
+
+/// The picture at an as-of point.
+pub struct AtPoint {
+    /// The fold state.
+    pub picture: Picture,
+    /// Entries of the log the cut keeps.
+    pub size: u64,
+    /// Sources (and so their facts) the publication date left out.
+    pub left_out: Vec<LeftOut>,
+    /// Notes from catching up at the head.
+    pub notes: Vec<String>,
+}
+
+/// The picture as of `point`.
+pub fn at(journal: &Journal, point: &AsOf) -> Result<AtPoint, ProjectionError> {
+    let head = journal.head();
+    let size = cut_size(journal, point.cut)?;
+    let (picture, notes) = if size == head.size {
+        let current = current(journal)?;
+        (current.picture, current.notes)
+    } else {
+        let mut picture = Picture::default();
+        fold(journal, &mut picture, 0, size, &|_| true)?;
+        (picture, Vec::new())
+    };
+    let Some(day) = point.published else {
+        return Ok(AtPoint {
+            picture,
+            size,
+            left_out: Vec::new(),
+            notes,
+        });
+    };
+    let resolved = Resolved::new(&picture);
+    let mut admitted = std::collections::BTreeSet::new();
+    let mut left_out = Vec::new();
+    for (source, _) in resolved.sources() {
+        let Some(publication) = resolved.publication(source.key) else {
+            continue;
+        };
+        let reason = match publication.by(day) {
+            PublishedBy::Yes => {
+                admitted.insert(source.key.to_owned());
+                continue;
+            }
+            PublishedBy::No if publication.stated => format!(
+                "published {}",
+                span_text(publication.not_before, publication.not_after)
+            ),
+            PublishedBy::No => format!(
+                "no publication date; it reports events of {}, so it was published later",
+                publication
+                    .not_before
+                    .map_or_else(|| "?".to_owned(), |d| d.to_string())
+            ),
+            PublishedBy::Unknown if publication.stated => format!(
+                "published {}, which may be later",
+                span_text(publication.not_before, publication.not_after)
+            ),
+            PublishedBy::Unknown => format!(
+                "no publication date; published between {} and {} (recorded), which may be later",
+                publication
+                    .not_before
+                    .map_or_else(|| "an unknown day".to_owned(), |d| d.to_string()),
+                publication.not_after
+            ),
+        };
+        left_out.push(LeftOut {
+            source: source.key.to_owned(),
+            reason,
+        });
+    }
+    let keep = |entry: &Entry| match &entry.fact.body {
+        FactBody::Source(_) => admitted.contains(&entry.fact.key),
+        body => body.source_key().is_some_and(|s| admitted.contains(s)),
+    };
+    let mut filtered = Picture::default();
+    fold(journal, &mut filtered, 0, size, &keep)?;
+    Ok(AtPoint {
+        picture: filtered,
+        size,
+        left_out,
+        notes,
+    })
+}
+
+fn span_text(start: Option<crate::time::Date>, end: crate::time::Date) -> String {
+    match start {
+        Some(s) if s == end => s.to_string(),
+        Some(s) => format!("{s}..{end}"),
+        None => format!("by {end}"),
+    }
+}
+
+/// How many entries of the log a cut keeps.
+pub fn cut_size(journal: &Journal, cut: Cut) -> Result<u64, ProjectionError> {
+    let size = journal.head().size;
+    match cut {
+        Cut::Head => Ok(size),
+        Cut::Seq(seq) if seq.get() >= size => Err(ProjectionError::BeyondHead {
+            seq: seq.get(),
+            size,
+        }),
+        Cut::Seq(seq) => Ok(seq.get() + 1),
+        Cut::Recorded(t) => {
+            // recorded_at never decreases along the log: binary search for the
+            // first entry recorded after `t`.
+            let (mut low, mut high) = (0u64, size);
+            while low < high {
+                let mid = low + (high - low) / 2;
+                let at = journal
+                    .read(Seq::new(mid))?
+                    .map(|r| r.entry.recorded_at)
+                    .ok_or(ReadError::Segment { seq: Seq::new(mid) })?;
+                if at <= t {
+                    low = mid + 1;
+                } else {
+                    high = mid;
+                }
+            }
+            Ok(low)
+        }
+    }
+}
+
+/// Folds entries `from..to` into `picture`, skipping those `keep` refuses.
+/// Returns how many entries were read.
+fn fold(
+    journal: &Journal,
+    picture: &mut Picture,
+    from: u64,
+    to: u64,
+    keep: &dyn Fn(&Entry) -> bool,
+) -> Result<u64, ProjectionError> {
+    if from >= to {
+        return Ok(0);
+    }
+    let mut read = 0;
+    journal.scan(Seq::new(from), &mut |record| {
+        if record.entry.seq.get() >= to {
+            return false;
+        }
+        if keep(&record.entry) {
+            picture.apply(&record.entry);
+        }
+        read += 1;
+        true
+    })?;
+    Ok(read)
+}
+
+enum Loaded {
+    Usable(Picture, Cursor),
+    Missing,
+    Refused(String),
+}
+
+fn load(journal: &Journal) -> Result<Loaded, ProjectionError> {
+    let Some(bytes) = journal.derived(SNAPSHOT_NAME)? else {
+        return Ok(Loaded::Missing);
+    };
+    let (cursor, digest, state) = match parse_snapshot(&bytes) {
+        Ok(parts) => parts,
+        Err(reason) => return Ok(Loaded::Refused(reason)),
+    };
+    if StateDigest::of(state) != digest {
+        return Ok(Loaded::Refused(
+            "its state does not match its digest".to_owned(),
+        ));
+    }
+    let head = journal.head();
+    if cursor.size > head.size {
+        return Ok(Loaded::Refused(format!(
+            "it is ahead of the log (cursor at {} entries, the log has {})",
+            cursor.size, head.size
+        )));
+    }
+    let actual = if cursor.size == 0 {
+        journal.genesis()
+    } else {
+        match journal.read(Seq::new(cursor.size - 1))? {
+            Some(record) => record.id,
+            None => return Ok(Loaded::Refused("its cursor entry is missing".to_owned())),
+        }
+    };
+    if actual != cursor.last {
+        return Ok(Loaded::Refused(format!(
+            "its cursor (seq {}, id {}) does not match the log, which has id {} there",
+            cursor.size.saturating_sub(1),
+            cursor.last.short(),
+            actual.short()
+        )));
+    }
+    match codec::decode_state::<Picture>(state) {
+        Ok(picture) => Ok(Loaded::Usable(picture, cursor)),
+        Err(e) => Ok(Loaded::Refused(format!("its state does not decode ({e})"))),
+    }
+}
+
+fn parse_snapshot(bytes: &[u8]) -> Result<(Cursor, StateDigest, &[u8]), String> {
+    if bytes.len() < HEADER_LEN {
+        return Err("it is truncated".to_owned());
+    }
+    let version = u16::from_be_bytes([bytes[0], bytes[1]]);
+    if version != SNAPSHOT_VERSION {
+        return Err(format!(
+            "it has version {version}; this build reads version {SNAPSHOT_VERSION}"
+        ));
+    }
+    let mut size = [0u8; 8];
+    size.copy_from_slice(&bytes[2..10]);
+    let mut last = [0u8; 32];
+    last.copy_from_slice(&bytes[10..42]);
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(&bytes[42..74]);
+    Ok((
+        Cursor {
+            size: u64::from_be_bytes(size),
+            last: Id::from_bytes(last),
+        },
+        StateDigest(digest),
+        &bytes[HEADER_LEN..],
+    ))
+}
+
+/// Stores `picture` as the snapshot at `cursor`. Public so that tests can plant a
+/// snapshot that disagrees with the log and watch it be refused.
+pub fn store_snapshot(
+    journal: &Journal,
+    picture: &Picture,
+    cursor: Cursor,
+) -> Result<(), ReadError> {
+    let state = picture.encode_state();
+    let mut bytes = Vec::with_capacity(HEADER_LEN + state.len());
+    bytes.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
+    bytes.extend_from_slice(&cursor.size.to_be_bytes());
+    bytes.extend_from_slice(cursor.last.as_bytes());
+    bytes.extend_from_slice(&StateDigest::of(&state).0);
+    bytes.extend_from_slice(&state);
+    journal.put_derived(SNAPSHOT_NAME, bytes)
+}

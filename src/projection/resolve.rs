@@ -1,0 +1,440 @@
+//! `Resolved`: the semantics of revisions, applied to a [`Picture`].
+//!
+//! * A retraction takes its target out of every view (it stays in `history` and
+//!   `revisions`). Retractions themselves cannot be retracted (the journal refuses).
+//! * The latest live correction of a fact, in log order, is the version in force;
+//!   a retracted correction no longer counts, so the one before it wins again.
+//! * A live denial marks its target; the target is never dropped for it.
+//! * Live merges join incident keys (transitively); the group is named after the
+//!   `surviving` key of its latest merge, and every old key resolves to it.
+//!
+//! Everything is recomputed from the picture in one pass, so the answer never
+//! depends on the order in which the views ask.
+
+use std::collections::BTreeMap;
+
+use super::picture::{Picture, Recorded};
+use crate::entry::Seq;
+use crate::fact::{Claim, Count, Denial, FactBody, Incident, Source, Statement};
+use crate::time::{Date, Timestamp};
+
+/// A fact that is in force: not retracted, with the version that applies.
+#[derive(Clone, Debug)]
+pub struct Live<'p> {
+    /// Its key.
+    pub key: &'p str,
+    /// Where the original is in the log.
+    pub seq: Seq,
+    /// When the original was recorded.
+    pub recorded_at: Timestamp,
+    /// The version in force (the latest live correction's replacement, or the
+    /// original).
+    pub body: &'p FactBody,
+    /// Keys of the live corrections, in log order.
+    pub corrections: Vec<&'p str>,
+    /// Keys of the live denials naming it, in log order.
+    pub denials: Vec<&'p str>,
+}
+
+/// One incident: every live report under any of its merged keys.
+#[derive(Clone, Debug)]
+pub struct Group<'p> {
+    /// The key the incident goes by (the survivor of its latest merge).
+    pub key: String,
+    /// Every incident key merged into it, including `key`, sorted.
+    pub aliases: Vec<String>,
+    /// Keys of its live incident reports, in log order.
+    pub reports: Vec<&'p str>,
+    /// Keys of the live claims naming any of its keys, in log order.
+    pub claims: Vec<&'p str>,
+    /// Keys of the live merges that formed it, in log order.
+    pub merges: Vec<&'p str>,
+}
+
+/// When a source was published, as far as the ledger can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Publication {
+    /// No earlier than this: its stated date, or else the latest event it
+    /// reports (a document cannot report what had not yet happened).
+    pub not_before: Option<Date>,
+    /// No later than this: its stated date, or else the day the ledger recorded
+    /// it (the document existed by then).
+    pub not_after: Date,
+    /// Whether the source states its publication date.
+    pub stated: bool,
+}
+
+/// Whether a source was published by a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishedBy {
+    /// Certainly.
+    Yes,
+    /// Certainly not.
+    No,
+    /// The ledger cannot tell.
+    Unknown,
+}
+
+impl Publication {
+    /// Whether the source was published by `day`.
+    pub fn by(self, day: Date) -> PublishedBy {
+        if self.not_after <= day {
+            PublishedBy::Yes
+        } else if self.not_before.is_some_and(|d| d > day) {
+            PublishedBy::No
+        } else {
+            PublishedBy::Unknown
+        }
+    }
+}
+
+/// The picture with every revision applied.
+pub struct Resolved<'p> {
+    picture: &'p Picture,
+    live: BTreeMap<&'p str, Live<'p>>,
+    retracted_by: BTreeMap<&'p str, &'p str>,
+    alias_of: BTreeMap<String, String>,
+    groups: BTreeMap<String, Group<'p>>,
+}
+
+impl<'p> Resolved<'p> {
+    /// Applies every revision in `picture`.
+    pub fn new(picture: &'p Picture) -> Resolved<'p> {
+        let retracted_by = retractions(picture);
+        let is_live = |key: &str| !retracted_by.contains_key(key);
+        let mut live: BTreeMap<&'p str, Live<'p>> = BTreeMap::new();
+        for (key, recorded) in &picture.facts {
+            if !is_live(key) || is_revision(&recorded.body) {
+                continue;
+            }
+            let corrections: Vec<&'p str> = picture
+                .revisions_of(key)
+                .iter()
+                .map(String::as_str)
+                .filter(|k| is_live(k))
+                .filter(|k| matches!(body_of(picture, k), Some(FactBody::Correction(_))))
+                .collect();
+            let body = corrections
+                .last()
+                .and_then(|k| match body_of(picture, k) {
+                    Some(FactBody::Correction(c)) => Some(c.replacement.as_ref()),
+                    _ => None,
+                })
+                .unwrap_or(&recorded.body);
+            live.insert(
+                key,
+                Live {
+                    key,
+                    seq: recorded.seq,
+                    recorded_at: recorded.recorded_at,
+                    body,
+                    corrections,
+                    denials: Vec::new(),
+                },
+            );
+        }
+        // Denials in force, by the target their version in force names.
+        let denials: Vec<(&'p str, &'p str, Seq)> = live
+            .values()
+            .filter_map(|l| match l.body {
+                FactBody::Denial(d) => Some((d.target.as_str(), l.key, l.seq)),
+                _ => None,
+            })
+            .collect();
+        let mut denials = denials;
+        denials.sort_by_key(|&(_, _, seq)| seq);
+        for (target, key, _) in denials {
+            if let Some(l) = live.get_mut(target) {
+                l.denials.push(key);
+            }
+        }
+        let (alias_of, merges_by_root) = merge_groups(picture, &retracted_by);
+        let mut resolved = Resolved {
+            picture,
+            live,
+            retracted_by,
+            alias_of,
+            groups: BTreeMap::new(),
+        };
+        resolved.groups = resolved.build_groups(merges_by_root);
+        resolved
+    }
+
+    /// The picture this was resolved from.
+    pub fn picture(&self) -> &'p Picture {
+        self.picture
+    }
+
+    /// The fact in force under `key`, unless it is retracted or is a revision.
+    pub fn live(&self, key: &str) -> Option<&Live<'p>> {
+        self.live.get(key)
+    }
+
+    /// Every fact in force, by key.
+    pub fn all_live(&self) -> impl Iterator<Item = &Live<'p>> {
+        self.live.values()
+    }
+
+    /// The key of the retraction that withdrew `key`, if one did.
+    pub fn retracted_by(&self, key: &str) -> Option<&'p str> {
+        self.retracted_by.get(key).copied()
+    }
+
+    /// The fact recorded under `key`, in force or not.
+    pub fn recorded(&self, key: &str) -> Option<&'p Recorded> {
+        self.picture.get(key)
+    }
+
+    /// The key an incident key goes by after merges.
+    pub fn incident_key<'a>(&'a self, key: &'a str) -> &'a str {
+        self.alias_of.get(key).map_or(key, String::as_str)
+    }
+
+    /// Every incident with at least one report in force, by key.
+    pub fn groups(&self) -> impl Iterator<Item = &Group<'p>> {
+        self.groups.values().filter(|g| !g.reports.is_empty())
+    }
+
+    /// Live facts of one kind, in log order, with their body in force.
+    fn of_kind<T: 'p>(
+        &self,
+        pick: impl Fn(&'p FactBody) -> Option<&'p T>,
+    ) -> Vec<(&Live<'p>, &'p T)> {
+        let mut out: Vec<(&Live<'p>, &'p T)> = self
+            .live
+            .values()
+            .filter_map(|l| pick(l.body).map(|t| (l, t)))
+            .collect();
+        out.sort_by_key(|(l, _)| l.seq);
+        out
+    }
+
+    /// Sources in force, in log order.
+    pub fn sources(&self) -> Vec<(&Live<'p>, &'p Source)> {
+        self.of_kind(|b| match b {
+            FactBody::Source(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Incident reports in force, in log order.
+    pub fn incidents(&self) -> Vec<(&Live<'p>, &'p Incident)> {
+        self.of_kind(|b| match b {
+            FactBody::Incident(i) => Some(i),
+            _ => None,
+        })
+    }
+
+    /// Counts in force, in log order.
+    pub fn counts(&self) -> Vec<(&Live<'p>, &'p Count)> {
+        self.of_kind(|b| match b {
+            FactBody::Count(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Claims in force, in log order.
+    pub fn claims(&self) -> Vec<(&Live<'p>, &'p Claim)> {
+        self.of_kind(|b| match b {
+            FactBody::Claim(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Statements in force, in log order.
+    pub fn statements(&self) -> Vec<(&Live<'p>, &'p Statement)> {
+        self.of_kind(|b| match b {
+            FactBody::Statement(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The denials in force that name `key`, with their bodies in force.
+    pub fn denials_of(&self, key: &str) -> Vec<(&Live<'p>, &'p Denial)> {
+        self.live(key)
+            .map(|l| {
+                l.denials
+                    .iter()
+                    .filter_map(|d| self.live(d))
+                    .filter_map(|d| match d.body {
+                        FactBody::Denial(denial) => Some((d, denial)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// When `source` was published, as far as the ledger can tell.
+    pub fn publication(&self, source: &str) -> Option<Publication> {
+        let recorded = self.picture.get(source)?;
+        let FactBody::Source(s) = self.live(source).map_or(&recorded.body, |l| l.body) else {
+            return None;
+        };
+        if let Some(published) = &s.published {
+            return Some(Publication {
+                not_before: Some(published.start),
+                not_after: published.end,
+                stated: true,
+            });
+        }
+        let not_before = self
+            .live
+            .values()
+            .filter(|l| l.body.source_key() == Some(source))
+            .filter_map(|l| event_start(l.body))
+            .max();
+        Some(Publication {
+            not_before,
+            not_after: recorded.recorded_at.date(),
+            stated: false,
+        })
+    }
+
+    fn build_groups(
+        &self,
+        mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
+    ) -> BTreeMap<String, Group<'p>> {
+        let mut groups: BTreeMap<String, Group<'p>> = BTreeMap::new();
+        let group = |key: &str| -> String { self.incident_key(key).to_owned() };
+        let mut ensure = |groups: &mut BTreeMap<String, Group<'p>>, name: String| {
+            groups.entry(name.clone()).or_insert_with(|| Group {
+                aliases: vec![name.clone()],
+                merges: merges_by_root.remove(&name).unwrap_or_default(),
+                key: name,
+                reports: Vec::new(),
+                claims: Vec::new(),
+            });
+        };
+        for (alias, name) in &self.alias_of {
+            ensure(&mut groups, name.clone());
+            if let Some(g) = groups.get_mut(name) {
+                if !g.aliases.contains(alias) {
+                    g.aliases.push(alias.clone());
+                }
+            }
+        }
+        for (l, incident) in self.incidents() {
+            let name = group(&incident.incident);
+            ensure(&mut groups, name.clone());
+            if let Some(g) = groups.get_mut(&name) {
+                g.reports.push(l.key);
+            }
+        }
+        for (l, claim) in self.claims() {
+            let mut named: Vec<String> = claim.incidents.iter().map(|k| group(k)).collect();
+            named.dedup();
+            for name in named {
+                if let Some(g) = groups.get_mut(&name) {
+                    if !g.claims.contains(&l.key) {
+                        g.claims.push(l.key);
+                    }
+                }
+            }
+        }
+        for g in groups.values_mut() {
+            g.aliases.sort();
+        }
+        groups
+    }
+}
+
+fn body_of<'p>(picture: &'p Picture, key: &str) -> Option<&'p FactBody> {
+    picture.get(key).map(|r| &r.body)
+}
+
+fn is_revision(body: &FactBody) -> bool {
+    matches!(
+        body,
+        FactBody::Correction(_) | FactBody::Retraction(_) | FactBody::Merge(_)
+    )
+}
+
+/// Target → the first retraction naming it.
+fn retractions(picture: &Picture) -> BTreeMap<&str, &str> {
+    let mut out = BTreeMap::new();
+    for (target, revisers) in &picture.revised_by {
+        let first = revisers
+            .iter()
+            .find(|k| matches!(body_of(picture, k), Some(FactBody::Retraction(_))));
+        if let Some(key) = first {
+            out.insert(target.as_str(), key.as_str());
+        }
+    }
+    out
+}
+
+/// Joins incident keys through every live merge, in log order. Returns each
+/// merged key's group name (the `surviving` key of the group's latest merge) and
+/// the merges of each group.
+fn merge_groups<'p>(
+    picture: &'p Picture,
+    retracted_by: &BTreeMap<&'p str, &'p str>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Vec<&'p str>>) {
+    let mut parent: BTreeMap<String, String> = BTreeMap::new();
+    let mut name: BTreeMap<String, String> = BTreeMap::new();
+    let mut merges: BTreeMap<String, Vec<&'p str>> = BTreeMap::new();
+    fn root(parent: &BTreeMap<String, String>, key: &str) -> String {
+        let mut at = key.to_owned();
+        while let Some(up) = parent.get(&at) {
+            if *up == at {
+                break;
+            }
+            at = up.clone();
+        }
+        at
+    }
+    for merge_key in &picture.merges {
+        if retracted_by.contains_key(merge_key.as_str()) {
+            continue;
+        }
+        let Some(FactBody::Merge(m)) = body_of(picture, merge_key) else {
+            continue;
+        };
+        let Some(first) = m.incidents.first() else {
+            continue;
+        };
+        let top = root(&parent, first);
+        let mut joined = merges.remove(&top).unwrap_or_default();
+        for key in &m.incidents {
+            let r = root(&parent, key);
+            if r != top {
+                joined.extend(merges.remove(&r).unwrap_or_default());
+                parent.insert(r.clone(), top.clone());
+                name.remove(&r);
+            }
+            parent.entry(key.clone()).or_insert_with(|| top.clone());
+        }
+        parent.entry(top.clone()).or_insert_with(|| top.clone());
+        joined.push(merge_key.as_str());
+        merges.insert(top.clone(), joined);
+        name.insert(top, m.surviving.clone());
+    }
+    let mut alias_of = BTreeMap::new();
+    for key in parent.keys() {
+        let r = root(&parent, key);
+        if let Some(n) = name.get(&r) {
+            alias_of.insert(key.clone(), n.clone());
+        }
+    }
+    let by_name = merges
+        .into_iter()
+        .filter_map(|(r, ms)| name.get(&r).map(|n| (n.clone(), ms)))
+        .collect();
+    (alias_of, by_name)
+}
+
+/// The earliest day of the event a fact reports, if it reports one with a date.
+fn event_start(body: &FactBody) -> Option<Date> {
+    match body {
+        FactBody::Incident(i) => Some(i.occurred.start),
+        FactBody::Statement(s) => s.made.as_ref().map(|d| d.start),
+        FactBody::Count(c) => c.period.to.as_ref().map(|d| d.start),
+        FactBody::Source(_)
+        | FactBody::Claim(_)
+        | FactBody::Denial(_)
+        | FactBody::Correction(_)
+        | FactBody::Retraction(_)
+        | FactBody::Merge(_) => None,
+    }
+}

@@ -1,0 +1,178 @@
+//! `Table`: what every view returns — the rule it applied, named columns, and rows
+//! that carry both display cells (for the table and CSV) and a structured JSON
+//! object (for `--json`). Each row has a stable key, so two tables of the same
+//! view can be diffed row by row, and a table has a digest.
+//!
+//! Rendering (aligning columns, quoting CSV) is the CLI's job; the library only
+//! builds values.
+
+use serde_json::{json, Map, Value};
+
+use super::StateDigest;
+
+/// One row of a view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Stable identity of the row within its view (an incident key, a group).
+    pub key: String,
+    /// One display string per column.
+    pub cells: Vec<String>,
+    /// The row as structured data.
+    pub detail: Value,
+}
+
+/// How a table reads best in a terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Aligned columns, one line per row.
+    #[default]
+    Columns,
+    /// One block per row: the first cell as a heading, then one line per
+    /// other column (for rows with long texts).
+    Blocks,
+}
+
+/// The output of one view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The view's name.
+    pub projection: &'static str,
+    /// The rule in force and anything the reader must know to read the rows
+    /// ("attacks on US and coalition forces; intercepted attacks excluded").
+    pub rule: Vec<String>,
+    /// Column headings.
+    pub columns: Vec<&'static str>,
+    /// The rows, in the view's order.
+    pub rows: Vec<Row>,
+    /// Structured data that belongs to the whole table (e.g. active periods).
+    pub extra: Map<String, Value>,
+    /// How the human table is laid out (not part of the JSON or the digest).
+    pub layout: Layout,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new(projection: &'static str, columns: Vec<&'static str>) -> Table {
+        Table {
+            projection,
+            rule: Vec::new(),
+            columns,
+            rows: Vec::new(),
+            extra: Map::new(),
+            layout: Layout::Columns,
+        }
+    }
+
+    /// Adds a row; `cells` must match the columns.
+    pub fn push(&mut self, key: impl Into<String>, cells: Vec<String>, detail: Value) {
+        debug_assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "cells of {}",
+            self.projection
+        );
+        self.rows.push(Row {
+            key: key.into(),
+            cells,
+            detail,
+        });
+    }
+
+    /// The stable JSON form (docs/cli.md).
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("projection".into(), json!(self.projection));
+        out.insert("rule".into(), json!(self.rule));
+        for (k, v) in &self.extra {
+            out.insert(k.clone(), v.clone());
+        }
+        out.insert(
+            "rows".into(),
+            Value::Array(self.rows.iter().map(|r| r.detail.clone()).collect()),
+        );
+        Value::Object(out)
+    }
+
+    /// BLAKE3 of the JSON form's bytes: equal tables have equal digests.
+    pub fn digest(&self) -> StateDigest {
+        StateDigest::of(self.to_json().to_string().as_bytes())
+    }
+
+    /// The rows that changed from `before` to `self`, keyed by row key: added,
+    /// removed and changed rows, each marked in a first `change` column.
+    pub fn diff(before: &Table, after: &Table, label: &str) -> Table {
+        let mut columns = vec!["change"];
+        columns.extend(after.columns.iter().copied());
+        let mut out = Table::new(after.projection, columns);
+        out.rule = after.rule.clone();
+        out.rule.push(label.to_owned());
+        out.layout = after.layout;
+        let find = |t: &Table, key: &str| t.rows.iter().position(|r| r.key == key);
+        for row in &before.rows {
+            if find(after, &row.key).is_none() {
+                out.push_change("-", "removed", row, Some(&row.detail), None);
+            }
+        }
+        for row in &after.rows {
+            match find(before, &row.key).map(|i| &before.rows[i]) {
+                None => out.push_change("+", "added", row, None, Some(&row.detail)),
+                Some(old) if old.detail != row.detail => {
+                    out.push_change("~", "changed", row, Some(&old.detail), Some(&row.detail));
+                }
+                Some(_) => {}
+            }
+        }
+        out
+    }
+
+    fn push_change(
+        &mut self,
+        mark: &str,
+        change: &str,
+        row: &Row,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) {
+        let mut cells = vec![mark.to_owned()];
+        cells.extend(row.cells.iter().cloned());
+        let detail = json!({
+            "change": change,
+            "key": row.key,
+            "before": before,
+            "after": after,
+        });
+        self.rows.push(Row {
+            key: row.key.clone(),
+            cells,
+            detail,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(&str, i64)]) -> Table {
+        let mut t = Table::new("test", vec!["n"]);
+        for (k, n) in rows {
+            t.push(*k, vec![n.to_string()], json!({"key": k, "n": n}));
+        }
+        t
+    }
+
+    #[test]
+    fn diff_marks_added_removed_and_changed_rows() {
+        let a = table(&[("x", 1), ("y", 2), ("z", 3)]);
+        let b = table(&[("x", 1), ("y", 5), ("w", 4)]);
+        let d = Table::diff(&a, &b, "from a to b");
+        let marks: Vec<(&str, &str)> = d
+            .rows
+            .iter()
+            .map(|r| (r.cells[0].as_str(), r.key.as_str()))
+            .collect();
+        assert_eq!(marks, vec![("-", "z"), ("~", "y"), ("+", "w")]);
+        assert_ne!(a.digest(), b.digest());
+        assert_eq!(a.digest(), table(&[("x", 1), ("y", 2), ("z", 3)]).digest());
+    }
+}

@@ -1,0 +1,425 @@
+//! `incidents`: one row per incident, every live report under any of its merged
+//! keys combined (docs/projections.md, "Combining sources").
+//!
+//! [`combine`] builds the [`Combined`] incident that `tallies`, `pauses`, `counts`
+//! and `timeline` count, so every numeric view agrees on what an incident is.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::rule::{DirectionRule, Fit};
+use super::{list, name_of, Params};
+use crate::fact::{
+    ActorRef, AttackType, CasualtyGroup, Direction, FactBody, Incident, Outcome, Quantity,
+};
+use crate::projection::combine::{combine_dates, wording, CombinedDate, Range};
+use crate::projection::resolve::{Group, Resolved};
+use crate::projection::table::Table;
+
+/// One source's figure, as it worded it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceFigure {
+    /// The source key.
+    pub source: String,
+    /// The report's words ("three", "at least seven + 18").
+    pub stated: String,
+}
+
+/// A figure combined across sources.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    /// From the lowest to the highest any source allows.
+    pub range: Range,
+    /// What each source said.
+    pub by_source: Vec<SourceFigure>,
+}
+
+/// Killed and wounded in one group, combined across sources.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupFigures {
+    /// Who.
+    pub group: CasualtyGroup,
+    /// Killed, when some source states it.
+    pub killed: Option<Figure>,
+    /// Wounded, when some source states it.
+    pub wounded: Option<Figure>,
+}
+
+/// One source's date for the incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceDate {
+    /// The source key.
+    pub source: String,
+    /// The interval, as `YYYY-MM-DD` or `start..end`.
+    pub date: String,
+    /// The source's words, when kept.
+    pub raw: Option<String>,
+}
+
+/// An incident with every live report combined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Combined {
+    /// The key it goes by.
+    pub key: String,
+    /// Every key merged into it, including `key`.
+    pub aliases: Vec<String>,
+    /// The combined date interval.
+    pub date: Option<CombinedDate>,
+    /// Each source's date.
+    pub dates: Vec<SourceDate>,
+    /// Place names as reported, distinct.
+    pub places: Vec<String>,
+    /// Countries, distinct.
+    pub countries: Vec<String>,
+    /// Registry site keys, distinct.
+    pub sites: Vec<String>,
+    /// The direction of its first report under its own key.
+    pub direction: Direction,
+    /// Every direction its reports give, when they disagree.
+    pub directions: Vec<Direction>,
+    /// Every attack type any report gives.
+    pub attack_types: Vec<AttackType>,
+    /// The outcome every report that states one agrees on, else `unknown`.
+    pub outcome: Outcome,
+    /// Every stated outcome.
+    pub outcomes: Vec<Outcome>,
+    /// Casualties by group.
+    pub casualties: Vec<GroupFigures>,
+    /// Attackers as reported.
+    pub attackers: Vec<String>,
+    /// Who is named as attacker or claimant: registry keys where the report
+    /// gives one, else names as reported (for grouping by actor).
+    pub actors: Vec<String>,
+    /// Claimants of live claims naming it.
+    pub claimed_by: Vec<String>,
+    /// Live denials of any of its reports or claims ("Kataib Hezbollah (involvement)").
+    pub denied_by: Vec<String>,
+    /// Source keys of its live reports.
+    pub sources: Vec<String>,
+    /// Fact keys of its live reports.
+    pub reports: Vec<String>,
+    /// "2 sources", "merged", "corrected", "denied", "dates disputed".
+    pub status: Vec<String>,
+}
+
+impl Combined {
+    /// Killed or wounded, summed over every group, when any group states it.
+    pub fn total(&self, killed: bool) -> Option<Range> {
+        self.casualties
+            .iter()
+            .filter_map(|g| if killed { &g.killed } else { &g.wounded }.as_ref())
+            .map(|f| f.range)
+            .reduce(Range::plus)
+    }
+
+    /// Killed or wounded in the given groups, when any of them states it.
+    pub fn total_in(&self, groups: &[CasualtyGroup], killed: bool) -> Option<Range> {
+        self.casualties
+            .iter()
+            .filter(|g| groups.contains(&g.group))
+            .filter_map(|g| if killed { &g.killed } else { &g.wounded }.as_ref())
+            .map(|f| f.range)
+            .reduce(Range::plus)
+    }
+}
+
+/// Every incident with at least one live report, in date order (undated last).
+pub fn combine(resolved: &Resolved<'_>) -> Vec<Combined> {
+    let mut out: Vec<Combined> = resolved
+        .groups()
+        .map(|g| combine_group(resolved, g))
+        .collect();
+    out.sort_by(|a, b| {
+        let key = |c: &Combined| (c.date.is_none(), c.date.map(|d| d.span), c.key.clone());
+        key(a).cmp(&key(b))
+    });
+    out
+}
+
+fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
+    let reports: Vec<(&str, &Incident)> = group
+        .reports
+        .iter()
+        .filter_map(|k| match resolved.live(k).map(|l| l.body) {
+            Some(FactBody::Incident(i)) => Some((*k, i)),
+            _ => None,
+        })
+        .collect();
+    let date = combine_dates(reports.iter().map(|(_, i)| &i.occurred));
+    let dates = reports
+        .iter()
+        .map(|(_, i)| SourceDate {
+            source: i.source.clone(),
+            date: crate::projection::combine::Span::of(&i.occurred).to_string(),
+            raw: i.occurred.raw.clone(),
+        })
+        .collect();
+    let primary = reports
+        .iter()
+        .find(|(_, i)| i.incident == group.key)
+        .or(reports.first())
+        .map_or(Direction::Other, |(_, i)| i.direction);
+    let mut directions = distinct(reports.iter().map(|(_, i)| i.direction));
+    if directions.len() < 2 {
+        directions.clear();
+    }
+    let outcomes = distinct(
+        reports
+            .iter()
+            .map(|(_, i)| i.outcome)
+            .filter(|o| *o != Outcome::Unknown),
+    );
+    let outcome = match outcomes.as_slice() {
+        [one] => *one,
+        _ => Outcome::Unknown,
+    };
+    let mut denied_by = Vec::new();
+    for key in group.reports.iter().chain(group.claims.iter()) {
+        for (_, d) in resolved.denials_of(key) {
+            let text = format!("{} ({})", d.denier.name, name_of(&d.denial_type));
+            if !denied_by.contains(&text) {
+                denied_by.push(text);
+            }
+        }
+    }
+    let claims: Vec<&ActorRef> = group
+        .claims
+        .iter()
+        .filter_map(|k| match resolved.live(k).map(|l| l.body) {
+            Some(FactBody::Claim(c)) => Some(&c.claimant),
+            _ => None,
+        })
+        .collect();
+    let claimed_by = distinct_strings(claims.iter().map(|a| a.name.clone()));
+    let actors = distinct_strings(
+        reports
+            .iter()
+            .flat_map(|(_, i)| i.attackers.iter())
+            .chain(claims.iter().copied())
+            .map(|a| a.actor.clone().unwrap_or_else(|| a.name.clone())),
+    );
+    let corrected = group
+        .reports
+        .iter()
+        .any(|k| resolved.live(k).is_some_and(|l| !l.corrections.is_empty()));
+    let sources = distinct_strings(reports.iter().map(|(_, i)| i.source.clone()));
+    let mut status = vec![if sources.len() == 1 {
+        "1 source".to_owned()
+    } else {
+        format!("{} sources", sources.len())
+    }];
+    if group.aliases.len() > 1 {
+        status.push(format!("merged from {} keys", group.aliases.len()));
+    }
+    if corrected {
+        status.push("corrected".to_owned());
+    }
+    if !denied_by.is_empty() {
+        status.push("denied".to_owned());
+    }
+    if date.is_some_and(|d| !d.agreed) {
+        status.push("dates disputed".to_owned());
+    }
+    Combined {
+        key: group.key.clone(),
+        aliases: group.aliases.clone(),
+        date,
+        dates,
+        places: distinct_strings(reports.iter().map(|(_, i)| i.target.name.clone())),
+        countries: distinct_strings(reports.iter().filter_map(|(_, i)| i.target.country.clone())),
+        sites: distinct_strings(reports.iter().filter_map(|(_, i)| i.target.site.clone())),
+        direction: primary,
+        directions,
+        attack_types: distinct(
+            reports
+                .iter()
+                .flat_map(|(_, i)| i.attack_types.iter().copied()),
+        ),
+        outcome,
+        outcomes,
+        casualties: casualties(&reports),
+        attackers: distinct_strings(
+            reports
+                .iter()
+                .flat_map(|(_, i)| i.attackers.iter().map(|a| a.name.clone())),
+        ),
+        actors,
+        claimed_by,
+        denied_by,
+        sources,
+        reports: reports.iter().map(|(k, _)| (*k).to_owned()).collect(),
+        status,
+    }
+}
+
+/// Per group: each report's rows of that group summed (they count different
+/// people), then the reports' sums spread into one range.
+fn casualties(reports: &[(&str, &Incident)]) -> Vec<GroupFigures> {
+    let mut by_group: BTreeMap<CasualtyGroup, (Option<Figure>, Option<Figure>)> = BTreeMap::new();
+    for (_, incident) in reports {
+        let mut mine: BTreeMap<CasualtyGroup, (Vec<&Quantity>, Vec<&Quantity>)> = BTreeMap::new();
+        for row in &incident.casualties {
+            let slot = mine.entry(row.group).or_default();
+            slot.0.extend(row.killed.as_ref());
+            slot.1.extend(row.wounded.as_ref());
+        }
+        for (group, (killed, wounded)) in mine {
+            let slot = by_group.entry(group).or_default();
+            add_figure(&mut slot.0, &incident.source, &killed);
+            add_figure(&mut slot.1, &incident.source, &wounded);
+        }
+    }
+    by_group
+        .into_iter()
+        .filter(|(_, (k, w))| k.is_some() || w.is_some())
+        .map(|(group, (killed, wounded))| GroupFigures {
+            group,
+            killed,
+            wounded,
+        })
+        .collect()
+}
+
+fn add_figure(slot: &mut Option<Figure>, source: &str, rows: &[&Quantity]) {
+    let Some(sum) = rows.iter().map(|q| Range::of(q)).reduce(Range::plus) else {
+        return;
+    };
+    let stated = rows
+        .iter()
+        .map(|q| wording(q))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let entry = SourceFigure {
+        source: source.to_owned(),
+        stated,
+    };
+    match slot {
+        Some(figure) => {
+            figure.range = figure.range.spread(sum);
+            figure.by_source.push(entry);
+        }
+        None => {
+            *slot = Some(Figure {
+                range: sum,
+                by_source: vec![entry],
+            });
+        }
+    }
+}
+
+fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn distinct_strings(items: impl Iterator<Item = String>) -> Vec<String> {
+    distinct(items)
+}
+
+/// Killed or wounded by group, for a table cell: "us_military 3; partner_forces ≥7".
+pub fn casualty_cell(incident: &Combined, killed: bool) -> String {
+    let parts: Vec<String> = incident
+        .casualties
+        .iter()
+        .filter_map(|g| {
+            let figure = if killed { &g.killed } else { &g.wounded };
+            figure
+                .as_ref()
+                .map(|f| format!("{} {}", name_of(&g.group), f.range))
+        })
+        .collect();
+    if parts.is_empty() {
+        "—".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The date cell: the combined interval, marked when the sources disagree.
+pub fn date_cell(incident: &Combined) -> String {
+    match incident.date {
+        Some(d) if d.agreed => d.span.to_string(),
+        Some(d) => format!("{} (disputed)", d.span),
+        None => "undated".to_owned(),
+    }
+}
+
+/// The `incidents` view.
+pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
+    let mut table = Table::new(
+        "incidents",
+        vec![
+            "incident",
+            "date",
+            "place",
+            "country",
+            "direction",
+            "attack types",
+            "outcome",
+            "killed",
+            "wounded",
+            "claimed by",
+            "denied by",
+            "sources",
+            "status",
+        ],
+    );
+    table.rule = params.rule.describe(DirectionRule::Any);
+    table.rule.push(
+        "several sources on one incident: the dates they share (or all of them, marked disputed), every figure as a range from the lowest to the highest any source gives".to_owned(),
+    );
+    for incident in combine(resolved) {
+        let fit = params.rule.fit(&incident, DirectionRule::Any);
+        if fit == Fit::Out {
+            continue;
+        }
+        let mut status = incident.status.clone();
+        if fit == Fit::Maybe {
+            status.push("may fall outside the window".to_owned());
+        }
+        let outcome = if incident.outcomes.len() > 1 {
+            incident
+                .outcomes
+                .iter()
+                .map(name_of)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        } else {
+            name_of(&incident.outcome)
+        };
+        let cells = vec![
+            incident.key.clone(),
+            date_cell(&incident),
+            list(&incident.places),
+            list(&incident.countries),
+            name_of(&incident.direction),
+            list(
+                &incident
+                    .attack_types
+                    .iter()
+                    .map(name_of)
+                    .collect::<Vec<_>>(),
+            ),
+            outcome,
+            casualty_cell(&incident, true),
+            casualty_cell(&incident, false),
+            list(&incident.claimed_by),
+            list(&incident.denied_by),
+            list(&incident.sources),
+            status.join(", "),
+        ];
+        let mut detail = serde_json::to_value(&incident).unwrap_or_else(|_| json!({}));
+        if let Some(obj) = detail.as_object_mut() {
+            obj.insert("status".into(), json!(status));
+        }
+        table.push(incident.key.clone(), cells, detail);
+    }
+    table
+}

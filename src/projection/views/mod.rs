@@ -1,0 +1,277 @@
+//! The views (`sitrep project <name>`): pure functions from the resolved picture
+//! and the user's parameters to a [`Table`]. One file per view; the shared
+//! counting rule is in [`rule`], and the combined incident every numeric view
+//! counts is in [`incidents`].
+
+pub mod counts;
+pub mod incidents;
+pub mod pauses;
+pub mod revisions;
+pub mod rule;
+pub mod statements;
+pub mod tallies;
+pub mod timeline;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{json, Value};
+
+use super::resolve::{Live, Resolved};
+use super::table::Table;
+pub use rule::{DirectionRule, Fit, Rule};
+pub use tallies::GroupBy;
+
+/// The default `--min-gap-days` of `pauses`.
+pub const DEFAULT_MIN_GAP_DAYS: u32 = 14;
+
+/// Everything a view may be asked to vary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// `tallies --by`.
+    pub by: Vec<GroupBy>,
+    /// Which incidents count.
+    pub rule: Rule,
+    /// `pauses --min-gap-days`.
+    pub min_gap_days: u32,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            by: Vec::new(),
+            rule: Rule::default(),
+            min_gap_days: DEFAULT_MIN_GAP_DAYS,
+        }
+    }
+}
+
+/// A named view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// One row per incident, every source combined.
+    Incidents,
+    /// Incidents and casualties grouped.
+    Tallies,
+    /// Gaps between qualifying incidents.
+    Pauses,
+    /// Stated aggregate figures beside the ledger's own tally.
+    Counts,
+    /// Statements with their status.
+    Statements,
+    /// Every revised fact with its chain.
+    Revisions,
+    /// Everything in occurred order.
+    Timeline,
+}
+
+impl View {
+    /// Every view, in the order `replay` reports them.
+    pub const ALL: [View; 7] = [
+        View::Incidents,
+        View::Tallies,
+        View::Pauses,
+        View::Counts,
+        View::Statements,
+        View::Revisions,
+        View::Timeline,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Incidents => "incidents",
+            View::Tallies => "tallies",
+            View::Pauses => "pauses",
+            View::Counts => "counts",
+            View::Statements => "statements",
+            View::Revisions => "revisions",
+            View::Timeline => "timeline",
+        }
+    }
+
+    /// Computes the view.
+    pub fn build(self, resolved: &Resolved<'_>, params: &Params) -> Table {
+        match self {
+            View::Incidents => incidents::table(resolved, params),
+            View::Tallies => tallies::table(resolved, params),
+            View::Pauses => pauses::table(resolved, params),
+            View::Counts => counts::table(resolved, params),
+            View::Statements => statements::table(resolved, params),
+            View::Revisions => revisions::table(resolved, params),
+            View::Timeline => timeline::table(resolved, params),
+        }
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for View {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<View, String> {
+        View::ALL
+            .into_iter()
+            .find(|v| v.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = View::ALL.iter().map(|v| v.name()).collect();
+                format!(
+                    "unknown projection `{text}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// Joins display parts with ", ", or "—" when there are none.
+pub fn list<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        "—".to_owned()
+    } else {
+        items
+            .iter()
+            .map(|s| s.as_ref())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The snake_case name of a serde enum value ("on_us_forces").
+pub fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// What has been entered against a fact in force, one part per revision in log
+/// order: "corrected by KEY" for its live corrections, "denied (TYPE) by DENIER:
+/// “QUOTE”" for each live denial. Empty when nothing has.
+pub fn disputes(resolved: &Resolved<'_>, live: &Live<'_>) -> Vec<String> {
+    let mut parts = Vec::new();
+    if !live.corrections.is_empty() {
+        parts.push(format!("corrected by {}", live.corrections.join(", ")));
+    }
+    for (_, denial) in resolved.denials_of(live.key) {
+        let quote = denial
+            .quote
+            .as_deref()
+            .map(|q| format!(": “{q}”"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "denied ({}) by {}{quote}",
+            name_of(&denial.denial_type),
+            denial.denier.name
+        ));
+    }
+    parts
+}
+
+/// The live denials of `key` as JSON objects (key, denier, type, quote, source),
+/// in log order.
+pub fn denials_json(resolved: &Resolved<'_>, key: &str) -> Vec<Value> {
+    resolved
+        .denials_of(key)
+        .into_iter()
+        .map(|(live, denial)| {
+            json!({
+                "key": live.key,
+                "denier": denial.denier,
+                "type": denial.denial_type,
+                "quote": denial.quote,
+                "source": denial.source,
+            })
+        })
+        .collect()
+}
+
+/// A rule line naming the counting-rule flags the user set that `view` does not
+/// use (`used` lists those it does), so that none is silently ignored.
+pub fn unused_flags(rule: &Rule, view: &str, used: &[&str]) -> Option<String> {
+    let set = [
+        ("--direction", rule.direction.is_some()),
+        ("--exclude-intercepted", rule.exclude_intercepted),
+        ("--country", !rule.countries.is_empty()),
+        ("--from", rule.from.is_some()),
+        ("--to", rule.to.is_some()),
+    ];
+    let unused: Vec<&str> = set
+        .iter()
+        .filter(|(flag, on)| *on && !used.contains(flag))
+        .map(|(flag, _)| *flag)
+        .collect();
+    (!unused.is_empty()).then(|| format!("{} ignored: not used by `{view}`", unused.join(", ")))
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Small in-memory ledgers for the views' tests.
+
+    use crate::journal::{AppendOptions, Journal};
+    use crate::projection::engine;
+    use crate::projection::picture::Picture;
+    use crate::projection::table::{Row, Table};
+    use crate::time::{FixedClock, Timestamp};
+
+    /// 2026-01-01T00:00:00Z.
+    const DAY_ZERO_MICROS: i64 = 1_767_225_600_000_000;
+    const DAY_MICROS: i64 = 86_400_000_000;
+
+    /// Appends each batch of JSON Lines facts, batch `i` recorded at day `i`
+    /// after 2026-01-01, and folds the log.
+    pub fn picture(batches: &[&str]) -> Picture {
+        let mut journal = Journal::in_memory("test").unwrap();
+        let options = AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        };
+        for (i, batch) in batches.iter().enumerate() {
+            let facts = crate::input::parse("test.jsonl", batch.as_bytes())
+                .unwrap()
+                .into_iter()
+                .map(|l| l.fact)
+                .collect();
+            let clock = FixedClock(Timestamp::from_micros(
+                DAY_ZERO_MICROS + i as i64 * DAY_MICROS,
+            ));
+            journal.append(facts, &clock, &options).unwrap();
+        }
+        engine::rebuild(&journal).unwrap()
+    }
+
+    /// The row keyed `key`.
+    pub fn row<'t>(table: &'t Table, key: &str) -> &'t Row {
+        table
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .unwrap_or_else(|| panic!("no row `{key}` in {}", table.projection))
+    }
+
+    /// The cell of `column` in the row keyed `key`.
+    pub fn cell<'t>(table: &'t Table, key: &str, column: &str) -> &'t str {
+        let at = table
+            .columns
+            .iter()
+            .position(|c| *c == column)
+            .unwrap_or_else(|| panic!("no column `{column}` in {}", table.projection));
+        &row(table, key).cells[at]
+    }
+
+    /// The row keys, in order.
+    pub fn keys(table: &Table) -> Vec<&str> {
+        table.rows.iter().map(|r| r.key.as_str()).collect()
+    }
+
+    /// The seed corpus, as `sitrep demo` records it.
+    pub fn seeds() -> Picture {
+        let mut journal = Journal::in_memory("test").unwrap();
+        crate::demo::build(&mut journal).unwrap();
+        engine::rebuild(&journal).unwrap()
+    }
+}

@@ -1,0 +1,180 @@
+//! `timeline`: every incident (attacks, strikes and other events, sources
+//! combined), statement and stated count in occurred order, with the pauses of
+//! [`pauses`](super::pauses) (same counting rule and `--min-gap-days`) marked
+//! where they fall. Undated items come last, so nothing is left out for lack of
+//! a date. Counts are placed at the end of their period (the day the figure
+//! speaks for); a count with no period end is undated.
+
+use serde_json::json;
+
+use super::incidents::{casualty_cell, combine, date_cell};
+use super::rule::{DirectionRule, Fit};
+use super::statements::{date_of, describe};
+use super::{list, name_of, Params, View};
+use crate::fact::Direction;
+use crate::projection::combine::{wording, Span};
+use crate::projection::resolve::Resolved;
+use crate::projection::table::Table;
+
+/// One timeline item before it becomes a row.
+struct Item {
+    span: Option<Span>,
+    /// Orders items of the same span: incidents, then statements, counts, pauses.
+    rank: u8,
+    key: String,
+    cells: Vec<String>,
+    detail: serde_json::Value,
+}
+
+/// The `timeline` view.
+pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
+    let mut table = Table::new("timeline", vec!["date", "kind", "key", "what"]);
+    table.rule = params.rule.describe(DirectionRule::Any);
+    table.rule.push(format!(
+        "pauses marked as in `pauses` (attacks on US and coalition forces unless --direction says otherwise, gaps of at least {} days)",
+        params.min_gap_days
+    ));
+    let window = params.rule.window();
+    let in_window = |span: Option<Span>| match (window, span) {
+        (Some(w), Some(s)) => s.overlaps(w),
+        _ => true,
+    };
+    let mut items = Vec::new();
+    for incident in combine(resolved) {
+        if params.rule.fit(&incident, DirectionRule::Any) == Fit::Out {
+            continue;
+        }
+        let kind = match incident.direction {
+            Direction::OnUsForces => "attack",
+            Direction::UsStrike => "strike",
+            Direction::Other => "other",
+        };
+        let mut what = format!(
+            "{} ({}) — {}, {}",
+            list(&incident.places),
+            list(&incident.countries),
+            list(
+                &incident
+                    .attack_types
+                    .iter()
+                    .map(name_of)
+                    .collect::<Vec<_>>()
+            ),
+            name_of(&incident.outcome)
+        );
+        for (label, killed) in [("killed", true), ("wounded", false)] {
+            let cell = casualty_cell(&incident, killed);
+            if cell != "—" {
+                what.push_str(&format!("; {label} {cell}"));
+            }
+        }
+        if !incident.claimed_by.is_empty() {
+            what.push_str(&format!("; claimed by {}", list(&incident.claimed_by)));
+        }
+        items.push(Item {
+            span: incident.date.map(|d| d.span),
+            rank: 0,
+            key: incident.key.clone(),
+            cells: vec![date_cell(&incident), kind.to_owned(), incident.key.clone(), what],
+            detail: json!({"kind": kind, "key": incident.key, "date": incident.date, "sources": incident.sources}),
+        });
+    }
+    for (live, statement) in resolved.statements() {
+        let span = date_of(statement).map(Span::of);
+        if !in_window(span) {
+            continue;
+        }
+        let status = describe(resolved, live, statement);
+        let what = format!(
+            "{} ({}): {} [{status}]",
+            statement.speaker.name,
+            name_of(&statement.statement_type),
+            statement.text
+        );
+        items.push(Item {
+            span,
+            rank: 1,
+            key: live.key.to_owned(),
+            cells: vec![
+                span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
+                "statement".to_owned(),
+                live.key.to_owned(),
+                what,
+            ],
+            detail: json!({"kind": "statement", "key": live.key, "date": span, "type": statement.statement_type, "status": status}),
+        });
+    }
+    for (live, count) in resolved.counts() {
+        let span = count.period.to.as_ref().map(Span::of);
+        if !in_window(span) {
+            continue;
+        }
+        let what = format!(
+            "{}: {} {}",
+            count.speaker.name,
+            name_of(&count.metric),
+            wording(&count.value)
+        );
+        items.push(Item {
+            span,
+            rank: 2,
+            key: live.key.to_owned(),
+            cells: vec![
+                span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
+                "count".to_owned(),
+                live.key.to_owned(),
+                what,
+            ],
+            detail: json!({"kind": "count", "key": live.key, "date": span, "metric": count.metric, "value": count.value}),
+        });
+    }
+    let pauses = View::Pauses.build(resolved, params);
+    for row in pauses.rows.iter().filter(|r| r.detail["kind"] == "pause") {
+        let (Some(from), Some(to)) = (
+            row.detail["from"]
+                .as_str()
+                .and_then(|d| crate::time::Date::parse(d).ok()),
+            row.detail["to"]
+                .as_str()
+                .and_then(|d| crate::time::Date::parse(d).ok()),
+        ) else {
+            continue;
+        };
+        let span = Span {
+            start: from,
+            end: to,
+        };
+        items.push(Item {
+            span: Some(Span::day(from)),
+            rank: 3,
+            key: row.key.clone(),
+            cells: vec![
+                span.to_string(),
+                "pause".to_owned(),
+                row.key.clone(),
+                row.cells.first().cloned().unwrap_or_default(),
+            ],
+            detail: row.detail.clone(),
+        });
+    }
+    items.sort_by(|a, b| {
+        (
+            a.span.is_none(),
+            a.span.map(|s| s.start),
+            a.rank,
+            a.span.map(|s| s.end),
+            &a.key,
+        )
+            .cmp(&(
+                b.span.is_none(),
+                b.span.map(|s| s.start),
+                b.rank,
+                b.span.map(|s| s.end),
+                &b.key,
+            ))
+    });
+    for item in items {
+        table.push(item.key, item.cells, item.detail);
+    }
+    table
+}
