@@ -408,6 +408,9 @@ fn replay_check_exits_1_when_the_snapshot_differs_from_a_rebuild() {
             })
             .unwrap();
         let head = journal.head();
+        // Its own entry count agrees with the cursor, so only the rebuild can
+        // tell (a snapshot whose count disagrees is refused on load).
+        partial.size = head.size;
         engine::store_snapshot(
             &journal,
             &partial,
@@ -462,6 +465,34 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     // Rebuilt and stored: the next run is quiet.
     let again = ledger.run(&["project", "tallies"]);
     assert_eq!(again.stderr, "", "{again}");
+
+    // A snapshot whose state holds fewer entries than its cursor says is
+    // refused too.
+    {
+        let journal = open(&ledger);
+        let mut picture = engine::rebuild(&journal).unwrap();
+        picture.size -= 1;
+        let head = journal.head();
+        engine::store_snapshot(
+            &journal,
+            &picture,
+            Cursor {
+                size: head.size,
+                last: head.last_id,
+            },
+        )
+        .unwrap();
+    }
+    wait_until_released(&ledger);
+    let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+    assert_contains(
+        &run.stderr,
+        &[
+            "projection snapshot refused",
+            "its state holds 114 entries but its cursor says 115",
+        ],
+    );
+    assert_eq!(run.stdout, expected);
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //! The snapshot is derived data kept beside the log (`p/picture`, see
 //! docs/format.md): a version, the cursor `(size, id of entry size-1)`, the
 //! BLAKE3 digest of the state bytes and the state bytes. It is trusted only after
-//! three checks — it decodes, its digest matches its bytes, and the entry at its
-//! cursor still has the id it recorded. Anything else is refused with the reason,
+//! four checks — it decodes, its digest matches its bytes, its state holds as
+//! many entries as its cursor says, and the entry at its cursor still has the id
+//! it recorded. Anything else is refused with the reason,
 //! and the state is rebuilt from the log. A snapshot is never needed for a
 //! correct answer, only for a fast one.
 
@@ -307,6 +308,10 @@ fn load(journal: &Journal) -> Result<Loaded, ProjectionError> {
         )));
     }
     match codec::decode_state::<Picture>(state) {
+        Ok(picture) if picture.size != cursor.size => Ok(Loaded::Refused(format!(
+            "its state holds {} entries but its cursor says {}",
+            picture.size, cursor.size
+        ))),
         Ok(picture) => Ok(Loaded::Usable(picture, cursor)),
         Err(e) => Ok(Loaded::Refused(format!("its state does not decode ({e})"))),
     }
