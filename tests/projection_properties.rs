@@ -452,15 +452,7 @@ fn replacement(
 }
 
 fn is_revisable(body: &FactBody) -> bool {
-    match body {
-        FactBody::Source(_)
-        | FactBody::Incident(_)
-        | FactBody::Count(_)
-        | FactBody::Claim(_)
-        | FactBody::Statement(_)
-        | FactBody::Denial(_) => true,
-        FactBody::Correction(_) | FactBody::Retraction(_) | FactBody::Merge(_) => false,
-    }
+    body.kind().is_revisable()
 }
 
 // ---------------------------------------------------------------------------
@@ -486,6 +478,14 @@ struct Model {
 }
 
 impl Model {
+    /// The facts a correction or denial may target.
+    fn revisable(&self) -> Vec<&Fact> {
+        self.facts
+            .iter()
+            .filter(|f| is_revisable(&f.body))
+            .collect()
+    }
+
     fn record(&mut self, fact: Fact) {
         let reported = match &fact.body {
             FactBody::Incident(i) => Some(i.incident.clone()),
@@ -741,11 +741,7 @@ fn resolve(op: &Op, model: &Model, next_key: usize) -> Option<Fact> {
             values,
             n,
         } => {
-            let targets: Vec<&Fact> = model
-                .facts
-                .iter()
-                .filter(|f| is_revisable(&f.body))
-                .collect();
+            let targets = model.revisable();
             if targets.is_empty() {
                 return None;
             }
@@ -811,11 +807,7 @@ fn resolve(op: &Op, model: &Model, next_key: usize) -> Option<Fact> {
             target,
             kind,
         } => {
-            let targets: Vec<&Fact> = model
-                .facts
-                .iter()
-                .filter(|f| is_revisable(&f.body))
-                .collect();
+            let targets = model.revisable();
             if targets.is_empty() {
                 return None;
             }

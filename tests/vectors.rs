@@ -344,8 +344,9 @@ fn recorded_bytes_decode_to_the_entry_and_nothing_else() {
         );
         let mut longer = case.bytes.clone();
         longer.push(0x00);
+        let trailing_refused = matches!(decode_entry(&longer), Err(CodecError::Trailing(1)));
         assert!(
-            matches!(decode_entry(&longer), Err(CodecError::Trailing(1))),
+            trailing_refused,
             "{}: a trailing byte was accepted",
             case.label
         );

@@ -47,11 +47,7 @@ pub fn summary(body: &FactBody) -> String {
             clip(&s.text, 60)
         ),
         FactBody::Denial(d) => {
-            let quote = d
-                .quote
-                .as_deref()
-                .map(|q| format!(": “{q}”"))
-                .unwrap_or_default();
+            let quote = d.quote_suffix();
             format!(
                 "{} denies {} of {}{quote}",
                 d.denier,

@@ -103,6 +103,15 @@ pub struct Merge {
 }
 
 impl Denial {
+    /// The quote as a suffix for a line of text: `: “fabricated news”`, or
+    /// nothing when the denial has no quote.
+    pub fn quote_suffix(&self) -> String {
+        self.quote
+            .as_deref()
+            .map(|q| format!(": “{q}”"))
+            .unwrap_or_default()
+    }
+
     /// Checks the denier and the target key.
     pub fn check(&self) -> Result<(), Problem> {
         self.denier.check().map_err(|p| p.within("denier"))?;

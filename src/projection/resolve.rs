@@ -343,11 +343,9 @@ fn body_of<'p>(picture: &'p Picture, key: &str) -> Option<&'p FactBody> {
     picture.get(key).map(|r| &r.body)
 }
 
+/// Corrections, retractions and merges: the kinds that only point at others.
 fn is_revision(body: &FactBody) -> bool {
-    matches!(
-        body,
-        FactBody::Correction(_) | FactBody::Retraction(_) | FactBody::Merge(_)
-    )
+    !body.kind().is_revisable()
 }
 
 /// Target → the first retraction naming it.

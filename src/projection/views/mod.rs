@@ -157,18 +157,19 @@ pub fn disputes(resolved: &Resolved<'_>, live: &Live<'_>) -> Vec<String> {
         parts.push(format!("corrected by {}", live.corrections.join(", ")));
     }
     for (_, denial) in resolved.denials_of(live.key) {
-        let quote = denial
-            .quote
-            .as_deref()
-            .map(|q| format!(": “{q}”"))
-            .unwrap_or_default();
-        parts.push(format!(
-            "denied ({}) by {}{quote}",
-            name_of(&denial.denial_type),
-            denial.denier.name
-        ));
+        parts.push(denial_words(denial));
     }
     parts
+}
+
+/// A denial in words: "denied (authorship) by Kataib Hezbollah: “fabricated news”".
+pub fn denial_words(denial: &crate::fact::Denial) -> String {
+    format!(
+        "denied ({}) by {}{}",
+        name_of(&denial.denial_type),
+        denial.denier.name,
+        denial.quote_suffix()
+    )
 }
 
 /// The live denials of `key` as JSON objects (key, denier, type, quote, source),

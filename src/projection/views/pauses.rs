@@ -23,6 +23,13 @@ use crate::projection::combine::Span;
 use crate::projection::resolve::{Live, Resolved};
 use crate::projection::table::{Layout, Table};
 
+/// The statement types shown beside a gap.
+const AROUND_A_PAUSE: [StatementType; 3] = [
+    StatementType::Suspension,
+    StatementType::Resumption,
+    StatementType::HaltAgreement,
+];
+
 /// A statement shown beside a gap.
 struct Around<'a> {
     live: &'a Live<'a>,
@@ -69,14 +76,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     let statements: Vec<Around<'_>> = resolved
         .statements()
         .into_iter()
-        .filter(|(_, s)| {
-            matches!(
-                s.statement_type,
-                StatementType::Suspension
-                    | StatementType::Resumption
-                    | StatementType::HaltAgreement
-            )
-        })
+        .filter(|(_, s)| AROUND_A_PAUSE.contains(&s.statement_type))
         .filter_map(|(live, statement)| {
             let date = date_of(statement)?;
             Some(Around {

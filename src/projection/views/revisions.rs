@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{list, name_of, unused_flags, Params};
+use super::{denial_words, list, name_of, unused_flags, Params};
 use crate::entry::Seq;
 use crate::fact::{FactBody, Merge};
 use crate::projection::picture::Recorded;
@@ -146,16 +146,7 @@ fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -
     let body = resolved.live(key).map_or(&recorded.body, |l| l.body);
     let mut reading = match body {
         FactBody::Denial(d) => {
-            let quote = d
-                .quote
-                .as_deref()
-                .map(|q| format!(": “{q}”"))
-                .unwrap_or_default();
-            let words = format!(
-                "denied ({}) by {}{quote}",
-                name_of(&d.denial_type),
-                d.denier.name
-            );
+            let words = denial_words(d);
             let corrections = resolved
                 .live(key)
                 .map(|l| l.corrections.clone())
