@@ -168,6 +168,14 @@ mod tests {
     }
 
     #[test]
+    fn an_id_is_the_merkle_leaf_hash_of_the_entry_bytes() {
+        use crate::merkle::{Blake3, Hasher};
+        for bytes in [&b""[..], b"ab", &[0u8; 300]] {
+            assert_eq!(Id::of_entry(bytes).as_bytes(), &Blake3.leaf(bytes));
+        }
+    }
+
+    #[test]
     fn genesis_depends_on_origin() {
         assert_ne!(Id::genesis("a"), Id::genesis("b"));
         assert_eq!(Id::genesis("a"), Id::genesis("a"));

@@ -6,8 +6,13 @@
 //!
 //! * `cli` (in the binary, `src/cli/`) — the `sitrep` command line, the only
 //!   place that prints or chooses exit codes.
-//! * [`projection`] — views recomputed from the entries (history, for now).
-//! * [`journal`] — the ledger: open, append, read.
+//! * [`projection`] — views recomputed from the entries.
+//! * [`proofs`], [`export`] — self-contained proof files; the ledger-jsonl
+//!   export and its checked import.
+//! * [`journal`] — the ledger: open, append, read; its stored Merkle tree, the
+//!   audit and signed checkpoints.
+//! * [`merkle`] — the RFC 9162 Merkle tree, its proofs and verifiers (pure).
+//! * [`note`] — C2SP signed notes: Ed25519 keys and signed checkpoints (pure).
 //! * [`store`] — the storage seam and its sled implementation.
 //! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`] — pure: the domain, the
 //!   canonical encoding, ids, and the clock.
@@ -16,11 +21,15 @@
 pub mod codec;
 pub mod demo;
 pub mod entry;
+pub mod export;
 pub mod fact;
 pub mod hash;
 pub mod input;
 pub mod journal;
+pub mod merkle;
+pub mod note;
 pub mod projection;
+pub mod proofs;
 pub mod store;
 pub mod time;
 

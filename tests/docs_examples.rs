@@ -1,5 +1,8 @@
 //! The examples in the docs are real: the JSON Lines report in docs/input.md is
-//! appended to a fresh ledger by the real binary, and every fact must be recorded.
+//! appended to a fresh ledger by the real binary, and every fact must be recorded;
+//! the README walkthrough — reports, projections, and the audit section with its
+//! keys, checkpoints, proofs, export and import — runs command by command as
+//! written.
 
 use std::path::Path;
 
@@ -56,21 +59,23 @@ fn the_readme_walkthrough_runs_as_written() {
         .collect();
     assert_eq!(
         blocks.len(),
-        2,
-        "the walkthrough has a report and a correction"
+        3,
+        "the walkthrough has a report, a correction and a later report"
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = dir.path().join("my.ledger");
+    // As the README sets it up: SITREP_LEDGER names the ledger, files are in
+    // the working directory.
     let sitrep = || {
         let mut cmd = Command::cargo_bin("sitrep").expect("binary");
-        cmd.env_remove("SITREP_LEDGER").arg("--ledger").arg(&ledger);
+        cmd.env("SITREP_LEDGER", &ledger).current_dir(dir.path());
         cmd
     };
     sitrep()
         .args(["init", "--origin", "example.org/my-ledger"])
         .assert()
         .success();
-    for block in &blocks {
+    for block in &blocks[..2] {
         sitrep()
             .args(["append", "-"])
             .write_stdin(*block)
@@ -113,4 +118,52 @@ fn the_readme_walkthrough_runs_as_written() {
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("\"change\":\"changed\""), "{stdout}");
+
+    // The audit walkthrough: every command of its two blocks, in order, with the
+    // later report in later.jsonl; then the offline checks pass and the copy
+    // imported from the export audits to the same root.
+    std::fs::write(dir.path().join("later.jsonl"), blocks[2]).expect("later.jsonl");
+    let section = readme
+        .split("### Proving that nothing was rewritten")
+        .nth(1)
+        .and_then(|rest| rest.split("## Documentation").next())
+        .expect("the audit walkthrough section");
+    let commands: Vec<&str> = section
+        .split("```sh\n")
+        .skip(1)
+        .flat_map(|block| block.split("```").next().unwrap_or_default().lines())
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| line.starts_with("sitrep "))
+        .collect();
+    assert_eq!(commands.len(), 11, "{commands:?}");
+    let mut outputs = Vec::new();
+    for command in &commands {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let out = sitrep().args(&args).assert().success();
+        outputs.push(String::from_utf8_lossy(&out.get_output().stdout).into_owned());
+    }
+    let all = outputs.join("");
+    for expected in [
+        "audit: verified 5 entries",
+        "extends the trusted checkpoint at size 4",
+        "is a prefix of size 5",
+        "verified: seq 3 ",
+        "is signed by the key and has the same root",
+    ] {
+        assert!(all.contains(expected), "expected {expected:?} in:\n{all}");
+    }
+    let root = |ledger: &Path| {
+        let out = Command::cargo_bin("sitrep")
+            .expect("binary")
+            .env_remove("SITREP_LEDGER")
+            .arg("--ledger")
+            .arg(ledger)
+            .args(["--json", "audit"])
+            .assert()
+            .success();
+        let value: serde_json::Value =
+            serde_json::from_slice(&out.get_output().stdout).expect("audit --json");
+        value["root"].as_str().expect("root").to_owned()
+    };
+    assert_eq!(root(&ledger), root(&dir.path().join("copy.ledger")));
 }

@@ -8,10 +8,15 @@
     reason = "tests fail by panicking"
 )]
 
+mod audit_tamper;
+mod cli_audit;
 mod cli_bad_input;
 mod cli_end_to_end;
+mod cli_export;
 mod cli_projections;
 mod common;
 mod docs_examples;
+mod format_example;
+mod merkle_vectors;
 mod projection_properties;
 mod vectors;

@@ -1,6 +1,7 @@
 //! `sitrep demo`: build the demo ledger from the embedded seed corpus and print a
 //! summary — facts per kind and source, the head, the history of every denied
-//! statement, and the pauses in attacks under both counting rules.
+//! statement, the pauses in attacks under both counting rules, and the audit
+//! verdict with the Merkle root.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,12 +10,13 @@ use anyhow::bail;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use sitrep::demo::{self, DemoReport, DEMO_ORIGIN};
-use sitrep::journal::Journal;
+use sitrep::journal::{AuditOptions, AuditReport, Journal};
 use sitrep::projection::engine;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::table::Table;
 use sitrep::projection::views::{Params, Rule, View};
 
+use super::audit;
 use super::context::Context;
 use super::history::write_history;
 use super::render::{entry_json, table};
@@ -52,13 +54,21 @@ pub fn run(ctx: &Context, _args: Args, out: &mut dyn Write) -> anyhow::Result<Ou
             View::Pauses.build(&resolved, &params)
         })
         .collect();
+    let audit = journal.audit(&AuditOptions::default())?;
     if ctx.json {
-        write_json(out, &path, &report, &pauses)?;
+        write_json(out, &path, &report, &pauses, &audit)?;
     } else {
         write_human(out, &path, &report)?;
         write_pauses(out, &pauses)?;
+        writeln!(out)?;
+        writeln!(out, "(sitrep audit)")?;
+        audit::write_human(out, &audit)?;
     }
-    Ok(Outcome::Success)
+    Ok(if audit.is_clean() {
+        Outcome::Success
+    } else {
+        Outcome::Problem
+    })
 }
 
 /// The demo shows pauses of at least this many days, so that the gaps the
@@ -202,6 +212,7 @@ fn write_json(
     path: &Path,
     r: &DemoReport,
     pauses: &[Table],
+    audit: &AuditReport,
 ) -> std::io::Result<()> {
     let value = json!({
         "ledger": path.display().to_string(),
@@ -211,6 +222,7 @@ fn write_json(
         "head": {"size": r.head.size, "id": r.head.last_id},
         "denied_statements": r.denied_statements.iter().map(|h| h.chain.iter().map(entry_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "pauses": pauses.iter().map(Table::to_json).collect::<Vec<_>>(),
+        "audit": audit::report_json(audit),
     });
     writeln!(out, "{value}")
 }

@@ -4,15 +4,23 @@
 //! was written).
 
 mod append;
+mod audit;
+mod checkpoint;
 mod context;
 mod demo;
+mod export;
 mod history;
+mod import;
 mod init;
+mod keygen;
+mod keys;
 mod log;
 mod project;
+mod prove;
 mod render;
 mod replay;
 mod show;
+mod verify_proof;
 mod view_output;
 
 use std::io::{self, Write};
@@ -47,6 +55,14 @@ enum Command {
     History(history::Args),
     Project(Box<project::Args>),
     Replay(replay::Args),
+    Audit(audit::Args),
+    Keygen(keygen::Args),
+    Checkpoint(checkpoint::Args),
+    #[command(subcommand)]
+    Prove(prove::Command),
+    VerifyProof(verify_proof::Args),
+    Export(export::Args),
+    Import(import::Args),
     Demo(demo::Args),
 }
 
@@ -88,6 +104,13 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::History(args) => history::run(&ctx, args, out),
         Command::Project(args) => project::run(&ctx, *args, out),
         Command::Replay(args) => replay::run(&ctx, args, out),
+        Command::Audit(args) => audit::run(&ctx, args, out),
+        Command::Keygen(args) => keygen::run(&ctx, args, out),
+        Command::Checkpoint(args) => checkpoint::run(&ctx, args, out),
+        Command::Prove(command) => prove::run(&ctx, command, out),
+        Command::VerifyProof(args) => verify_proof::run(&ctx, args, out),
+        Command::Export(args) => export::run(&ctx, args, out),
+        Command::Import(args) => import::run(&ctx, args, out),
         Command::Demo(args) => demo::run(&ctx, args, out),
     }
 }

@@ -10,11 +10,13 @@ use std::collections::{HashMap, HashSet};
 
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
+use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, Record, ResolveError};
 use crate::codec;
 use crate::entry::{Entry, Seq, FORMAT_VERSION};
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
 use crate::hash::{Id, IdPrefix};
+use crate::merkle::Blake3;
 use crate::store::Write;
 use crate::time::Clock;
 
@@ -152,6 +154,8 @@ impl Journal {
             });
         }
 
+        let mut frontier = self.frontier.clone().map_err(AppendError::Tree)?;
+        let mut nodes = NodeWrites::default();
         let recorded_at = clock.now().max(self.head.last_recorded_at);
         let mut head = self.head;
         let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
@@ -179,6 +183,9 @@ impl Journal {
             bytes.clear();
             codec::encode_entry_into(&entry, &mut bytes);
             let id = Id::of_entry(&bytes);
+            frontier.push(&Blake3, *id.as_bytes(), |level, index, hash| {
+                nodes.add(level, index, hash)
+            });
             let mut digest = [0u8; 16];
             digest.copy_from_slice(&id.as_bytes()[..16]);
             id_records.push((digest, seq));
@@ -216,6 +223,7 @@ impl Journal {
             .into_iter()
             .map(|(first, segment)| Write::Put(segment_key(first), segment))
             .collect();
+        writes.extend(nodes.into_writes());
         let mut manifest = self.manifest.clone();
         reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
         reader.plan_add(Family::EntryId, id_records, &mut manifest, &mut writes)?;
@@ -233,6 +241,7 @@ impl Journal {
         }
         self.head = head;
         self.manifest = manifest;
+        self.frontier = Ok(frontier);
         Ok(AppendReport {
             outcomes,
             head,
@@ -242,7 +251,7 @@ impl Journal {
 }
 
 /// A reference that failed: a problem to show the user, or a read failure.
-enum RefError {
+pub(super) enum RefError {
     Problem(Problem),
     Read(ReadError),
 }
@@ -260,7 +269,7 @@ fn lift(index: usize, e: RefError) -> AppendError {
     }
 }
 
-fn incident_keys_of(body: &FactBody) -> Vec<&str> {
+pub(super) fn incident_keys_of(body: &FactBody) -> Vec<&str> {
     match body {
         FactBody::Incident(i) => vec![i.incident.as_str()],
         FactBody::Correction(c) => incident_keys_of(&c.replacement),
@@ -435,7 +444,11 @@ fn fact_digest(fact: &Fact) -> [u8; 32] {
     *blake3::hash(&codec::encode_fact(fact)).as_bytes()
 }
 
-fn check_target_kind(body: &FactBody, target_kind: FactKind, key: &str) -> Result<(), RefError> {
+pub(super) fn check_target_kind(
+    body: &FactBody,
+    target_kind: FactKind,
+    key: &str,
+) -> Result<(), RefError> {
     let problem = |path: &str, message: String| Err(RefError::Problem(Problem::at(path, message)));
     match body {
         FactBody::Retraction(_) if target_kind == FactKind::Retraction => problem(

@@ -84,6 +84,16 @@ pub enum ReadError {
         /// The version this build reads.
         supported: u16,
     },
+    /// A stored Merkle node is missing or unreadable.
+    #[error("the stored Merkle node at level {level}, index {index} is {why}; run `sitrep audit`")]
+    Node {
+        /// Its level.
+        level: u32,
+        /// Its index in the level.
+        index: u64,
+        /// "missing" or what is wrong with it.
+        why: &'static str,
+    },
     /// An entry's bytes do not decode.
     #[error("entry at seq {seq} does not decode: {source}")]
     Decode {
@@ -149,6 +159,9 @@ pub enum AppendError {
     /// Reading the ledger failed.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// The stored Merkle tree cannot be extended.
+    #[error("cannot append: {0}")]
+    Tree(String),
     /// Writing failed; the batch was not committed.
     #[error(transparent)]
     Store(#[from] StoreError),

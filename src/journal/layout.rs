@@ -9,6 +9,10 @@
 //! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
 //!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES
 //! x ‖ family ‖ …      index chunks (see index.rs)
+//! t ‖ level ‖ u64 BE  a node run: the permanent Merkle nodes of one level from
+//!                     that index on, 32 bytes each; at most NODE_RUN (tree.rs)
+//! c ‖ u64 BE size ‖ u32 BE key id
+//!                     a signed checkpoint: verifier key ‖ "\n" ‖ signed note
 //! p/ ‖ name           derived data (projection snapshots): never hashed, never
 //!                     part of the log, always recomputable from it
 //! ```
@@ -35,6 +39,41 @@ pub const DERIVED_PREFIX: &[u8] = b"p/";
 pub const SEGMENT_PREFIX: &[u8] = b"e";
 /// The most entries one segment value holds.
 pub const SEGMENT_ENTRIES: usize = 1024;
+/// Prefix of Merkle node-run keys.
+pub const NODE_PREFIX: &[u8] = b"t";
+/// The most nodes one node-run value holds.
+pub const NODE_RUN: usize = 1024;
+/// Prefix of stored-checkpoint keys.
+pub const CHECKPOINT_PREFIX: &[u8] = b"c";
+
+/// The key prefix of the node runs of one level.
+pub fn node_level_prefix(level: u32) -> Vec<u8> {
+    let mut key = NODE_PREFIX.to_vec();
+    // Levels are below 64, so one byte holds them.
+    key.push(u8::try_from(level).unwrap_or(u8::MAX));
+    key
+}
+
+/// The key of the node run of `level` starting at node `first`.
+pub fn node_key(level: u32, first: u64) -> Vec<u8> {
+    let mut key = node_level_prefix(level);
+    key.extend_from_slice(&first.to_be_bytes());
+    key
+}
+
+/// The first node index of a node run, from its key.
+pub fn node_first_index(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.get(2..10)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+/// The key of a stored checkpoint.
+pub fn checkpoint_key(size: u64, key_id: u32) -> Vec<u8> {
+    let mut key = CHECKPOINT_PREFIX.to_vec();
+    key.extend_from_slice(&size.to_be_bytes());
+    key.extend_from_slice(&key_id.to_be_bytes());
+    key
+}
 
 /// The key of the segment starting at `first`.
 pub fn segment_key(first: Seq) -> Vec<u8> {

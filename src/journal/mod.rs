@@ -8,21 +8,27 @@
 //! other processes out while it is open.
 
 mod append;
+mod audit;
+mod checkpoints;
 mod error;
 mod index;
 mod layout;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 use std::path::Path;
 
 pub use append::{AppendOptions, AppendReport, FactOutcome};
+pub use audit::{AuditOptions, AuditReport, Finding, Place, MAX_FINDINGS};
+pub use checkpoints::{CheckpointError, Signed, StoredCheckpoint};
 pub use error::{AppendError, OpenError, ReadError, ResolveError};
 pub use layout::Head;
 
 use crate::codec;
 use crate::entry::{Entry, Seq, FORMAT_VERSION};
 use crate::hash::{Id, IdPrefix};
+use crate::merkle::Frontier;
 use crate::store::{MemoryStore, SledStore, Store, Write};
 use index::{text_digest, Family, IndexReader, Manifest};
 use layout::{segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
@@ -45,6 +51,9 @@ pub struct Journal {
     genesis: Id,
     head: Head,
     manifest: Manifest,
+    /// The right edge of the Merkle tree, or why its stored peaks are unreadable
+    /// (the ledger still opens, so that `audit` can say what is wrong).
+    frontier: Result<Frontier, String>,
 }
 
 impl Journal {
@@ -99,6 +108,7 @@ impl Journal {
             genesis,
             head,
             manifest: Manifest::default(),
+            frontier: Ok(Frontier::new()),
         })
     }
 
@@ -158,12 +168,14 @@ impl Journal {
             .get(layout::META_RUNS)?
             .and_then(|b| Manifest::decode(&b))
             .ok_or_else(|| damaged("the index manifest is missing or unreadable"))?;
+        let frontier = tree::load_frontier(store.as_ref(), head.size).map_err(|e| e.to_string());
         Ok(Journal {
             store,
             genesis: Id::genesis(&origin),
             origin,
             head,
             manifest,
+            frontier,
         })
     }
 

@@ -201,3 +201,81 @@ fn a_corrected_denial_must_name_a_fact_that_exists() {
     j.append(correction("s"), &at(2), &options()).unwrap();
     assert_eq!(j.head().size, 3);
 }
+
+/// The ids of every entry, in seq order.
+fn all_ids(j: &Journal) -> Vec<crate::merkle::Hash> {
+    let mut ids = Vec::new();
+    j.scan(Seq::new(0), &mut |r| {
+        ids.push(*r.id.as_bytes());
+        true
+    })
+    .unwrap();
+    ids
+}
+
+#[test]
+fn stored_merkle_nodes_give_the_tree_of_the_ids_at_every_size() {
+    use crate::merkle::{self, Blake3, MemoryTree};
+    let mut j = Journal::in_memory("t").unwrap();
+    // Batches of 1, 2, 1500 (across node runs of 1024) and 3 entries.
+    let mut n = 0;
+    for batch in [1usize, 2, 1500, 3] {
+        let facts = (0..batch)
+            .map(|_| {
+                n += 1;
+                source(&format!("s{n}"))
+            })
+            .collect();
+        j.append(facts, &at(1), &options()).unwrap();
+    }
+    let ids = all_ids(&j);
+    assert_eq!(ids.len(), 1506);
+    let tree = MemoryTree::from_leaf_hashes(&Blake3, ids.clone());
+    for size in [0u64, 1, 2, 3, 4, 1023, 1024, 1025, 1503, 1506] {
+        let expected = merkle::root(&Blake3, &tree, size).unwrap();
+        assert_eq!(j.root_at(size).unwrap(), expected, "root at size {size}");
+    }
+    assert_eq!(
+        j.root().unwrap(),
+        merkle::root(&Blake3, &tree, 1506).unwrap()
+    );
+    for (index, size) in [(0u64, 1u64), (5, 1506), (1505, 1506), (1024, 1025)] {
+        let proof = j.inclusion_proof(index, size).unwrap();
+        let root = j.root_at(size).unwrap();
+        let leaf = ids[usize::try_from(index).unwrap()];
+        merkle::verify_inclusion(&Blake3, index, size, &leaf, &proof, &root).unwrap();
+    }
+    let proof = j.consistency_proof(3, 1506).unwrap();
+    let (r1, r2) = (j.root_at(3).unwrap(), j.root_at(1506).unwrap());
+    merkle::verify_consistency(&Blake3, 3, 1506, &proof, &r1, &r2).unwrap();
+    let beyond = j.root_at(1507);
+    assert!(matches!(
+        beyond,
+        Err(merkle::ProofError::SizeBeyondTree { .. })
+    ));
+}
+
+#[test]
+fn the_frontier_is_reloaded_on_open_and_extended_by_later_appends() {
+    use crate::merkle::{self, Blake3, MemoryTree};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    {
+        let mut j = Journal::init(&path, "t").unwrap();
+        let facts = (0..11).map(|i| source(&format!("a{i}"))).collect();
+        j.append(facts, &at(1), &options()).unwrap();
+    }
+    // sled releases its lock shortly after the last handle is dropped.
+    let mut j = loop {
+        match Journal::open(&path) {
+            Ok(j) => break j,
+            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    j.append(vec![source("b")], &at(2), &options()).unwrap();
+    let tree = MemoryTree::from_leaf_hashes(&Blake3, all_ids(&j));
+    assert_eq!(j.root().unwrap(), merkle::root(&Blake3, &tree, 12).unwrap());
+}

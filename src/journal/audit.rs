@@ -1,0 +1,553 @@
+//! `audit` (DESIGN §5): re-derive everything the log promises from the stored
+//! bytes alone and name the first place where the store disagrees.
+//!
+//! One pass over the entry segments in key order re-hashes every entry, checks its
+//! seq, `prev`, clock, canonical encoding, content and references, and pushes its
+//! id into a fresh Merkle frontier; every permanent node that push produces is
+//! compared with the stored node of the same position (read run by run, one
+//! cursor per level). The root is taken at the size of every stored checkpoint and
+//! of a trusted one, whose signatures are verified. Nothing is trusted from the
+//! store but the bytes: the head record, the node runs and the checkpoints are all
+//! checked against what the entries give.
+
+use std::collections::{HashMap, HashSet};
+
+use super::append::{check_target_kind, incident_keys_of, RefError};
+use super::layout::{
+    node_first_index, node_key, node_level_prefix, segment_first_seq, unframe, SEGMENT_PREFIX,
+};
+use super::{Journal, ReadError};
+use crate::codec;
+use crate::entry::FORMAT_VERSION;
+use crate::fact::{Fact, FactKind, Reference};
+use crate::hash::Id;
+use crate::merkle::{Blake3, Frontier, Hash, Hasher};
+use crate::note::{SignedCheckpoint, VerifierKey};
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// What to check besides the ledger itself.
+#[derive(Clone, Debug, Default)]
+pub struct AuditOptions {
+    /// A checkpoint the auditor trusts, with the key it must be signed by: the
+    /// ledger must extend it (catches truncation and forks).
+    pub trusted: Option<(SignedCheckpoint, VerifierKey)>,
+    /// The key every stored checkpoint must be signed by (otherwise each is
+    /// checked against the verifier key stored with it).
+    pub pubkey: Option<VerifierKey>,
+}
+
+/// Where a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    /// The entry at this seq (or the first entry a problem affects).
+    Seq(u64),
+    /// The head record.
+    Head,
+    /// The stored checkpoint at this size.
+    Checkpoint(u64),
+    /// The trusted checkpoint given to the audit.
+    Trusted,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Seq(n) => write!(f, "seq {n}"),
+            Place::Head => f.write_str("the head record"),
+            Place::Checkpoint(size) => write!(f, "the stored checkpoint at size {size}"),
+            Place::Trusted => f.write_str("the trusted checkpoint"),
+        }
+    }
+}
+
+/// One thing found wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Where.
+    pub place: Place,
+    /// What, in one sentence.
+    pub reason: String,
+}
+
+/// The most findings kept in a report (the count of all is kept too).
+pub const MAX_FINDINGS: usize = 1000;
+
+/// What an audit checked and found.
+#[derive(Clone, Debug)]
+pub struct AuditReport {
+    /// The ledger's origin.
+    pub origin: String,
+    /// Entries the head record says there are.
+    pub size: u64,
+    /// Entries read and checked.
+    pub entries_checked: u64,
+    /// Stored Merkle nodes compared.
+    pub nodes_checked: u64,
+    /// Stored checkpoints checked.
+    pub checkpoints_checked: u64,
+    /// Whether a trusted checkpoint was checked (and at which size).
+    pub trusted_size: Option<u64>,
+    /// The root recomputed from the entries.
+    pub root: Hash,
+    /// The last entry's id recomputed from its bytes (the genesis value if empty).
+    pub head_id: Id,
+    /// Findings, sorted by place, at most [`MAX_FINDINGS`].
+    pub findings: Vec<Finding>,
+    /// How many findings there were in all.
+    pub finding_count: u64,
+}
+
+impl AuditReport {
+    /// No finding.
+    pub fn is_clean(&self) -> bool {
+        self.finding_count == 0
+    }
+
+    /// The first finding, as one line: "seq 57: …".
+    pub fn first_problem(&self) -> Option<String> {
+        self.findings
+            .first()
+            .map(|f| format!("{}: {}", f.place, f.reason))
+    }
+}
+
+/// Reads the node runs of one level in order, one store read per run.
+struct NodeCursor {
+    level: u32,
+    /// The run in hand: its first index and hashes.
+    first: u64,
+    run: Vec<u8>,
+}
+
+impl NodeCursor {
+    fn new(level: u32) -> NodeCursor {
+        NodeCursor {
+            level,
+            first: 0,
+            run: Vec::new(),
+        }
+    }
+
+    /// The stored node `index` of this level, if the stored runs hold it.
+    fn get(&mut self, store: &dyn Store, index: u64) -> Result<Option<Hash>, ReadError> {
+        if let Some(hash) = self.in_hand(index) {
+            return Ok(Some(hash));
+        }
+        let prefix = node_level_prefix(self.level);
+        let found = store.last_at_or_before(&prefix, &node_key(self.level, index))?;
+        let Some(first) = found.as_ref().and_then(|(key, _)| node_first_index(key)) else {
+            return Ok(None);
+        };
+        if let Some((_, run)) = found {
+            self.first = first;
+            self.run = run;
+        }
+        Ok(self.in_hand(index))
+    }
+
+    fn in_hand(&self, index: u64) -> Option<Hash> {
+        let offset = usize::try_from(index.checked_sub(self.first)?).ok()?;
+        let bytes = self.run.get(offset * 32..offset * 32 + 32)?;
+        <Hash>::try_from(bytes).ok()
+    }
+}
+
+/// The state of the pass over the entries.
+struct Pass<'j> {
+    journal: &'j Journal,
+    findings: Vec<Finding>,
+    finding_count: u64,
+    frontier: Frontier,
+    cursors: Vec<NodeCursor>,
+    nodes_checked: u64,
+    /// Where the next entry is expected.
+    next: u64,
+    prev_id: Id,
+    last_recorded_at: Option<Timestamp>,
+    /// Fact keys seen (by 128-bit digest) and their kinds.
+    keys: HashMap<u128, (u64, FactKind)>,
+    incidents: HashSet<u128>,
+    /// Sizes at which to take the root, and the roots taken.
+    wanted_roots: HashMap<u64, Option<Hash>>,
+    node_failure: Option<ReadError>,
+}
+
+fn digest(text: &str) -> u128 {
+    let hash = blake3::hash(text.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_be_bytes(bytes)
+}
+
+fn hex(hash: &Hash) -> String {
+    Id::from_bytes(*hash).to_hex()
+}
+
+impl Pass<'_> {
+    fn find(&mut self, place: Place, reason: String) {
+        self.finding_count += 1;
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(Finding { place, reason });
+        }
+    }
+
+    /// Checks one stored frame at position `seq`.
+    fn entry(&mut self, seq: u64, bytes: &[u8]) {
+        let id = Id::of_entry(bytes);
+        match codec::decode_entry(bytes) {
+            Err(e) => self.find(
+                Place::Seq(seq),
+                format!("the stored bytes do not decode: {e}"),
+            ),
+            Ok(entry) => {
+                if entry.version != FORMAT_VERSION {
+                    self.find(
+                        Place::Seq(seq),
+                        format!(
+                            "format version {} where {FORMAT_VERSION} is the only one",
+                            entry.version
+                        ),
+                    );
+                }
+                if entry.seq.get() != seq {
+                    self.find(
+                        Place::Seq(seq),
+                        format!(
+                            "the entry stored at seq {seq} says it is seq {}: an entry is missing, duplicated or out of order",
+                            entry.seq
+                        ),
+                    );
+                }
+                if entry.prev != self.prev_id {
+                    let what = if seq == 0 {
+                        "the genesis value".to_owned()
+                    } else {
+                        format!("the id of seq {}, {}", seq - 1, self.prev_id)
+                    };
+                    self.find(
+                        Place::Seq(seq),
+                        format!("prev is {} but must be {what}", entry.prev),
+                    );
+                }
+                if let Some(last) = self.last_recorded_at {
+                    if entry.recorded_at < last {
+                        self.find(
+                            Place::Seq(seq),
+                            format!(
+                                "recorded_at {} is earlier than the entry before ({last})",
+                                entry.recorded_at
+                            ),
+                        );
+                    }
+                }
+                self.last_recorded_at = Some(entry.recorded_at);
+                if codec::encode_entry(&entry) != bytes {
+                    self.find(
+                        Place::Seq(seq),
+                        "the stored bytes are not the canonical encoding of the entry they decode to".to_owned(),
+                    );
+                }
+                self.fact(seq, &entry.fact);
+            }
+        }
+        self.leaf(seq, id);
+        self.prev_id = id;
+        self.next = seq + 1;
+    }
+
+    /// Content and references of a fact, against the facts before it.
+    fn fact(&mut self, seq: u64, fact: &Fact) {
+        if let Err(problem) = fact.check() {
+            self.find(Place::Seq(seq), format!("the fact is invalid: {problem}"));
+        }
+        for (path, reference) in fact.body.references() {
+            let problem = match reference {
+                Reference::Source(key) => match self.keys.get(&digest(key)) {
+                    Some((_, FactKind::Source)) => None,
+                    Some((at, kind)) => Some(format!(
+                        "{path}: `{key}` is {} (seq {at}), not a source",
+                        kind.with_article()
+                    )),
+                    None => Some(format!("{path}: no source `{key}` before this entry")),
+                },
+                Reference::Target(key) => match self.keys.get(&digest(key)) {
+                    Some((_, kind)) => match check_target_kind(&fact.body, *kind, key) {
+                        Err(RefError::Problem(p)) => Some(p.to_string()),
+                        _ => None,
+                    },
+                    None => Some(format!("{path}: no fact `{key}` before this entry")),
+                },
+                Reference::IncidentKey(key) => (!self.incidents.contains(&digest(key)))
+                    .then(|| format!("{path}: no incident `{key}` reported before this entry")),
+            };
+            if let Some(problem) = problem {
+                self.find(Place::Seq(seq), format!("broken reference: {problem}"));
+            }
+        }
+        if let crate::fact::FactBody::Correction(c) = &fact.body {
+            if let Some(inner) = c.replacement.target() {
+                let ok = self
+                    .keys
+                    .get(&digest(inner))
+                    .is_some_and(|(_, kind)| kind.is_revisable());
+                if !ok {
+                    self.find(
+                        Place::Seq(seq),
+                        format!("broken reference: replacement.target: no revisable fact `{inner}` before this entry"),
+                    );
+                }
+            }
+        }
+        for key in incident_keys_of(&fact.body) {
+            self.incidents.insert(digest(key));
+        }
+        if let Some((first, _)) = self.keys.get(&digest(&fact.key)) {
+            let first = *first;
+            self.find(
+                Place::Seq(seq),
+                format!(
+                    "key `{}` is already used by seq {first}; a key names one fact forever",
+                    fact.key
+                ),
+            );
+        } else {
+            self.keys.insert(digest(&fact.key), (seq, fact.kind()));
+        }
+    }
+
+    /// Pushes an id into the recomputed tree and compares every node it completes
+    /// with the stored one.
+    fn leaf(&mut self, seq: u64, id: Id) {
+        let mut completed: Vec<(u32, u64, Hash)> = Vec::new();
+        self.frontier
+            .push(&Blake3, *id.as_bytes(), |level, index, hash| {
+                completed.push((level, index, *hash))
+            });
+        for (level, index, hash) in completed {
+            self.compare_node(level, index, &hash);
+        }
+        if let Some(slot) = self.wanted_roots.get_mut(&(seq + 1)) {
+            *slot = Some(self.frontier.root(&Blake3));
+        }
+    }
+
+    fn compare_node(&mut self, level: u32, index: u64, expected: &Hash) {
+        while self.cursors.len() <= level as usize {
+            let next = self.cursors.len() as u32;
+            self.cursors.push(NodeCursor::new(next));
+        }
+        let store = self.journal.store.as_ref();
+        let stored = match self.cursors[level as usize].get(store, index) {
+            Ok(stored) => stored,
+            Err(e) => {
+                self.node_failure.get_or_insert(e);
+                return;
+            }
+        };
+        self.nodes_checked += 1;
+        // A node is placed at the entry whose arrival completed it, so that
+        // it sorts after any finding about the entries it covers.
+        let first_seq = index << level;
+        let last_seq = first_seq + (1u64 << level) - 1;
+        match stored {
+            None if level == 0 => self.find(
+                Place::Seq(first_seq),
+                "the Merkle tree has no leaf for this entry: it was not appended by sitrep".to_owned(),
+            ),
+            None => self.find(
+                Place::Seq(last_seq),
+                format!("the stored Merkle node at level {level}, index {index} (seq {first_seq} to {last_seq}) is missing"),
+            ),
+            Some(stored) if stored == *expected => {}
+            Some(stored) if level == 0 => self.find(
+                Place::Seq(first_seq),
+                format!(
+                    "the entry's bytes hash to {} but its stored Merkle leaf is {}: the entry was altered after it was written",
+                    hex(expected),
+                    hex(&stored)
+                ),
+            ),
+            Some(stored) => self.find(
+                Place::Seq(last_seq),
+                format!(
+                    "the stored Merkle node at level {level}, index {index} (seq {first_seq} to {last_seq}) is {} but the entries give {}",
+                    hex(&stored),
+                    hex(expected)
+                ),
+            ),
+        }
+    }
+}
+
+impl Journal {
+    /// Audits the whole ledger. `Err` only when the store cannot be read at all;
+    /// everything wrong with what it holds is a finding.
+    pub fn audit(&self, options: &AuditOptions) -> Result<AuditReport, ReadError> {
+        let size = self.head.size;
+        let stored = self.checkpoints()?;
+        let mut wanted_roots: HashMap<u64, Option<Hash>> =
+            stored.iter().map(|c| (c.size, None)).collect();
+        if let Some((trusted, _)) = &options.trusted {
+            wanted_roots.insert(trusted.checkpoint.size, None);
+        }
+        wanted_roots.insert(0, Some(Blake3.empty()));
+        let mut pass = Pass {
+            journal: self,
+            findings: Vec::new(),
+            finding_count: 0,
+            frontier: Frontier::new(),
+            cursors: Vec::new(),
+            nodes_checked: 0,
+            next: 0,
+            prev_id: self.genesis,
+            last_recorded_at: None,
+            keys: HashMap::new(),
+            incidents: HashSet::new(),
+            wanted_roots,
+            node_failure: None,
+        };
+        self.store
+            .scan(SEGMENT_PREFIX, SEGMENT_PREFIX, &mut |key, segment| {
+                let Some(first) = segment_first_seq(key).map(|s| s.get()) else {
+                    pass.find(Place::Seq(pass.next), "a segment is stored under a malformed key".to_owned());
+                    return true;
+                };
+                if first >= size {
+                    // Past the head: not part of the ledger.
+                    return false;
+                }
+                if first != pass.next {
+                    let reason = if first > pass.next {
+                        format!("missing: no entry is stored here (the next stored segment starts at seq {first})")
+                    } else {
+                        format!("stored twice: a segment starting at seq {first} overlaps the one before")
+                    };
+                    pass.find(Place::Seq(pass.next.min(first)), reason);
+                }
+                let Some(frames) = unframe(segment) else {
+                    pass.find(
+                        Place::Seq(first),
+                        format!("the segment starting at seq {first} is torn: its frame lengths do not add up"),
+                    );
+                    pass.next = pass.next.max(first);
+                    return true;
+                };
+                for (i, bytes) in frames.into_iter().enumerate() {
+                    let seq = first + i as u64;
+                    if seq >= size {
+                        return false;
+                    }
+                    pass.entry(seq, bytes);
+                }
+                true
+            })?;
+        if let Some(e) = pass.node_failure.take() {
+            return Err(e);
+        }
+        if pass.next < size {
+            pass.find(
+                Place::Seq(pass.next),
+                format!(
+                    "missing: the head record says there are {size} entries but the log ends after {}",
+                    pass.next
+                ),
+            );
+        }
+        if pass.next == size && pass.prev_id != self.head.last_id {
+            pass.find(
+                Place::Head,
+                format!(
+                    "it names {} as the last id but seq {} hashes to {}",
+                    self.head.last_id,
+                    size.saturating_sub(1),
+                    pass.prev_id
+                ),
+            );
+        }
+        let mut checkpoints_checked = 0;
+        for record in &stored {
+            checkpoints_checked += 1;
+            let place = Place::Checkpoint(record.size);
+            match record.parts() {
+                Err(why) => pass.find(place, why),
+                Ok((key, signed)) => {
+                    let key = options.pubkey.clone().unwrap_or(key);
+                    check_checkpoint(&mut pass, place, &signed, &key, record.size);
+                }
+            }
+        }
+        let mut trusted_size = None;
+        if let Some((trusted, key)) = &options.trusted {
+            trusted_size = Some(trusted.checkpoint.size);
+            check_checkpoint(
+                &mut pass,
+                Place::Trusted,
+                trusted,
+                key,
+                trusted.checkpoint.size,
+            );
+        }
+        let mut findings = pass.findings;
+        findings.sort_by_key(|f| f.place);
+        Ok(AuditReport {
+            origin: self.origin.clone(),
+            size,
+            entries_checked: pass.next.min(size),
+            nodes_checked: pass.nodes_checked,
+            checkpoints_checked,
+            trusted_size,
+            root: pass.frontier.root(&Blake3),
+            head_id: pass.prev_id,
+            findings,
+            finding_count: pass.finding_count,
+        })
+    }
+}
+
+/// A checkpoint must be signed by `key`, name this ledger's origin, and give the
+/// root the entries give at its size.
+fn check_checkpoint(
+    pass: &mut Pass<'_>,
+    place: Place,
+    signed: &SignedCheckpoint,
+    key: &VerifierKey,
+    size: u64,
+) {
+    let cp = &signed.checkpoint;
+    if cp.origin != pass.journal.origin {
+        pass.find(
+            place,
+            format!(
+                "it is for the log `{}`, not this ledger's origin `{}`",
+                cp.origin, pass.journal.origin
+            ),
+        );
+    }
+    let ledger_size = pass.journal.head.size;
+    if size > ledger_size {
+        pass.find(
+            Place::Seq(ledger_size.min(pass.next)),
+            format!(
+                "missing: {place} covers {size} entries but the ledger has only {ledger_size}: the log was truncated"
+            ),
+        );
+    }
+    match pass.wanted_roots.get(&size).copied().flatten() {
+        Some(root) if root == cp.root => {}
+        Some(root) => pass.find(
+            place,
+            format!(
+                "its root {} is not the ledger's root {} at size {size}: the first {size} entries were rewritten, removed or reordered since it was signed",
+                hex(&cp.root),
+                hex(&root)
+            ),
+        ),
+        None => {}
+    }
+    // After the root: an altered root also breaks the signature, and the root is
+    // the more telling of the two.
+    if let Err(e) = signed.verify(key) {
+        pass.find(place, e.to_string());
+    }
+}
