@@ -89,6 +89,18 @@ impl Journal {
         Journal::create_in(Box::new(MemoryStore::default()), origin)
     }
 
+    /// A new ledger in `store`, which must be empty (tests inject faulty or
+    /// shared stores here; see `store::Store`).
+    pub fn create_on(store: Box<dyn Store>, origin: &str) -> Result<Journal, OpenError> {
+        check_origin(origin)?;
+        Journal::create_in(store, origin)
+    }
+
+    /// Opens the ledger held in `store`; `label` names it in error messages.
+    pub fn open_on(store: Box<dyn Store>, label: &Path) -> Result<Journal, OpenError> {
+        Journal::open_store(store, label)
+    }
+
     fn create_in(store: Box<dyn Store>, origin: &str) -> Result<Journal, OpenError> {
         let genesis = Id::genesis(origin);
         let head = Head::empty(genesis);

@@ -9,7 +9,7 @@ mod memory;
 mod sled_store;
 
 pub use memory::MemoryStore;
-pub use sled_store::SledStore;
+pub use sled_store::{SledStore, OWNER_FILE};
 
 /// What a store operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -61,4 +61,33 @@ pub trait Store {
 
     /// Makes every committed write durable.
     fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// A shared store is a store: tests keep one handle to a store while a journal
+/// owns another, to "reopen" it or to inspect what was committed.
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+
+    fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
+        (**self).last_at_or_before(prefix, key)
+    }
+
+    fn scan(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        (**self).scan(prefix, from, visit)
+    }
+
+    fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        (**self).commit(writes)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        (**self).flush()
+    }
 }

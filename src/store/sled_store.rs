@@ -2,7 +2,9 @@
 //!
 //! All ledger data lives in sled's default tree so that one `sled::Batch` covers
 //! every key a commit touches (sled's batches are atomic per tree). sled holds an
-//! exclusive file lock while open, which is how a second process is kept out.
+//! exclusive file lock while open, which is how a second process is kept out;
+//! the holder writes its process id to `OWNER_FILE` beside the database, so that
+//! a process turned away can say which process has the ledger.
 
 use std::path::Path;
 
@@ -21,8 +23,20 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| open_error(dir, e))?;
+        // Best effort: a read-only ledger directory still opens for reading.
+        let _ = std::fs::write(dir.join(OWNER_FILE), format!("{}\n", std::process::id()));
         Ok(SledStore { db })
     }
+}
+
+/// The file in a ledger directory naming the process that last opened it.
+pub const OWNER_FILE: &str = "sitrep.owner";
+
+/// "process 1234" from the owner file, when there is one.
+fn owner(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(OWNER_FILE)).ok()?;
+    let pid: u32 = text.trim().parse().ok()?;
+    Some(format!("process {pid}"))
 }
 
 fn open_error(dir: &Path, error: sled::Error) -> StoreError {
@@ -34,7 +48,10 @@ fn open_error(dir: &Path, error: sled::Error) -> StoreError {
     if locked {
         StoreError::Locked {
             path: dir.display().to_string(),
-            detail: text,
+            detail: match owner(dir) {
+                Some(owner) => owner,
+                None => text,
+            },
         }
     } else {
         StoreError::Io(format!("cannot open {}: {text}", dir.display()))
