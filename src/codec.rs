@@ -129,7 +129,8 @@ mod tests {
         let mut bytes = encode_entry(&entry);
         assert_eq!(decode_entry(&bytes).unwrap(), entry);
         bytes.push(0);
-        assert!(matches!(decode_entry(&bytes), Err(CodecError::Trailing(1))));
+        let matched = matches!(decode_entry(&bytes), Err(CodecError::Trailing(1)));
+        assert!(matched);
     }
 
     #[test]
@@ -139,7 +140,8 @@ mod tests {
         // as a u16 varint, which bincode alone would accept.
         let mut long = vec![bytes[0], 0xfb, 0x00, 0x00];
         long.extend_from_slice(&bytes[2..]);
-        assert!(matches!(decode_entry(&long), Err(CodecError::NonCanonical)));
+        let matched = matches!(decode_entry(&long), Err(CodecError::NonCanonical));
+        assert!(matched);
     }
 
     #[test]

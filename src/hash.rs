@@ -196,13 +196,9 @@ mod tests {
 
     #[test]
     fn short_and_non_hex_prefixes_are_refused() {
-        assert!(matches!(
-            IdPrefix::parse("abc"),
-            Err(IdPrefixError::TooShort(_))
-        ));
-        assert!(matches!(
-            IdPrefix::parse("zzzzzzzz"),
-            Err(IdPrefixError::NotHex(_))
-        ));
+        let matched = matches!(IdPrefix::parse("abc"), Err(IdPrefixError::TooShort(_)));
+        assert!(matched);
+        let matched = matches!(IdPrefix::parse("zzzzzzzz"), Err(IdPrefixError::NotHex(_)));
+        assert!(matched);
     }
 }

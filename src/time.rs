@@ -280,18 +280,12 @@ mod tests {
             Date::parse("2023-02-30"),
             Err(DateError::Impossible("2023-02-30".into()))
         );
-        assert!(matches!(
-            Date::parse("2023-2-3"),
-            Err(DateError::Malformed(_))
-        ));
-        assert!(matches!(
-            Date::parse("17 Oct"),
-            Err(DateError::Malformed(_))
-        ));
-        assert!(matches!(
-            Date::parse("0999-01-01"),
-            Err(DateError::OutOfRange(_))
-        ));
+        let matched = matches!(Date::parse("2023-2-3"), Err(DateError::Malformed(_)));
+        assert!(matched);
+        let matched = matches!(Date::parse("17 Oct"), Err(DateError::Malformed(_)));
+        assert!(matched);
+        let matched = matches!(Date::parse("0999-01-01"), Err(DateError::OutOfRange(_)));
+        assert!(matched);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! through the library only. A generator produces random sequences of appends
 //! (sources, incident reports on a small pool of incident keys, counts,
 //! statements, claims), corrections, retractions, merges, denials, reopens of a
-//! sled-backed ledger and catch-ups. Operations are drawn as abstract choices
-//! ([`Pick`]) and resolved against the facts recorded so far, so every one names a
-//! target that exists and is of a kind the journal accepts; a refusal is counted,
+//! sled-backed ledger and catch-ups. Facts come from the shared generator in
+//! `common::facts`: abstract choices resolved against the facts recorded so far,
+//! so every one names a target that exists and is of a kind the journal accepts
+//! (`model_properties` holds the journal to that exactly); here a refusal is counted,
 //! and a case fails if more than a few are refused, so that a drifting generator
 //! cannot make the tests pass by testing nothing. The properties: the picture
 //! caught up incrementally from its snapshot equals a rebuild from scratch
@@ -17,15 +18,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use proptest::sample::select;
 use tempfile::TempDir;
 
-use sitrep::fact::{
-    ActorRef, AttackType, Attribution, Casualties, CasualtyGroup, Claim, ClaimMode, Correction,
-    Count, DateSpec, Denial, DenialType, Direction, GeoPrecision, Incident, Merge, Metric, Outcome,
-    Period, Place, Precision, Quantity, Retraction, RetractionReason, Scope, Source, SourceType,
-    Statement, StatementType,
-};
+use crate::common::facts::{fact_op, prologue, resolve, FactLog, FactOp, IncidentValues, Pick};
+use sitrep::fact::{AttackType, CasualtyGroup, DenialType, Direction, Outcome};
 use sitrep::journal::{AppendOptions, Journal, OpenError};
 use sitrep::projection::engine::{self, store_snapshot, Cursor};
 use sitrep::projection::picture::Picture;
@@ -34,7 +30,7 @@ use sitrep::projection::resolve::Resolved;
 use sitrep::projection::views::{Params, View};
 use sitrep::projection::{Projection, StateDigest};
 use sitrep::store::StoreError;
-use sitrep::time::{Date, FixedClock, Timestamp};
+use sitrep::time::{FixedClock, Timestamp};
 use sitrep::{Fact, FactBody, Id, Seq};
 
 /// Cases per property. Modest, so that `cargo test` stays fast (each case runs
@@ -52,43 +48,6 @@ const REOPEN_WAIT_MS: u64 = 5_000;
 const MIN_ACCEPTED_PERCENT: usize = 90;
 
 const ORIGIN: &str = "test.example/projection-properties";
-/// A small pool, so that several sources report one incident and merges happen.
-const INCIDENT_KEYS: [&str; 5] = ["inc-a", "inc-b", "inc-c", "inc-d", "inc-e"];
-const COUNTRIES: [&str; 3] = ["IQ", "SY", "JO"];
-const DIRECTIONS: [Direction; 3] = [Direction::OnUsForces, Direction::UsStrike, Direction::Other];
-const OUTCOMES: [Outcome; 5] = [
-    Outcome::Impact,
-    Outcome::Intercepted,
-    Outcome::PartlyIntercepted,
-    Outcome::Failed,
-    Outcome::Unknown,
-];
-const GROUPS: [CasualtyGroup; 3] = [
-    CasualtyGroup::UsMilitary,
-    CasualtyGroup::Coalition,
-    CasualtyGroup::Civilians,
-];
-const ATTACK_TYPES: [AttackType; 3] = [AttackType::Drone, AttackType::Rocket, AttackType::Mortar];
-const METRICS: [Metric; 3] = [Metric::Attacks, Metric::Injuries, Metric::Deaths];
-const STATEMENT_TYPES: [StatementType; 4] = [
-    StatementType::Suspension,
-    StatementType::Resumption,
-    StatementType::Threat,
-    StatementType::Other,
-];
-const DENIAL_TYPES: [DenialType; 5] = [
-    DenialType::Authorship,
-    DenialType::Involvement,
-    DenialType::Occurrence,
-    DenialType::Figures,
-    DenialType::Characterization,
-];
-const RETRACTION_REASONS: [RetractionReason; 4] = [
-    RetractionReason::SourceWithdrew,
-    RetractionReason::EnteredInError,
-    RetractionReason::OutOfScope,
-    RetractionReason::Duplicate,
-];
 
 /// `CASES`, unless `PROPTEST_CASES` says otherwise (proptest reads it into its
 /// default config, which an explicit case count would override).
@@ -100,163 +59,21 @@ fn config() -> ProptestConfig {
     config
 }
 
-// ---------------------------------------------------------------------------
-// The generator
-
-/// An abstract choice among whatever fits when the step runs (a source, a
-/// target, an incident key): the element at `pick % len`. It shrinks towards
-/// the first element.
-type Pick = u16;
-
-fn pick_from<T>(pick: Pick, items: &[T]) -> &T {
-    &items[usize::from(pick) % items.len()]
-}
-
-/// What one incident report says.
-#[derive(Clone, Debug)]
-struct IncidentValues {
-    /// Index into `INCIDENT_KEYS`.
-    incident: usize,
-    /// Days after 2024-01-01.
-    day: u16,
-    /// 0: one day; otherwise an interval this many days longer.
-    extra_days: u8,
-    country: usize,
-    direction: Direction,
-    outcome: Outcome,
-    attack_type: AttackType,
-    group: CasualtyGroup,
-    killed: Option<u8>,
-    wounded: Option<u8>,
-}
-
-/// One step. Targets and sources are abstract choices, resolved against the
-/// facts recorded so far when the step runs.
+/// One step: a fresh fact, or something done to the ledger.
 #[derive(Clone, Debug)]
 enum Op {
-    AppendSource {
-        party: bool,
-    },
-    AppendIncident {
-        source: Pick,
-        values: IncidentValues,
-    },
-    AppendCount {
-        source: Pick,
-        metric: Metric,
-        value: u8,
-    },
-    AppendStatement {
-        source: Pick,
-        kind: StatementType,
-        day: u16,
-    },
-    AppendClaim {
-        source: Pick,
-        incident: Pick,
-    },
-    /// A correction of any revisable fact, with a replacement of its kind.
-    Correct {
-        source: Pick,
-        target: Pick,
-        values: IncidentValues,
-        n: u8,
-    },
-    /// A retraction of any fact but a retraction.
-    Retract {
-        source: Pick,
-        target: Pick,
-        reason: RetractionReason,
-    },
-    /// Two or three distinct incident keys the ledger knows.
-    Merge {
-        source: Pick,
-        first: Pick,
-        second: Pick,
-        third: Option<Pick>,
-        survivor: Pick,
-    },
-    Deny {
-        source: Pick,
-        target: Pick,
-        kind: DenialType,
-    },
+    /// Append the fact this stands for (see `common::facts::resolve`).
+    Fact(FactOp),
     /// Close and reopen the ledger (sled only; a no-op in memory).
     Reopen,
     /// `engine::current`: catch up and store a snapshot.
     CatchUp,
 }
 
-fn incident_values() -> impl Strategy<Value = IncidentValues> {
-    (
-        (
-            0..INCIDENT_KEYS.len(),
-            0u16..90,
-            prop_oneof![3 => Just(0u8), 1 => 1u8..4],
-        ),
-        (
-            0..COUNTRIES.len(),
-            select(&DIRECTIONS[..]),
-            select(&OUTCOMES[..]),
-        ),
-        (
-            select(&ATTACK_TYPES[..]),
-            select(&GROUPS[..]),
-            proptest::option::of(0u8..5),
-            proptest::option::of(0u8..20),
-        ),
-    )
-        .prop_map(
-            |(
-                (incident, day, extra_days),
-                (country, direction, outcome),
-                (attack_type, group, killed, wounded),
-            )| IncidentValues {
-                incident,
-                day,
-                extra_days,
-                country,
-                direction,
-                outcome,
-                attack_type,
-                group,
-                killed,
-                wounded,
-            },
-        )
-}
-
 fn op() -> impl Strategy<Value = Op> {
+    // The fact weights sum to 31; reopens and catch-ups keep their old share.
     prop_oneof![
-        2 => any::<bool>().prop_map(|party| Op::AppendSource { party }),
-        8 => (any::<Pick>(), incident_values())
-            .prop_map(|(source, values)| Op::AppendIncident { source, values }),
-        2 => (any::<Pick>(), select(&METRICS[..]), 1u8..200)
-            .prop_map(|(source, metric, value)| Op::AppendCount { source, metric, value }),
-        2 => (any::<Pick>(), select(&STATEMENT_TYPES[..]), 0u16..90)
-            .prop_map(|(source, kind, day)| Op::AppendStatement { source, kind, day }),
-        2 => (any::<Pick>(), any::<Pick>())
-            .prop_map(|(source, incident)| Op::AppendClaim { source, incident }),
-        5 => (any::<Pick>(), any::<Pick>(), incident_values(), any::<u8>())
-            .prop_map(|(source, target, values, n)| Op::Correct { source, target, values, n }),
-        4 => (any::<Pick>(), any::<Pick>(), select(&RETRACTION_REASONS[..]))
-            .prop_map(|(source, target, reason)| Op::Retract { source, target, reason }),
-        3 => (
-            any::<Pick>(),
-            any::<Pick>(),
-            any::<Pick>(),
-            proptest::option::of(any::<Pick>()),
-            any::<Pick>(),
-        )
-            .prop_map(|(source, first, second, third, survivor)| Op::Merge {
-                source,
-                first,
-                second,
-                third,
-                survivor,
-            }),
-        3 => (any::<Pick>(), any::<Pick>(), select(&DENIAL_TYPES[..]))
-            .prop_map(|(source, target, kind)| Op::Deny { source, target, kind }),
+        31 => fact_op().prop_map(Op::Fact),
         1 => Just(Op::Reopen),
         3 => Just(Op::CatchUp),
     ]
@@ -278,184 +95,6 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 // ---------------------------------------------------------------------------
-// Facts
-
-fn actor(name: &str) -> ActorRef {
-    ActorRef {
-        name: name.to_owned(),
-        actor: None,
-        role: None,
-        basis: None,
-        certainty: None,
-    }
-}
-
-fn day(offset: u16) -> Date {
-    Date::from_ymd(2024, 1, 1)
-        .expect("2024-01-01 is a date")
-        .plus_days(i64::from(offset))
-}
-
-fn source_body(n: usize, party: bool) -> FactBody {
-    let mut source = Source::new(format!("publisher {n}"), SourceType::NewsSite);
-    source.party = party;
-    FactBody::Source(source)
-}
-
-fn incident_body(source: &str, v: &IncidentValues) -> FactBody {
-    let start = day(v.day);
-    let occurred = if v.extra_days == 0 {
-        DateSpec::day(start)
-    } else {
-        DateSpec {
-            start,
-            end: start.plus_days(i64::from(v.extra_days)),
-            precision: Precision::Days,
-            time: None,
-            raw: None,
-        }
-    };
-    let casualties = if v.killed.is_none() && v.wounded.is_none() {
-        Vec::new()
-    } else {
-        vec![Casualties {
-            group: v.group,
-            killed: v.killed.map(|n| Quantity::exact(u64::from(n))),
-            wounded: v.wounded.map(|n| Quantity::exact(u64::from(n))),
-            note: None,
-        }]
-    };
-    FactBody::Incident(Incident {
-        source: source.to_owned(),
-        incident: INCIDENT_KEYS[v.incident].to_owned(),
-        direction: v.direction,
-        occurred,
-        target: Place {
-            name: format!("a base in {}", COUNTRIES[v.country]),
-            site: None,
-            country: Some(COUNTRIES[v.country].to_owned()),
-            admin1: None,
-            coordinates: None,
-            precision: GeoPrecision::Country,
-        },
-        launch: None,
-        attack_types: vec![v.attack_type],
-        munitions: None,
-        outcome: v.outcome,
-        damage: None,
-        casualties,
-        attackers: Vec::new(),
-        targeted: Vec::new(),
-        summary: None,
-        quote: None,
-    })
-}
-
-fn count_body(source: &str, metric: Metric, value: u8) -> FactBody {
-    FactBody::Count(Count {
-        source: source.to_owned(),
-        speaker: actor("a spokesman"),
-        metric,
-        value: Quantity::exact(u64::from(value)),
-        period: Period {
-            from: Some(DateSpec::day(day(0))),
-            to: Some(DateSpec::day(day(60))),
-        },
-        scope: Scope::default(),
-        definition: None,
-        breakdown: Vec::new(),
-        quote: None,
-    })
-}
-
-fn statement_body(source: &str, kind: StatementType, on: u16) -> FactBody {
-    FactBody::Statement(Statement {
-        source: source.to_owned(),
-        speaker: actor("a militia"),
-        statement_type: kind,
-        made: Some(DateSpec::day(day(on))),
-        effective: None,
-        scope: None,
-        text: format!("statement made on day {on}"),
-        attribution: Attribution::OwnChannel,
-        reported_by: None,
-    })
-}
-
-fn claim_body(source: &str, incident: &str, claimant: &str) -> FactBody {
-    FactBody::Claim(Claim {
-        source: source.to_owned(),
-        claimant: actor(claimant),
-        incidents: vec![incident.to_owned()],
-        description: None,
-        mode: ClaimMode::TelegramPost,
-        text: None,
-    })
-}
-
-fn denial_body(source: &str, target: &str, kind: DenialType) -> FactBody {
-    FactBody::Denial(Denial {
-        source: source.to_owned(),
-        denier: actor("a denier"),
-        target: target.to_owned(),
-        denial_type: kind,
-        quote: None,
-    })
-}
-
-/// A corrected version of `original`, of its kind and from its source. A
-/// corrected incident may move to another incident key, a corrected claim may
-/// name another known key, and one corrected denial in four names another
-/// target from `others` (the journal accepts that; the version in force decides
-/// what is denied). `None` for the kinds that cannot be corrected.
-fn replacement(
-    original: &FactBody,
-    values: &IncidentValues,
-    n: u8,
-    known: &[String],
-    others: &[&str],
-) -> Option<FactBody> {
-    let n_index = usize::from(n);
-    match original {
-        FactBody::Source(s) => Some(FactBody::Source(Source {
-            publisher: format!("{} (corrected {n})", s.publisher),
-            ..s.clone()
-        })),
-        FactBody::Incident(i) => Some(incident_body(&i.source, values)),
-        FactBody::Count(c) => Some(count_body(&c.source, c.metric, n)),
-        FactBody::Claim(c) => {
-            let incident = known.get(n_index % known.len().max(1))?;
-            Some(claim_body(
-                &c.source,
-                incident,
-                &format!("claimant {}", n % 3),
-            ))
-        }
-        FactBody::Statement(s) => Some(statement_body(
-            &s.source,
-            STATEMENT_TYPES[n_index % STATEMENT_TYPES.len()],
-            u16::from(n % 90),
-        )),
-        FactBody::Denial(d) => {
-            let target = match others.get(n_index % others.len().max(1)) {
-                Some(other) if n % 4 == 0 => other,
-                _ => d.target.as_str(),
-            };
-            Some(denial_body(
-                &d.source,
-                target,
-                DENIAL_TYPES[n_index % DENIAL_TYPES.len()],
-            ))
-        }
-        FactBody::Correction(_) | FactBody::Retraction(_) | FactBody::Merge(_) => None,
-    }
-}
-
-fn is_revisable(body: &FactBody) -> bool {
-    body.kind().is_revisable()
-}
-
-// ---------------------------------------------------------------------------
 // The model
 
 /// What the `incidents` view should say about one incident.
@@ -470,45 +109,14 @@ struct ExpectedRow {
 /// Every accepted fact in log order, and what the journal's indexes know.
 #[derive(Default)]
 struct Model {
-    facts: Vec<Fact>,
-    sources: Vec<String>,
-    /// Incident keys reported by an incident or a correction's replacement,
-    /// retracted or not (the journal's incident-key index never forgets).
-    known_incidents: BTreeSet<String>,
+    log: FactLog,
 }
 
 impl Model {
-    /// The facts a correction or denial may target.
-    fn revisable(&self) -> Vec<&Fact> {
-        self.facts
-            .iter()
-            .filter(|f| is_revisable(&f.body))
-            .collect()
-    }
-
-    fn record(&mut self, fact: Fact) {
-        let reported = match &fact.body {
-            FactBody::Incident(i) => Some(i.incident.clone()),
-            FactBody::Correction(c) => match c.replacement.as_ref() {
-                FactBody::Incident(i) => Some(i.incident.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
-        self.known_incidents.extend(reported);
-        if let FactBody::Source(_) = fact.body {
-            self.sources.push(fact.key.clone());
-        }
-        self.facts.push(fact);
-    }
-
-    fn known(&self) -> Vec<String> {
-        self.known_incidents.iter().cloned().collect()
-    }
-
     /// Keys named by some retraction (a retraction itself cannot be retracted).
     fn retracted(&self) -> BTreeSet<&str> {
-        self.facts
+        self.log
+            .facts
             .iter()
             .filter_map(|f| match &f.body {
                 FactBody::Retraction(r) => Some(r.target.as_str()),
@@ -520,7 +128,8 @@ impl Model {
     /// The version in force of `fact`: the replacement of its latest correction
     /// that is not retracted, or the original.
     fn in_force<'m>(&'m self, fact: &'m Fact, retracted: &BTreeSet<&str>) -> &'m FactBody {
-        self.facts
+        self.log
+            .facts
             .iter()
             .rev()
             .filter(|f| !retracted.contains(f.key.as_str()))
@@ -535,7 +144,7 @@ impl Model {
     /// touches, and the group takes its `surviving` key as its name.
     fn merge_groups(&self, retracted: &BTreeSet<&str>) -> Vec<(BTreeSet<String>, String)> {
         let mut groups: Vec<(BTreeSet<String>, String)> = Vec::new();
-        for fact in &self.facts {
+        for fact in &self.log.facts {
             let FactBody::Merge(m) = &fact.body else {
                 continue;
             };
@@ -574,6 +183,7 @@ impl Model {
         let live = |f: &&Fact| !retracted.contains(f.key.as_str());
         // Targets of the live denials, as their version in force names them.
         let denied: BTreeSet<&str> = self
+            .log
             .facts
             .iter()
             .filter(live)
@@ -583,7 +193,7 @@ impl Model {
             })
             .collect();
         let mut rows: BTreeMap<String, ExpectedRow> = BTreeMap::new();
-        for fact in self.facts.iter().filter(live) {
+        for fact in self.log.facts.iter().filter(live) {
             let FactBody::Incident(_) = fact.body else {
                 continue;
             };
@@ -604,7 +214,7 @@ impl Model {
             row.denied |= denied.contains(fact.key.as_str());
         }
         // A live claim naming a key of the incident: its denials count too.
-        for fact in self.facts.iter().filter(live) {
+        for fact in self.log.facts.iter().filter(live) {
             let FactBody::Claim(claim) = self.in_force(fact, &retracted) else {
                 continue;
             };
@@ -701,123 +311,6 @@ impl Ledger {
     }
 }
 
-/// The fact `op` stands for, given what is recorded; `None` if nothing fits.
-fn resolve(op: &Op, model: &Model, next_key: usize) -> Option<Fact> {
-    let key = format!("f{next_key}");
-    let source = |pick: &Pick| -> Option<String> {
-        (!model.sources.is_empty()).then(|| pick_from(*pick, &model.sources).clone())
-    };
-    let body = match op {
-        Op::AppendSource { party } => source_body(next_key, *party),
-        Op::AppendIncident { source: s, values } => incident_body(&source(s)?, values),
-        Op::AppendCount {
-            source: s,
-            metric,
-            value,
-        } => count_body(&source(s)?, *metric, *value),
-        Op::AppendStatement {
-            source: s,
-            kind,
-            day,
-        } => statement_body(&source(s)?, *kind, *day),
-        Op::AppendClaim {
-            source: s,
-            incident,
-        } => {
-            let known = model.known();
-            if known.is_empty() {
-                return None;
-            }
-            let claimant = format!("claimant {}", next_key % 3);
-            claim_body(
-                &source(s)?,
-                pick_from(*incident, &known).as_str(),
-                &claimant,
-            )
-        }
-        Op::Correct {
-            source: s,
-            target,
-            values,
-            n,
-        } => {
-            let targets = model.revisable();
-            if targets.is_empty() {
-                return None;
-            }
-            let target = pick_from(*target, &targets);
-            let others: Vec<&str> = targets
-                .iter()
-                .filter(|f| f.key != target.key)
-                .map(|f| f.key.as_str())
-                .collect();
-            let replacement = replacement(&target.body, values, *n, &model.known(), &others)?;
-            FactBody::Correction(Correction {
-                source: source(s)?,
-                target: target.key.clone(),
-                replacement: Box::new(replacement),
-                reason: "a later report".to_owned(),
-            })
-        }
-        Op::Retract {
-            source: s,
-            target,
-            reason,
-        } => {
-            let targets: Vec<&Fact> = model
-                .facts
-                .iter()
-                .filter(|f| !matches!(f.body, FactBody::Retraction(_)))
-                .collect();
-            if targets.is_empty() {
-                return None;
-            }
-            FactBody::Retraction(Retraction {
-                source: source(s)?,
-                target: pick_from(*target, &targets).key.clone(),
-                reason: *reason,
-                note: None,
-            })
-        }
-        Op::Merge {
-            source: s,
-            first,
-            second,
-            third,
-            survivor,
-        } => {
-            let mut pool = model.known();
-            if pool.len() < 2 {
-                return None;
-            }
-            let mut incidents = vec![pool.remove(usize::from(*first) % pool.len())];
-            incidents.push(pool.remove(usize::from(*second) % pool.len()));
-            if let Some(third) = third.filter(|_| !pool.is_empty()) {
-                incidents.push(pool.remove(usize::from(third) % pool.len()));
-            }
-            FactBody::Merge(Merge {
-                source: source(s)?,
-                surviving: pick_from(*survivor, &incidents).clone(),
-                incidents,
-                reason: "the same attack".to_owned(),
-            })
-        }
-        Op::Deny {
-            source: s,
-            target,
-            kind,
-        } => {
-            let targets = model.revisable();
-            if targets.is_empty() {
-                return None;
-            }
-            denial_body(&source(s)?, &pick_from(*target, &targets).key, *kind)
-        }
-        Op::Reopen | Op::CatchUp => return None,
-    };
-    Some(Fact { key, body })
-}
-
 /// What a step did.
 enum Did {
     Appended,
@@ -846,41 +339,8 @@ impl Runner {
             accepted: 0,
             refusals: Vec::new(),
         };
-        let prologue = [
-            Op::AppendSource { party: false },
-            Op::AppendIncident {
-                source: 0,
-                values: IncidentValues {
-                    incident: 0,
-                    day: 10,
-                    extra_days: 0,
-                    country: 0,
-                    direction: Direction::OnUsForces,
-                    outcome: Outcome::Impact,
-                    attack_type: AttackType::Drone,
-                    group: CasualtyGroup::UsMilitary,
-                    killed: None,
-                    wounded: Some(2),
-                },
-            },
-            Op::AppendIncident {
-                source: 0,
-                values: IncidentValues {
-                    incident: 1,
-                    day: 20,
-                    extra_days: 1,
-                    country: 1,
-                    direction: Direction::OnUsForces,
-                    outcome: Outcome::Intercepted,
-                    attack_type: AttackType::Rocket,
-                    group: CasualtyGroup::Coalition,
-                    killed: None,
-                    wounded: None,
-                },
-            },
-        ];
-        for op in &prologue {
-            runner.step(op);
+        for op in prologue() {
+            runner.step(&Op::Fact(op));
         }
         runner
     }
@@ -898,12 +358,15 @@ impl Runner {
             }
             _ => {}
         }
-        let Some(fact) = resolve(op, &self.model, self.model.facts.len()) else {
+        let Op::Fact(op) = op else {
+            return Did::Nothing;
+        };
+        let Some(fact) = resolve(op, &self.model.log) else {
             return Did::Nothing;
         };
         match self.ledger.append(fact.clone()) {
             Ok(()) => {
-                self.model.record(fact);
+                self.model.log.record(fact);
                 self.accepted += 1;
                 Did::Appended
             }
@@ -1139,12 +602,12 @@ proptest! {
 fn replay_check_finds_a_snapshot_that_lost_facts() {
     let mut runner = Runner::new(false);
     let s = 0;
-    runner.step(&Op::Deny {
+    runner.step(&Op::Fact(FactOp::Deny {
         source: s,
         target: 1,
         kind: DenialType::Occurrence,
-    });
-    runner.step(&Op::AppendIncident {
+    }));
+    runner.step(&Op::Fact(FactOp::AppendIncident {
         source: s,
         values: IncidentValues {
             incident: 2,
@@ -1158,7 +621,7 @@ fn replay_check_finds_a_snapshot_that_lost_facts() {
             killed: Some(3),
             wounded: Some(40),
         },
-    });
+    }));
     assert_eq!(runner.accepted, 5, "{:?}", runner.refusals);
     let journal = runner.journal();
     let head = journal.head();

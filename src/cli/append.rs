@@ -1,12 +1,17 @@
 //! `sitrep append`: validate report files and record their facts as one batch.
+//!
+//! Report files are streamed through a buffered reader, never read whole: the
+//! limits of `input::Limits` (line, document, fact, batch) bound what one
+//! command holds in memory, and one `input::Budget` spans all its files.
 
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use clap::Args as ClapArgs;
 use serde_json::json;
-use sitrep::input::{self, Located};
+use sitrep::input::{self, Budget, Located};
 use sitrep::journal::{AppendError, AppendOptions, FactOutcome};
 
 use super::context::{recorded_by, Context};
@@ -41,8 +46,9 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
     let mut journal = ctx.open()?;
     let clock = ctx.clock()?;
     let mut batch: Vec<Located> = Vec::new();
+    let mut budget = Budget::default();
     for file in &args.files {
-        batch.extend(read_file(file)?);
+        batch.extend(read_file(file, &mut budget)?);
     }
     let options = AppendOptions {
         recorded_by: recorded_by(args.recorded_by),
@@ -128,18 +134,14 @@ fn catch_up_projections(journal: &sitrep::journal::Journal) {
     }
 }
 
-fn read_file(path: &PathBuf) -> anyhow::Result<Vec<Located>> {
+fn read_file(path: &PathBuf, budget: &mut Budget) -> anyhow::Result<Vec<Located>> {
     let name = path.display().to_string();
-    let mut bytes = Vec::new();
     if name == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("cannot read standard input")?;
-    } else {
-        if path.is_dir() {
-            bail!("{name}: is a directory, not a report file");
-        }
-        bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+        return Ok(input::read(&name, &mut io::stdin().lock(), budget)?);
     }
-    Ok(input::parse(&name, &bytes)?)
+    if path.is_dir() {
+        bail!("{name}: is a directory, not a report file");
+    }
+    let file = File::open(path).with_context(|| format!("cannot read {name}"))?;
+    Ok(input::read(&name, &mut BufReader::new(file), budget)?)
 }

@@ -219,10 +219,8 @@ fn a_line_over_the_cap_is_refused_and_nothing_is_left() {
         ..ImportOptions::default()
     };
     let error = import(dir.path(), &text, &options).unwrap_err();
-    assert!(
-        matches!(error, ImportError::LineTooLong { line: 2, max: 300 }),
-        "{error}"
-    );
+    let matched = matches!(error, ImportError::LineTooLong { line: 2, max: 300 });
+    assert!(matched, "{error}");
     assert!(listing(dir.path()).is_empty());
 }
 
@@ -244,7 +242,8 @@ fn a_non_empty_target_is_refused_before_anything_is_read() {
         &ImportOptions::default(),
     )
     .unwrap_err();
-    assert!(matches!(error, ImportError::TargetExists { .. }), "{error}");
+    let matched = matches!(error, ImportError::TargetExists { .. });
+    assert!(matched, "{error}");
     assert_eq!(listing(dir.path()), ["ledger"]);
 }
 
@@ -285,16 +284,14 @@ fn over_long_varints_with_a_matching_id_are_refused_as_non_canonical() {
     lines[1] = Value::Object(line).to_string();
     let dir = tempfile::tempdir().unwrap();
     let error = import(dir.path(), &join(&lines), &ImportOptions::default()).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            ImportError::Codec {
-                line: 2,
-                source: CodecError::NonCanonical
-            }
-        ),
-        "{error}"
+    let matched = matches!(
+        error,
+        ImportError::Codec {
+            line: 2,
+            source: CodecError::NonCanonical
+        }
     );
+    assert!(matched, "{error}");
     assert!(listing(dir.path()).is_empty());
 }
 
@@ -344,10 +341,8 @@ fn a_target_named_by_id_prefix_rebuilds_to_another_id_and_is_refused() {
     let text = craft(vec![(0, "x", source), (1, "x", denial)]);
     let dir = tempfile::tempdir().unwrap();
     let error = import(dir.path(), &text, &ImportOptions::default()).unwrap_err();
-    assert!(
-        matches!(error, ImportError::Rebuilt { line: 3, .. }),
-        "{error}"
-    );
+    let matched = matches!(error, ImportError::Rebuilt { line: 3, .. });
+    assert!(matched, "{error}");
     assert!(
         error
             .to_string()
@@ -377,17 +372,15 @@ fn a_clock_going_back_is_refused() {
     let text = craft(vec![(10, "x", a), (5, "x", b)]);
     let dir = tempfile::tempdir().unwrap();
     let error = import(dir.path(), &text, &ImportOptions::default()).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            ImportError::Member {
-                line: 3,
-                member: "bytes",
-                ..
-            }
-        ),
-        "{error}"
+    let matched = matches!(
+        error,
+        ImportError::Member {
+            line: 3,
+            member: "bytes",
+            ..
+        }
     );
+    assert!(matched, "{error}");
     assert!(error.to_string().contains("never goes back"), "{error}");
 }
 
@@ -401,17 +394,15 @@ fn upper_case_hex_is_refused() {
     lines[2] = Value::Object(line).to_string();
     let dir = tempfile::tempdir().unwrap();
     let error = import(dir.path(), &join(&lines), &ImportOptions::default()).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            ImportError::Member {
-                line: 3,
-                member: "id",
-                ..
-            }
-        ),
-        "{error}"
+    let matched = matches!(
+        error,
+        ImportError::Member {
+            line: 3,
+            member: "id",
+            ..
+        }
     );
+    assert!(matched, "{error}");
 }
 
 #[test]

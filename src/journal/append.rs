@@ -182,6 +182,20 @@ impl Journal {
             };
             bytes.clear();
             codec::encode_entry_into(&entry, &mut bytes);
+            if bytes.len() > codec::MAX_ENTRY_BYTES {
+                // The reader refuses entries over this size: never write one.
+                return Err(AppendError::Invalid {
+                    index: slot,
+                    problem: Problem::at(
+                        "key",
+                        format!(
+                            "the entry would take {} bytes; an entry may take at most {} (16 MiB)",
+                            bytes.len(),
+                            codec::MAX_ENTRY_BYTES
+                        ),
+                    ),
+                });
+            }
             let id = Id::of_entry(&bytes);
             frontier.push(&Blake3, *id.as_bytes(), |level, index, hash| {
                 nodes.add(level, index, hash)
@@ -236,12 +250,19 @@ impl Journal {
         writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
         writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
         self.store.commit(writes)?;
-        if options.durable {
-            self.store.flush()?;
-        }
+        // The batch is in the store from here on: the journal follows it before
+        // anything else can fail, or it would disagree with its own store.
         self.head = head;
         self.manifest = manifest;
         self.frontier = Ok(frontier);
+        if options.durable {
+            self.store
+                .flush()
+                .map_err(|source| AppendError::NotDurable {
+                    size: head.size,
+                    source,
+                })?;
+        }
         Ok(AppendReport {
             outcomes,
             head,

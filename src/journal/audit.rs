@@ -271,6 +271,8 @@ impl Pass<'_> {
                     )),
                     None => Some(format!("{path}: no source `{key}` before this entry")),
                 },
+                // A replacement's own target is checked below (it must be revisable).
+                Reference::Target(_) if path.starts_with("replacement.") => None,
                 Reference::Target(key) => match self.keys.get(&digest(key)) {
                     Some((_, kind)) => match check_target_kind(&fact.body, *kind, key) {
                         Err(RefError::Problem(p)) => Some(p.to_string()),

@@ -162,6 +162,14 @@ pub enum AppendError {
     /// The stored Merkle tree cannot be extended.
     #[error("cannot append: {0}")]
     Tree(String),
+    /// The batch was committed but could not be flushed to disk.
+    #[error("the batch was recorded (the ledger now has {size} entries) but could not be flushed to disk ({source}); it is lost if the machine stops before the next successful flush")]
+    NotDurable {
+        /// The ledger's size with the batch.
+        size: u64,
+        /// The flush failure.
+        source: StoreError,
+    },
     /// Writing failed; the batch was not committed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -29,7 +29,7 @@ use crate::codec;
 use crate::entry::{Entry, Seq, FORMAT_VERSION};
 use crate::hash::{Id, IdPrefix};
 use crate::merkle::Frontier;
-use crate::store::{MemoryStore, SledStore, Store, Write};
+use crate::store::{MemoryStore, SledStore, Store, StoreError, Write};
 use index::{text_digest, Family, IndexReader, Manifest};
 use layout::{segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
 
@@ -65,6 +65,14 @@ impl Journal {
                 .read_dir()
                 .map(|mut entries| entries.next().is_none())
                 .unwrap_or(false);
+            if !is_empty_dir && looks_like_ledger(dir) {
+                // A database with nothing in it is an `init` that was killed
+                // before its first commit: finish it rather than refuse forever.
+                let store = SledStore::open(dir)?;
+                if is_blank(&store)? {
+                    return Journal::create_in(Box::new(store), origin);
+                }
+            }
             if !is_empty_dir {
                 let why = if looks_like_ledger(dir) {
                     "a ledger already exists there".to_owned()
@@ -396,6 +404,16 @@ fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {
         entry,
         bytes: bytes.to_vec(),
     })
+}
+
+/// True when the store holds no key at all.
+fn is_blank(store: &SledStore) -> Result<bool, StoreError> {
+    let mut any = false;
+    store.scan(b"", b"", &mut |_, _| {
+        any = true;
+        false
+    })?;
+    Ok(!any)
 }
 
 /// sled keeps its data in `db` beside a `conf` file.

@@ -120,7 +120,9 @@ fn dry_runs_report_seqs_and_ids_but_write_nothing() {
     };
     let report = j.append(vec![source("a")], &at(1), &dry).unwrap();
     assert!(!report.committed);
-    assert!(matches!(report.outcomes[0], FactOutcome::Recorded { seq, .. } if seq == Seq::new(0)));
+    let matched =
+        matches!(report.outcomes[0], FactOutcome::Recorded { seq, .. } if seq == Seq::new(0));
+    assert!(matched);
     assert_eq!(j.head().size, 0);
     let real = j.append(vec![source("a")], &at(1), &options()).unwrap();
     assert_eq!(
@@ -154,10 +156,8 @@ fn reads_cross_segment_boundaries_and_ids_resolve_by_prefix() {
     assert_eq!(resolved.id, target.id);
     assert_eq!(j.resolve("s1234").unwrap().id, target.id);
     assert_eq!(j.resolve("1234").unwrap().id, target.id);
-    assert!(matches!(
-        j.resolve("99999"),
-        Err(ResolveError::BeyondHead { .. })
-    ));
+    let matched = matches!(j.resolve("99999"), Err(ResolveError::BeyondHead { .. }));
+    assert!(matched);
 }
 
 #[test]
@@ -249,10 +249,8 @@ fn stored_merkle_nodes_give_the_tree_of_the_ids_at_every_size() {
     let (r1, r2) = (j.root_at(3).unwrap(), j.root_at(1506).unwrap());
     merkle::verify_consistency(&Blake3, 3, 1506, &proof, &r1, &r2).unwrap();
     let beyond = j.root_at(1507);
-    assert!(matches!(
-        beyond,
-        Err(merkle::ProofError::SizeBeyondTree { .. })
-    ));
+    let matched = matches!(beyond, Err(merkle::ProofError::SizeBeyondTree { .. }));
+    assert!(matched);
 }
 
 #[test]
@@ -278,4 +276,71 @@ fn the_frontier_is_reloaded_on_open_and_extended_by_later_appends() {
     j.append(vec![source("b")], &at(2), &options()).unwrap();
     let tree = MemoryTree::from_leaf_hashes(&Blake3, all_ids(&j));
     assert_eq!(j.root().unwrap(), merkle::root(&Blake3, &tree, 12).unwrap());
+}
+
+#[test]
+fn an_in_memory_ledger_audits_and_signs_without_deadlock() {
+    // The audit reads Merkle nodes from inside its scan of the entries; the
+    // memory store must not hold its lock while visiting.
+    let mut j = Journal::in_memory("t").unwrap();
+    let facts = (0..300).map(|i| source(&format!("m{i}"))).collect();
+    j.append(facts, &at(1), &options()).unwrap();
+    let report = j.audit(&AuditOptions::default()).unwrap();
+    assert!(report.is_clean(), "{:?}", report.first_problem());
+    assert_eq!(report.entries_checked, 300);
+    let key = crate::note::SigningKey::from_seed("t", [7; 32]).unwrap();
+    let signed = j.sign_checkpoint(&key).unwrap();
+    assert_eq!(signed.checkpoint.checkpoint.size, 300);
+    assert_eq!(j.checkpoints().unwrap().len(), 1);
+}
+
+#[test]
+fn init_finishes_an_init_that_was_killed_before_its_first_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    // What a kill between sled's open and init's commit leaves behind.
+    drop(crate::store::SledStore::open(&path).unwrap());
+    let journal = loop {
+        match Journal::init(&path, "t") {
+            Ok(j) => break j,
+            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(journal.origin(), "t");
+    assert_eq!(journal.head().size, 0);
+    drop(journal);
+    // A ledger with content is still refused.
+    let refused = loop {
+        match Journal::init(&path, "t") {
+            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            other => break other,
+        }
+    };
+    let matched = matches!(refused, Err(OpenError::AlreadyExists { .. }));
+    assert!(matched, "{:?}", refused.err());
+}
+
+#[test]
+fn an_entry_the_reader_would_refuse_is_never_written() {
+    let mut j = Journal::in_memory("t").unwrap();
+    let huge = Fact {
+        key: "s/huge".to_owned(),
+        body: FactBody::Source(Source::new(
+            "x".repeat(crate::codec::MAX_ENTRY_BYTES),
+            SourceType::NewsSite,
+        )),
+    };
+    let refused = j.append(vec![source("ok"), huge], &at(1), &options());
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.starts_with("fact 2: "), "{message}");
+    assert!(
+        message.contains("an entry may take at most 16777216"),
+        "{message}"
+    );
+    assert_eq!(j.head().size, 0);
 }

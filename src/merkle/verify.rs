@@ -217,28 +217,27 @@ mod tests {
         assert_eq!(verify_inclusion(&Blake3, 5, 13, &leaf, &proof, &r), Ok(()));
         proof[1][0] ^= 1;
         let mismatch = verify_inclusion(&Blake3, 5, 13, &leaf, &proof, &r);
-        assert!(matches!(mismatch, Err(VerifyError::RootMismatch { .. })));
+        let matched = matches!(mismatch, Err(VerifyError::RootMismatch { .. }));
+        assert!(matched);
         proof.pop();
         let short = verify_inclusion(&Blake3, 5, 13, &leaf, &proof, &r);
-        assert!(matches!(short, Err(VerifyError::WrongLength { .. })));
+        let matched = matches!(short, Err(VerifyError::WrongLength { .. }));
+        assert!(matched);
 
         let r7 = root(&Blake3, &t, 7).unwrap();
         let mut proof = consistency_proof(&Blake3, &t, 7, 13).unwrap();
         assert_eq!(verify_consistency(&Blake3, 7, 13, &proof, &r7, &r), Ok(()));
         proof.push([0; 32]);
         let long = verify_consistency(&Blake3, 7, 13, &proof, &r7, &r);
-        assert!(matches!(long, Err(VerifyError::WrongLength { .. })));
+        let matched = matches!(long, Err(VerifyError::WrongLength { .. }));
+        assert!(matched);
         let from_empty = verify_consistency(&Blake3, 0, 13, &[], &Blake3.empty(), &r);
         assert_eq!(from_empty, Err(VerifyError::FromEmptyTree));
         let made = consistency_proof(&Blake3, &t, 0, 13);
-        assert!(matches!(
-            made,
-            Err(crate::merkle::ProofError::FromEmptyTree)
-        ));
+        let matched = matches!(made, Err(crate::merkle::ProofError::FromEmptyTree));
+        assert!(matched);
         let backwards = verify_consistency(&Blake3, 13, 7, &[], &r, &r7);
-        assert!(matches!(
-            backwards,
-            Err(VerifyError::SizesOutOfOrder { .. })
-        ));
+        let matched = matches!(backwards, Err(VerifyError::SizesOutOfOrder { .. }));
+        assert!(matched);
     }
 }

@@ -256,16 +256,14 @@ mod tests {
         let parsed = SignedCheckpoint::parse(&signed_text()).unwrap();
         let other = SigningKey::from_seed(ORIGIN, [43; 32]).unwrap();
         let err = parsed.verify(&other.verifier()).unwrap_err();
-        assert!(
-            matches!(
-                &err,
-                NoteError::NotSignedBy {
-                    what: "checkpoint",
-                    ..
-                }
-            ),
-            "{err}"
+        let matched = matches!(
+            &err,
+            NoteError::NotSignedBy {
+                what: "checkpoint",
+                ..
+            }
         );
+        assert!(matched, "{err}");
         assert!(err.to_string().starts_with(&format!(
             "the checkpoint is not signed by key `{}` (it carries signatures from: {ORIGIN}+",
             other.verifier().label()
@@ -279,19 +277,21 @@ mod tests {
         let other_root = STANDARD.encode([0xac; 32]);
         let altered = SignedCheckpoint::parse(&text.replacen(&root, &other_root, 1)).unwrap();
         assert_eq!(altered.checkpoint.root, [0xac; 32]);
-        assert!(matches!(
+        let matched = matches!(
             altered.verify(&key().verifier()),
             Err(NoteError::BadSignature {
                 what: "checkpoint",
                 ..
             })
-        ));
+        );
+        assert!(matched);
         let altered = SignedCheckpoint::parse(&text.replacen("\n5\n", "\n6\n", 1)).unwrap();
         assert_eq!(altered.checkpoint.size, 6);
-        assert!(matches!(
+        let matched = matches!(
             altered.verify(&key().verifier()),
             Err(NoteError::BadSignature { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
@@ -313,58 +313,50 @@ mod tests {
             )))
         };
         assert!(with_size("0").is_ok());
-        assert!(matches!(
-            with_size("01"),
-            Err(NoteError::SizeLeadingZero { text }) if text == "01"
-        ));
-        assert!(matches!(
-            with_size("00"),
-            Err(NoteError::SizeLeadingZero { .. })
-        ));
+        let matched =
+            matches!(with_size("01"), Err(NoteError::SizeLeadingZero { text }) if text == "01" );
+        assert!(matched);
+        let matched = matches!(with_size("00"), Err(NoteError::SizeLeadingZero { .. }));
+        assert!(matched);
         for bad in ["", "+5", "-1", "5 ", " 5", "0x5", "５"] {
-            assert!(
-                matches!(with_size(bad), Err(NoteError::SizeNotDecimal { .. })),
-                "{bad:?}"
-            );
+            let matched = matches!(with_size(bad), Err(NoteError::SizeNotDecimal { .. }));
+            assert!(matched, "{bad:?}");
         }
         assert_eq!(
             with_size("18446744073709551615").unwrap().checkpoint.size,
             u64::MAX
         );
-        assert!(matches!(
+        let matched = matches!(
             with_size("18446744073709551616"),
             Err(NoteError::SizeOverflow { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
     fn malformed_roots_are_refused() {
         let with_root = |root: &str| SignedCheckpoint::parse(&sign_raw(&format!("o\n1\n{root}\n")));
-        assert!(matches!(
+        let matched = matches!(
             with_root(&STANDARD.encode([1; 31])),
             Err(NoteError::RootLength { len: 31, .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             with_root(&STANDARD.encode([1; 33])),
             Err(NoteError::RootLength { len: 33, .. })
-        ));
+        );
+        assert!(matched);
         let unpadded = STANDARD.encode([1; 32]).replace('=', "");
-        assert!(matches!(
-            with_root(&unpadded),
-            Err(NoteError::RootBase64 { .. })
-        ));
+        let matched = matches!(with_root(&unpadded), Err(NoteError::RootBase64 { .. }));
+        assert!(matched);
         // Nonzero trailing bits: decodes leniently elsewhere, not here.
         let canonical = STANDARD.encode([0; 32]);
         let sloppy = canonical.replacen("A=", "B=", 1);
-        assert!(matches!(
-            with_root(&sloppy),
-            Err(NoteError::RootBase64 { .. })
-        ));
+        let matched = matches!(with_root(&sloppy), Err(NoteError::RootBase64 { .. }));
+        assert!(matched);
         let url_safe = STANDARD.encode([0xff; 32]).replace('/', "_");
-        assert!(matches!(
-            with_root(&url_safe),
-            Err(NoteError::RootBase64 { .. })
-        ));
+        let matched = matches!(with_root(&url_safe), Err(NoteError::RootBase64 { .. }));
+        assert!(matched);
     }
 
     #[test]
@@ -380,14 +372,15 @@ mod tests {
             Err(NoteError::NoSignatures)
         );
         let with_cr = text.replacen("\n5\n", "\n5\r\n", 1);
-        assert!(matches!(
+        let matched = matches!(
             SignedCheckpoint::parse(&with_cr),
             Err(NoteError::ControlCharacter {
                 line: 2,
                 column: 2,
                 found: '\r'
             })
-        ));
+        );
+        assert!(matched);
         assert_eq!(
             SignedCheckpoint::parse(&sign_raw("o\n1\n")),
             Err(NoteError::CheckpointTooShort { lines: 2 })
@@ -416,12 +409,13 @@ mod tests {
         assert_eq!(parsed.verify(&key().verifier()), Ok(()));
         // Dropping an extension line breaks the signature.
         let dropped = text.replacen("extension one\n", "", 1);
-        assert!(matches!(
+        let matched = matches!(
             SignedCheckpoint::parse(&dropped)
                 .unwrap()
                 .verify(&key().verifier()),
             Err(NoteError::BadSignature { .. })
-        ));
+        );
+        assert!(matched);
         let blank = sign_raw(&format!("{}\nafter a blank line\n", checkpoint().body()));
         assert_eq!(
             SignedCheckpoint::parse(&blank),
@@ -433,17 +427,17 @@ mod tests {
     fn origins_that_cannot_be_one_line_are_not_signed() {
         let mut bad = checkpoint();
         bad.origin = "two\nlines".to_owned();
-        assert!(matches!(
+        let matched = matches!(
             bad.sign(&key()),
             Err(NoteError::OriginControlCharacter { found: '\n', .. })
-        ));
+        );
+        assert!(matched);
         bad.origin = String::new();
-        assert!(matches!(bad.sign(&key()), Err(NoteError::OriginEmpty)));
+        let matched = matches!(bad.sign(&key()), Err(NoteError::OriginEmpty));
+        assert!(matched);
         bad.origin = "x".repeat(MAX_NOTE_BYTES);
-        assert!(matches!(
-            bad.sign(&key()),
-            Err(NoteError::NoteTooLarge { .. })
-        ));
+        let matched = matches!(bad.sign(&key()), Err(NoteError::NoteTooLarge { .. }));
+        assert!(matched);
     }
 
     // A signed tree head served by sum.golang.org (the Go checksum database, a
@@ -467,10 +461,11 @@ mod tests {
         assert_eq!(parsed.to_text(), SUMDB_CHECKPOINT);
         assert_eq!(parsed.verify(&key), Ok(()));
         let altered = SUMDB_CHECKPOINT.replacen("65209736", "65209737", 1);
-        assert!(matches!(
+        let matched = matches!(
             SignedCheckpoint::parse(&altered).unwrap().verify(&key),
             Err(NoteError::BadSignature { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     /// A character-level edit of a string (so the result stays valid UTF-8).

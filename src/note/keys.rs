@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn a_wrong_key_id_is_refused() {
         let text = GO_VKEY.replace("c74f20a3", "c74f20a4");
-        assert!(matches!(
+        let matched = matches!(
             VerifierKey::parse(&text),
             Err(NoteError::KeyIdMismatch {
                 kind: KeyKind::Verifier,
@@ -375,9 +375,10 @@ mod tests {
                 expected: 0xc74f_20a3,
                 ..
             })
-        ));
+        );
+        assert!(matched);
         let text = GO_SKEY.replace("c74f20a3", "00000000");
-        assert!(matches!(
+        let matched = matches!(
             SigningKey::parse(&text),
             Err(NoteError::KeyIdMismatch {
                 kind: KeyKind::Signer,
@@ -385,57 +386,58 @@ mod tests {
                 expected: 0xc74f_20a3,
                 ..
             })
-        ));
+        );
+        assert!(matched);
         // A different name changes the expected ID.
         let text = GO_VKEY.replace("PeterNeumann", "PeterNeuman");
-        assert!(matches!(
+        let matched = matches!(
             VerifierKey::parse(&text),
             Err(NoteError::KeyIdMismatch { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
     fn malformed_key_texts_are_refused_with_the_reason() {
         let v = VerifierKey::parse;
-        assert!(matches!(
-            v("PeterNeumann"),
-            Err(NoteError::KeyFormat { .. })
-        ));
-        assert!(matches!(
-            v("PeterNeumann+c74f20a3"),
-            Err(NoteError::KeyFormat { .. })
-        ));
-        assert!(matches!(
+        let matched = matches!(v("PeterNeumann"), Err(NoteError::KeyFormat { .. }));
+        assert!(matched);
+        let matched = matches!(v("PeterNeumann+c74f20a3"), Err(NoteError::KeyFormat { .. }));
+        assert!(matched);
+        let matched = matches!(
             v(&GO_VKEY.replace("c74f20a3", "c74f20a")),
             Err(NoteError::KeyIdSyntax { .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             v(&GO_VKEY.replace("c74f20a3", "c74f20ag")),
             Err(NoteError::KeyIdSyntax { .. })
-        ));
-        assert!(matches!(
-            v(&format!("{GO_VKEY}!")),
-            Err(NoteError::KeyBase64 { .. })
-        ));
+        );
+        assert!(matched);
+        let matched = matches!(v(&format!("{GO_VKEY}!")), Err(NoteError::KeyBase64 { .. }));
+        assert!(matched);
         // Unpadded base64 is not the standard encoding.
-        assert!(matches!(
+        let matched = matches!(
             v("PeterNeumann+c74f20a3+AQ"),
             Err(NoteError::KeyBase64 { .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             v("PeterNeumann+c74f20a3+AQ=="),
             Err(NoteError::KeyLength { len: 1, .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             v("PeterNeumann+c74f20a3+"),
             Err(NoteError::KeyLength { len: 0, .. })
-        ));
+        );
+        assert!(matched);
         // Algorithm byte 0x02 instead of 0x01 (the key ID check comes later).
         let mut material = STANDARD
             .decode("ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
             .unwrap();
         material[0] = 0x02;
-        assert!(matches!(
+        let matched = matches!(
             v(&format!(
                 "PeterNeumann+c74f20a3+{}",
                 STANDARD.encode(&material)
@@ -444,7 +446,8 @@ mod tests {
                 algorithm: 0x02,
                 ..
             })
-        ));
+        );
+        assert!(matched);
         // The identity point is small-order.
         let mut identity = [0u8; 32];
         identity[0] = 1;
@@ -453,45 +456,53 @@ mod tests {
             key_id("x", &identity),
             encode_material(&identity)
         );
-        assert!(matches!(v(&weak), Err(NoteError::KeyNotAPoint { .. })));
-        assert!(matches!(
+        let matched = matches!(v(&weak), Err(NoteError::KeyNotAPoint { .. }));
+        assert!(matched);
+        let matched = matches!(
             SigningKey::parse(GO_VKEY),
             Err(NoteError::KeyFormat {
                 kind: KeyKind::Signer,
                 ..
             })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
     fn bad_key_names_are_refused() {
-        assert!(matches!(
+        let matched = matches!(
             SigningKey::from_seed("a+b", [1; 32]),
             Err(NoteError::BadKeyName { found: '+', .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             SigningKey::generate("a b"),
             Err(NoteError::BadKeyName { found: ' ', .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             SigningKey::from_seed("a\u{a0}b", [1; 32]),
             Err(NoteError::BadKeyName {
                 found: '\u{a0}',
                 ..
             })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             SigningKey::from_seed("", [1; 32]),
             Err(NoteError::KeyNameEmpty)
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             VerifierKey::parse(&GO_VKEY.replace("PeterNeumann", "Peter\u{2003}Neumann")),
             Err(NoteError::BadKeyName { .. })
-        ));
-        assert!(matches!(
+        );
+        assert!(matched);
+        let matched = matches!(
             SigningKey::parse("PRIVATE+KEY++c74f20a3+AYEK"),
             Err(NoteError::KeyNameEmpty)
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]

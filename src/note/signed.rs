@@ -233,17 +233,19 @@ mod tests {
     fn one_changed_character_breaks_the_go_signature() {
         let altered = go_note().replacen("problem,", "problem;", 1);
         assert_ne!(altered, go_note());
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&altered, &go_verifier()),
             Err(NoteError::BadSignature { what: "note", .. })
-        ));
+        );
+        assert!(matched);
         // One flipped bit in the signature itself (past the 4-byte key ID).
         let altered = go_note().replacen("SNXg", "SNXh", 1);
         assert_ne!(altered, go_note());
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&altered, &go_verifier()),
             Err(NoteError::BadSignature { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
@@ -263,40 +265,41 @@ mod tests {
             signature: other.sign_bytes(GO_TEXT.as_bytes()).to_vec(),
         };
         let note = format!("{}{}", go_note(), forged.line());
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&note, &go_verifier()),
             Err(NoteError::BadSignature { .. })
-        ));
+        );
+        assert!(matched);
         // Right name and ID but not 64 signature bytes.
         let short = NoteSignature {
             signature: vec![0; 10],
             ..forged
         };
         let note = format!("{}{}", go_note(), short.line());
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&note, &go_verifier()),
             Err(NoteError::SignatureLength {
                 line: 2,
                 len: 14,
                 ..
             })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
     fn a_note_without_our_key_is_not_signed_by_it() {
         let other = SigningKey::from_seed("other.example", [9; 32]).unwrap();
         let err = verify_note(&go_note(), &other.verifier()).unwrap_err();
-        assert!(
-            matches!(&err, NoteError::NotSignedBy { signers, .. } if signers == &["PeterNeumann+c74f20a3"]),
-            "{err}"
-        );
+        let matched = matches!(&err, NoteError::NotSignedBy { signers, .. } if signers == &["PeterNeumann+c74f20a3"]);
+        assert!(matched, "{err}");
         // Same name, different key: the key ID tells them apart.
         let impostor = SigningKey::from_seed("PeterNeumann", [9; 32]).unwrap();
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&go_note(), &impostor.verifier()),
             Err(NoteError::NotSignedBy { .. })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
@@ -359,34 +362,38 @@ mod tests {
             })
         );
         let crlf = go_note().replace('\n', "\r\n");
-        assert!(matches!(
+        let matched = matches!(
             verify_note(&crlf, &go_verifier()),
             Err(NoteError::ControlCharacter { found: '\r', .. })
-        ));
+        );
+        assert!(matched);
         let with_del = go_note().replacen("then", "th\u{7f}en", 1);
-        assert!(matches!(
+        let matched = matches!(
             parse_note(&with_del).map(|_| ()),
             Err(NoteError::ControlCharacter {
                 line: 2,
                 column: 3,
                 ..
             })
-        ));
+        );
+        assert!(matched);
     }
 
     #[test]
     fn size_and_signature_count_are_bounded() {
         let big = format!("{}\n{GO_SIG_LINE}", "a".repeat(MAX_NOTE_BYTES));
-        assert!(matches!(
+        let matched = matches!(
             parse_note(&big).map(|_| ()),
             Err(NoteError::NoteTooLarge { .. })
-        ));
+        );
+        assert!(matched);
         let hundred = format!("{GO_TEXT}\n{}", GO_SIG_LINE.repeat(MAX_SIGNATURES));
         assert_eq!(verify_note(&hundred, &go_verifier()), Ok(()));
         let too_many = format!("{hundred}{GO_SIG_LINE}");
-        assert!(matches!(
+        let matched = matches!(
             parse_note(&too_many).map(|_| ()),
             Err(NoteError::TooManySignatures)
-        ));
+        );
+        assert!(matched);
     }
 }

@@ -41,13 +41,34 @@ impl Store for MemoryStore {
         from: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        let map = self.map()?;
-        for (k, v) in map.range(from.to_vec()..) {
-            if !k.starts_with(prefix) || !visit(k, v) {
-                break;
+        // The visitor may read the store (the audit reads Merkle nodes while it
+        // scans entries), so pairs are copied out a few at a time and visited
+        // without the lock held.
+        const CHUNK: usize = 256;
+        let mut start = from.to_vec();
+        loop {
+            let chunk: Vec<Pair> = {
+                let map = self.map()?;
+                map.range(start.clone()..)
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .take(CHUNK)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
+            let full = chunk.len() == CHUNK;
+            for (k, v) in &chunk {
+                if !visit(k, v) {
+                    return Ok(());
+                }
+            }
+            match chunk.last() {
+                Some((last, _)) if full => {
+                    start = last.clone();
+                    start.push(0);
+                }
+                _ => return Ok(()),
             }
         }
-        Ok(())
     }
 
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {

@@ -5,9 +5,11 @@
 //! Keys are compared as bytes; the journal makes them big-endian so that byte
 //! order is numeric order.
 
+mod fault;
 mod memory;
 mod sled_store;
 
+pub use fault::{dump, FailingStore, Fault, Injected, Op, OpCounts, VolatileStore};
 pub use memory::MemoryStore;
 pub use sled_store::{SledStore, OWNER_FILE};
 

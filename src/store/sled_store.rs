@@ -13,6 +13,25 @@ use super::{Pair, Store, StoreError, Write};
 /// A sled database holding one ledger.
 pub struct SledStore {
     db: sled::Db,
+    dir: std::path::PathBuf,
+    /// The identity of the database file when it was opened (Unix: device and
+    /// inode), to notice the directory being removed or replaced under us.
+    identity: Option<(u64, u64)>,
+}
+
+/// The device and inode of `dir/db`, where the platform has them.
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(dir.join("db")).ok()?;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
 }
 
 impl SledStore {
@@ -23,9 +42,26 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| open_error(dir, e))?;
-        // Best effort: a read-only ledger directory still opens for reading.
+        // Best effort: naming the holder is a courtesy, never a reason to fail.
         let _ = std::fs::write(dir.join(OWNER_FILE), format!("{}\n", std::process::id()));
-        Ok(SledStore { db })
+        Ok(SledStore {
+            db,
+            dir: dir.to_path_buf(),
+            identity: identity(dir),
+        })
+    }
+}
+
+impl Drop for SledStore {
+    /// Removes the owner file if it still names this process, so that a later
+    /// refusal never names a process that has let go.
+    fn drop(&mut self) {
+        let path = self.dir.join(OWNER_FILE);
+        let ours = std::fs::read_to_string(&path)
+            .is_ok_and(|text| text.trim() == std::process::id().to_string());
+        if ours {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -53,9 +89,18 @@ fn open_error(dir: &Path, error: sled::Error) -> StoreError {
                 None => text,
             },
         }
+    } else if matches_corruption(&error) {
+        StoreError::Io(format!(
+            "cannot open {}: its database is corrupted (the storage engine cannot read it); restore the ledger from a copy or an export",
+            dir.display()
+        ))
     } else {
         StoreError::Io(format!("cannot open {}: {text}", dir.display()))
     }
+}
+
+fn matches_corruption(error: &sled::Error) -> bool {
+    matches!(error, sled::Error::Corruption { .. })
 }
 
 fn io(error: sled::Error) -> StoreError {
@@ -104,6 +149,15 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(io)
+        self.db.flush().map(|_| ()).map_err(io)?;
+        // Writes to a directory removed (or replaced) while open go to files no
+        // one will ever read again: durable, but in no ledger. Say so.
+        if self.identity.is_some() && identity(&self.dir) != self.identity {
+            return Err(StoreError::Io(format!(
+                "the ledger directory {} was removed or replaced while this command had it open; what it wrote since then is not in the ledger",
+                self.dir.display()
+            )));
+        }
+        Ok(())
     }
 }

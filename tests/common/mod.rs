@@ -11,6 +11,8 @@
     reason = "test code, helpers included: a failed expectation is a failing test"
 )]
 
+pub mod facts;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
