@@ -457,7 +457,7 @@ fn numbers_beyond_u64_are_refused() {
     corpus.refuse_exactly(
         "beyond-u64.jsonl",
         beyond.as_bytes(),
-        "{file}:1: fact `inc/beyond` (incident): at `casualties[0].killed`: 18446744073709552000 is not a whole number",
+        "{file}:1: fact `inc/beyond` (incident): at `casualties[0].killed`: 18446744073709552000 is larger than the largest count, 18446744073709551615",
     );
     let huge = incident(
         "inc/huge",

@@ -347,11 +347,18 @@ impl<'de> Visitor<'de> for QuantityVisitor {
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Quantity, E> {
         u64::try_from(n)
             .map(Quantity::exact)
-            .map_err(|_| E::custom(format!("{n} is negative; a count cannot be")))
+            .map_err(|_| E::custom(format!("{n} is negative; a count cannot be below 0")))
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Quantity, E> {
-        Err(E::custom(format!("{n} is not a whole number")))
+        // JSON numbers past u64 (or with a fraction or exponent) arrive as floats.
+        if n.fract() == 0.0 && n >= 18_446_744_073_709_551_616.0 {
+            Err(E::custom(format!(
+                "{n} is larger than the largest count, 18446744073709551615"
+            )))
+        } else {
+            Err(E::custom(format!("{n} is not a whole number")))
+        }
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Quantity, E> {
