@@ -377,6 +377,8 @@ fn ambiguous_id_prefix_is_refused_and_lists_the_matches() {
 /// theirs (about 4 million tries; seconds in a release build). Run with
 /// `cargo test --release --test integration -- --ignored grind_ambiguous_nonce --nocapture`.
 #[test]
+// Ignored because it is a search, not a check: it re-finds AMBIGUOUS_NONCE after a
+// format change. The command above (also in the README) runs it.
 #[ignore = "a search, not a test: it finds AMBIGUOUS_NONCE"]
 fn grind_ambiguous_nonce() {
     use std::sync::atomic::{AtomicU64, Ordering};

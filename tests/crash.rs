@@ -361,7 +361,9 @@ impl ChildRun {
         let last = self.lines.iter().rev().find_map(|l| {
             let mut words = l.split_whitespace();
             let event = words.next()?;
-            matches!(event, "ready" | "append" | "ack" | "project" | "projected")
+            const EVENTS: [&str; 5] = ["ready", "append", "ack", "project", "projected"];
+            EVENTS
+                .contains(&event)
                 .then(|| (event, words.next().and_then(|n| n.parse().ok())))
         });
         match last {

@@ -601,7 +601,12 @@ fn a_damaged_database_is_refused_in_one_clear_line() {
 /// evidence, and a repair tool may still read it. sled 0.34 has no read-only
 /// open: when it cannot recognise a `db` file and has no snapshot to go by,
 /// it starts a new, empty database over it, even for `sitrep log`.
+///
+/// Run it with `cargo test --test integration -- --ignored refusing_a_damaged_ledger`
+/// (also in the README's Development section).
 #[test]
+// Ignored because it fails today: sled 0.34 has no read-only open (a known
+// limit, docs/reliability.md); it documents the behaviour a fix must reach.
 #[ignore = "known bug: sled re-initialises an unrecognisable db (no snapshot) on open, even for a read"]
 fn refusing_a_damaged_ledger_leaves_its_files_as_they_were() {
     for damage in &DAMAGE {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::*;
 
 pub(super) fn is_blank(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    b == b' ' || b == b'\t' || b == b'\n' || b == b'\r'
 }
 
 pub(super) fn newlines(bytes: &[u8]) -> usize {

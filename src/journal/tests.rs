@@ -120,9 +120,9 @@ fn dry_runs_report_seqs_and_ids_but_write_nothing() {
     };
     let report = j.append(vec![source("a")], &at(1), &dry).unwrap();
     assert!(!report.committed);
-    let matched =
-        matches!(report.outcomes[0], FactOutcome::Recorded { seq, .. } if seq == Seq::new(0));
-    assert!(matched);
+    let first = &report.outcomes[0];
+    let ok = matches!(first, FactOutcome::Recorded { seq, .. } if *seq == Seq::new(0));
+    assert!(ok, "{first:?}");
     assert_eq!(j.head().size, 0);
     let real = j.append(vec![source("a")], &at(1), &options()).unwrap();
     assert_eq!(

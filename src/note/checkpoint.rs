@@ -313,9 +313,9 @@ mod tests {
             )))
         };
         assert!(with_size("0").is_ok());
-        let matched =
-            matches!(with_size("01"), Err(NoteError::SizeLeadingZero { text }) if text == "01" );
-        assert!(matched);
+        let leading = with_size("01");
+        let ok = matches!(&leading, Err(NoteError::SizeLeadingZero { text }) if text == "01");
+        assert!(ok, "{leading:?}");
         let matched = matches!(with_size("00"), Err(NoteError::SizeLeadingZero { .. }));
         assert!(matched);
         for bad in ["", "+5", "-1", "5 ", " 5", "0x5", "５"] {

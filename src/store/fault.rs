@@ -45,7 +45,7 @@ pub enum Op {
 impl Op {
     /// Whether the operation writes (a full disk refuses these and only these).
     pub fn writes(self) -> bool {
-        matches!(self, Op::Commit | Op::Flush)
+        self == Op::Commit || self == Op::Flush
     }
 
     fn slot(self) -> usize {

@@ -89,7 +89,7 @@ fn open_error(dir: &Path, error: sled::Error) -> StoreError {
                 None => text,
             },
         }
-    } else if matches_corruption(&error) {
+    } else if let sled::Error::Corruption { .. } = error {
         StoreError::Io(format!(
             "cannot open {}: its database is corrupted (the storage engine cannot read it); restore the ledger from a copy or an export",
             dir.display()
@@ -97,10 +97,6 @@ fn open_error(dir: &Path, error: sled::Error) -> StoreError {
     } else {
         StoreError::Io(format!("cannot open {}: {text}", dir.display()))
     }
-}
-
-fn matches_corruption(error: &sled::Error) -> bool {
-    matches!(error, sled::Error::Corruption { .. })
 }
 
 fn io(error: sled::Error) -> StoreError {
