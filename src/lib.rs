@@ -17,6 +17,7 @@
 //! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`] — pure: the domain, the
 //!   canonical encoding, ids, and the clock.
 //! * [`input`] — the JSON / JSON Lines report format, with located errors.
+//! * [`synth`] — a deterministic synthetic corpus for benchmarks and scale tests.
 
 pub mod codec;
 pub mod demo;
@@ -31,6 +32,7 @@ pub mod note;
 pub mod projection;
 pub mod proofs;
 pub mod store;
+pub mod synth;
 pub mod time;
 
 pub use entry::{Entry, Seq};

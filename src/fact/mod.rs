@@ -275,6 +275,20 @@ impl FactBody {
 }
 
 impl Fact {
+    /// The fact in the report format (`key`, `kind`, then the kind's fields),
+    /// as `sitrep append` reads it back.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        object.insert("key".to_owned(), serde_json::Value::from(self.key.as_str()));
+        match serde_json::to_value(&self.body) {
+            Ok(serde_json::Value::Object(fields)) => object.extend(fields),
+            // A derived Serialize of an internally tagged enum always gives an
+            // object; anything else would be a bug in the derive.
+            other => unreachable!("a fact body serialises as an object, not {other:?}"),
+        }
+        serde_json::Value::Object(object)
+    }
+
     /// Validates the key and the body.
     pub fn check(&self) -> Result<(), Problem> {
         keys::check_key(&self.key).map_err(|p| p.within("key"))?;
