@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
 use super::tree::NodeWrites;
-use super::{AppendError, Journal, ReadError, Record, ResolveError};
+use super::{AppendError, Journal, ReadError, ResolveError};
 use crate::codec;
 use crate::entry::{Entry, Seq, FORMAT_VERSION};
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
@@ -66,13 +66,21 @@ pub struct AppendReport {
 }
 
 /// What the batch knows about a fact: from the ledger or from earlier in the batch.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Known {
     seq: Seq,
     kind: FactKind,
-    /// BLAKE3 of the fact's canonical bytes: enough to recognise a re-append
-    /// without holding every fact of a large batch twice in memory.
-    fact_digest: [u8; 32],
+    /// Where the fact itself is, to tell a re-append from a conflicting key.
+    whence: Whence,
+}
+
+/// Where a known fact is.
+#[derive(Clone, Copy)]
+enum Whence {
+    /// In the ledger, at `Known::seq`.
+    Ledger,
+    /// Earlier in this batch, at this index of its fresh facts.
+    Batch(usize),
 }
 
 /// The working state of one append.
@@ -108,9 +116,14 @@ impl Journal {
             batch
                 .resolve_references(&mut fact)
                 .map_err(|e| lift(index, e))?;
-            let fact_digest = fact_digest(&fact);
             if let Some(known) = batch.lookup_key(&fact.key)? {
-                if known.fact_digest == fact_digest {
+                let same = match known.whence {
+                    Whence::Batch(at) => fresh.get(at).is_some_and(|(_, f)| *f == fact),
+                    Whence::Ledger => self
+                        .read(known.seq)?
+                        .is_some_and(|record| record.entry.fact == fact),
+                };
+                if same {
                     outcomes.push(FactOutcome::AlreadyRecorded {
                         key: fact.key,
                         seq: known.seq,
@@ -133,7 +146,7 @@ impl Journal {
                 Known {
                     seq,
                     kind: fact.kind(),
-                    fact_digest,
+                    whence: Whence::Batch(fresh.len()),
                 },
             );
             outcomes.push(FactOutcome::Recorded {
@@ -299,10 +312,12 @@ pub(super) fn incident_keys_of(body: &FactBody) -> Vec<&str> {
 }
 
 impl Batch<'_> {
-    /// The fact with this key, earlier in the batch or in the ledger.
+    /// The fact with this key, earlier in the batch or in the ledger. A fact
+    /// found in the ledger is remembered for the rest of the batch: a batch
+    /// names the same sources and targets again and again.
     fn lookup_key(&mut self, key: &str) -> Result<Option<Known>, ReadError> {
         if let Some(known) = self.keys.get(key) {
-            return Ok(Some(known.clone()));
+            return Ok(Some(*known));
         }
         let seqs = self
             .reader
@@ -310,7 +325,13 @@ impl Batch<'_> {
         for seq in seqs {
             if let Some(record) = self.journal.read(seq)? {
                 if record.entry.fact.key == key {
-                    return Ok(Some(known_from(&record)));
+                    let known = Known {
+                        seq: record.entry.seq,
+                        kind: record.entry.fact.kind(),
+                        whence: Whence::Ledger,
+                    };
+                    self.keys.insert(key.to_owned(), known);
+                    return Ok(Some(known));
                 }
             }
         }
@@ -451,18 +472,6 @@ impl Batch<'_> {
             )),
         }
     }
-}
-
-fn known_from(record: &Record) -> Known {
-    Known {
-        seq: record.entry.seq,
-        kind: record.entry.fact.kind(),
-        fact_digest: fact_digest(&record.entry.fact),
-    }
-}
-
-fn fact_digest(fact: &Fact) -> [u8; 32] {
-    *blake3::hash(&codec::encode_fact(fact)).as_bytes()
 }
 
 pub(super) fn check_target_kind(

@@ -173,6 +173,66 @@ struct Pass<'j> {
     node_failure: Option<ReadError>,
 }
 
+/// A segment as stored: its first seq (`None` if its key is malformed) and bytes.
+struct StoredSegment {
+    first: Option<u64>,
+    bytes: Vec<u8>,
+}
+
+/// How many segment bytes are read before their entries are checked together.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// What can be derived from one entry's bytes alone, on any core.
+struct Prepared {
+    id: Id,
+    entry: Result<crate::entry::Entry, String>,
+    /// Whether the bytes are the canonical encoding of the entry they decode to.
+    canonical: bool,
+    /// Why the fact is invalid on its own, if it is.
+    invalid: Option<String>,
+}
+
+fn prepare(bytes: &[u8]) -> Prepared {
+    let id = Id::of_entry(bytes);
+    match codec::decode_entry(bytes) {
+        Err(e) => Prepared {
+            id,
+            entry: Err(e.to_string()),
+            canonical: false,
+            invalid: None,
+        },
+        Ok(entry) => Prepared {
+            id,
+            canonical: codec::encode_entry(&entry) == bytes,
+            invalid: entry.fact.check().err().map(|p| p.to_string()),
+            entry: Ok(entry),
+        },
+    }
+}
+
+/// Prepares every frame, in order, splitting the work across the machine's
+/// cores (the checks that depend on earlier entries stay in one thread).
+fn prepare_all(frames: &[&[u8]]) -> Vec<Prepared> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers < 2 || frames.len() < 64 {
+        return frames.iter().map(|bytes| prepare(bytes)).collect();
+    }
+    let per = frames.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = frames
+            .chunks(per)
+            .map(|part| scope.spawn(move || part.iter().map(|b| prepare(b)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(prepared) => prepared,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 fn digest(text: &str) -> u128 {
     let hash = blake3::hash(text.as_bytes());
     let mut bytes = [0u8; 16];
@@ -192,10 +252,15 @@ impl Pass<'_> {
         }
     }
 
-    /// Checks one stored frame at position `seq`.
-    fn entry(&mut self, seq: u64, bytes: &[u8]) {
-        let id = Id::of_entry(bytes);
-        match codec::decode_entry(bytes) {
+    /// Checks one stored frame at position `seq`, prepared by [`prepare`].
+    fn entry(&mut self, seq: u64, prepared: Prepared) {
+        let Prepared {
+            id,
+            entry,
+            canonical,
+            invalid,
+        } = prepared;
+        match entry {
             Err(e) => self.find(
                 Place::Seq(seq),
                 format!("the stored bytes do not decode: {e}"),
@@ -242,11 +307,14 @@ impl Pass<'_> {
                     }
                 }
                 self.last_recorded_at = Some(entry.recorded_at);
-                if codec::encode_entry(&entry) != bytes {
+                if !canonical {
                     self.find(
                         Place::Seq(seq),
                         "the stored bytes are not the canonical encoding of the entry they decode to".to_owned(),
                     );
+                }
+                if let Some(problem) = invalid {
+                    self.find(Place::Seq(seq), format!("the fact is invalid: {problem}"));
                 }
                 self.fact(seq, &entry.fact);
             }
@@ -256,11 +324,66 @@ impl Pass<'_> {
         self.next = seq + 1;
     }
 
+    /// Checks a batch of segments in log order, after preparing their entries
+    /// on every core.
+    fn segments(&mut self, batch: &mut Vec<StoredSegment>, size: u64) {
+        let framed: Vec<(u64, Option<Vec<&[u8]>>)> = batch
+            .iter()
+            .filter_map(|segment| Some((segment.first?, unframe(&segment.bytes))))
+            .collect();
+        let frames: Vec<&[u8]> = framed
+            .iter()
+            .flat_map(|(first, frames)| {
+                let keep = usize::try_from(size.saturating_sub(*first)).unwrap_or(usize::MAX);
+                frames.iter().flatten().take(keep).copied()
+            })
+            .collect();
+        let mut prepared = prepare_all(&frames).into_iter();
+        let mut framed = framed.into_iter();
+        for segment in batch.iter() {
+            let Some(first) = segment.first else {
+                self.find(
+                    Place::Seq(self.next),
+                    "a segment is stored under a malformed key".to_owned(),
+                );
+                continue;
+            };
+            let Some((_, frames)) = framed.next() else {
+                break;
+            };
+            if first != self.next {
+                let reason = if first > self.next {
+                    format!("missing: no entry is stored here (the next stored segment starts at seq {first})")
+                } else {
+                    format!(
+                        "stored twice: a segment starting at seq {first} overlaps the one before"
+                    )
+                };
+                self.find(Place::Seq(self.next.min(first)), reason);
+            }
+            let Some(frames) = frames else {
+                self.find(
+                    Place::Seq(first),
+                    format!("the segment starting at seq {first} is torn: its frame lengths do not add up"),
+                );
+                self.next = self.next.max(first);
+                continue;
+            };
+            for i in 0..frames.len() {
+                let seq = first + i as u64;
+                if seq >= size {
+                    break;
+                }
+                if let Some(one) = prepared.next() {
+                    self.entry(seq, one);
+                }
+            }
+        }
+        batch.clear();
+    }
+
     /// Content and references of a fact, against the facts before it.
     fn fact(&mut self, seq: u64, fact: &Fact) {
-        if let Err(problem) = fact.check() {
-            self.find(Place::Seq(seq), format!("the fact is invalid: {problem}"));
-        }
         for (path, reference) in fact.body.references() {
             let problem = match reference {
                 Reference::Source(key) => match self.keys.get(&digest(key)) {
@@ -409,41 +532,27 @@ impl Journal {
             wanted_roots,
             node_failure: None,
         };
+        let mut batch: Vec<StoredSegment> = Vec::new();
+        let mut batch_bytes = 0;
         self.store
             .scan(SEGMENT_PREFIX, SEGMENT_PREFIX, &mut |key, segment| {
-                let Some(first) = segment_first_seq(key).map(|s| s.get()) else {
-                    pass.find(Place::Seq(pass.next), "a segment is stored under a malformed key".to_owned());
-                    return true;
-                };
-                if first >= size {
+                let first = segment_first_seq(key).map(|s| s.get());
+                if first.is_some_and(|first| first >= size) {
                     // Past the head: not part of the ledger.
                     return false;
                 }
-                if first != pass.next {
-                    let reason = if first > pass.next {
-                        format!("missing: no entry is stored here (the next stored segment starts at seq {first})")
-                    } else {
-                        format!("stored twice: a segment starting at seq {first} overlaps the one before")
-                    };
-                    pass.find(Place::Seq(pass.next.min(first)), reason);
-                }
-                let Some(frames) = unframe(segment) else {
-                    pass.find(
-                        Place::Seq(first),
-                        format!("the segment starting at seq {first} is torn: its frame lengths do not add up"),
-                    );
-                    pass.next = pass.next.max(first);
-                    return true;
-                };
-                for (i, bytes) in frames.into_iter().enumerate() {
-                    let seq = first + i as u64;
-                    if seq >= size {
-                        return false;
-                    }
-                    pass.entry(seq, bytes);
+                batch_bytes += segment.len();
+                batch.push(StoredSegment {
+                    first,
+                    bytes: segment.to_vec(),
+                });
+                if batch_bytes >= BATCH_BYTES {
+                    pass.segments(&mut batch, size);
+                    batch_bytes = 0;
                 }
                 true
             })?;
+        pass.segments(&mut batch, size);
         if let Some(e) = pass.node_failure.take() {
             return Err(e);
         }

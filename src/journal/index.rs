@@ -20,7 +20,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::entry::Seq;
 use crate::store::{Store, StoreError, Write};
@@ -145,21 +145,97 @@ fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
     (digest, Seq::new(u64::from_be_bytes(seq)))
 }
 
-/// Reads index runs, caching chunks for the life of the reader (one command or
-/// one append), so a batch that probes many keys reads each chunk once.
+/// Index chunks and chunk fences read so far, shared by every reader of one
+/// journal. Chunks are immutable under their key, except that a run id can be
+/// reused after a merge deletes its run: [`IndexReader::plan_add`] forgets a
+/// run before it is deleted. Bounded: when it holds more than
+/// `CACHE_BYTES`, it starts over.
+#[derive(Default)]
+pub struct ChunkCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    chunks: HashMap<Vec<u8>, Arc<Vec<u8>>>,
+    /// Per run: the key of every chunk, in order.
+    fences: HashMap<Vec<u8>, Arc<Vec<Vec<u8>>>>,
+    bytes: usize,
+}
+
+/// The most chunk bytes a cache holds before it starts over.
+const CACHE_BYTES: usize = 64 << 20;
+
+impl ChunkCache {
+    fn chunk(&self, key: &[u8]) -> Option<Arc<Vec<u8>>> {
+        self.inner.lock().ok()?.chunks.get(key).cloned()
+    }
+
+    fn put_chunk(&self, key: &[u8], chunk: Arc<Vec<u8>>) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.bytes + chunk.len() > CACHE_BYTES {
+                *inner = CacheInner::default();
+            }
+            inner.bytes += chunk.len();
+            inner.chunks.insert(key.to_vec(), chunk);
+        }
+    }
+
+    fn fences(&self, run_prefix: &[u8]) -> Option<Arc<Vec<Vec<u8>>>> {
+        self.inner.lock().ok()?.fences.get(run_prefix).cloned()
+    }
+
+    fn put_fences(&self, run_prefix: &[u8], fences: Arc<Vec<Vec<u8>>>) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.fences.insert(run_prefix.to_vec(), fences);
+        }
+    }
+
+    /// Forgets everything cached for one run (it is about to be deleted, and its
+    /// id may be reused).
+    fn forget_run(&self, run_prefix: &[u8]) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.fences.remove(run_prefix);
+            let gone: Vec<Vec<u8>> = inner
+                .chunks
+                .keys()
+                .filter(|k| k.starts_with(run_prefix))
+                .cloned()
+                .collect();
+            for key in gone {
+                if let Some(chunk) = inner.chunks.remove(&key) {
+                    inner.bytes -= chunk.len();
+                }
+            }
+        }
+    }
+}
+
+/// Reads index runs through a [`ChunkCache`], so a batch that probes many keys
+/// reads each chunk once, and later batches of the same journal reuse it.
 pub struct IndexReader<'s> {
     store: &'s dyn Store,
     manifest: Manifest,
-    cache: HashMap<Vec<u8>, Arc<Vec<u8>>>,
+    cache: Arc<ChunkCache>,
 }
 
 impl<'s> IndexReader<'s> {
-    /// A reader over the manifest stored in `store`.
+    /// A reader over the manifest stored in `store`, with a cache of its own.
+    #[cfg(test)]
     pub fn new(store: &'s dyn Store, manifest: Manifest) -> IndexReader<'s> {
+        IndexReader::with_cache(store, manifest, Arc::default())
+    }
+
+    /// A reader sharing `cache` with other readers of the same store.
+    pub fn with_cache(
+        store: &'s dyn Store,
+        manifest: Manifest,
+        cache: Arc<ChunkCache>,
+    ) -> IndexReader<'s> {
         IndexReader {
             store,
             manifest,
-            cache: HashMap::new(),
+            cache,
         }
     }
 
@@ -199,31 +275,23 @@ impl<'s> IndexReader<'s> {
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
         let run_prefix = chunk_prefix(run.family, run.id);
-        let mut probe = run_prefix.clone();
-        probe.extend_from_slice(prefix);
-        // The chunk that may hold the first match starts at or before the probe;
-        // matches can run on into the following chunks.
-        let start = match self.store.last_at_or_before(&run_prefix, &probe)? {
-            Some((key, _)) => key,
-            None => run_prefix.clone(),
-        };
-        let mut keys = Vec::new();
-        let cache = &mut self.cache;
-        self.store.scan(&run_prefix, &start, &mut |key, value| {
-            let first = &key[run_prefix.len()..];
-            // Chunks are ordered by first digest: once one starts past the prefix
-            // range, no later chunk can hold a match.
-            let may_match = first.starts_with(prefix) || first < prefix;
-            if may_match {
-                cache
-                    .entry(key.to_vec())
-                    .or_insert_with(|| Arc::new(value.to_vec()));
-                keys.push(key.to_vec());
+        let fences = self.fences(&run_prefix)?;
+        let skip = run_prefix.len();
+        fn first_of(key: &[u8], skip: usize) -> &[u8] {
+            &key[skip..]
+        }
+        // The chunk that may hold the first match is the last one starting at or
+        // before the prefix; matches can run on into the following chunks, and
+        // once a chunk starts past the prefix range no later chunk can hold one.
+        let start = fences
+            .partition_point(|key| first_of(key, skip) <= prefix)
+            .saturating_sub(1);
+        for key in &fences[start..] {
+            let first = first_of(key, skip);
+            if !(first.starts_with(prefix) || first < prefix) {
+                break;
             }
-            may_match
-        })?;
-        for key in keys {
-            let chunk = self.chunk(&key)?;
+            let chunk = self.chunk(key)?;
             let n = chunk.len() / RECORD_LEN;
             let lo = partition_point(n, |i| record_at(&chunk, i).0.as_slice() < prefix);
             for i in lo..n {
@@ -240,13 +308,27 @@ impl<'s> IndexReader<'s> {
         Ok(())
     }
 
-    fn chunk(&mut self, key: &[u8]) -> Result<Arc<Vec<u8>>, StoreError> {
-        if let Some(chunk) = self.cache.get(key) {
-            return Ok(Arc::clone(chunk));
+    /// The key of every chunk of a run, in order.
+    fn fences(&self, run_prefix: &[u8]) -> Result<Arc<Vec<Vec<u8>>>, StoreError> {
+        if let Some(fences) = self.cache.fences(run_prefix) {
+            return Ok(fences);
         }
-        let value = self.store.get(key)?.unwrap_or_default();
-        let chunk = Arc::new(value);
-        self.cache.insert(key.to_vec(), Arc::clone(&chunk));
+        let mut keys = Vec::new();
+        self.store.scan(run_prefix, run_prefix, &mut |key, _| {
+            keys.push(key.to_vec());
+            true
+        })?;
+        let fences = Arc::new(keys);
+        self.cache.put_fences(run_prefix, Arc::clone(&fences));
+        Ok(fences)
+    }
+
+    fn chunk(&self, key: &[u8]) -> Result<Arc<Vec<u8>>, StoreError> {
+        if let Some(chunk) = self.cache.chunk(key) {
+            return Ok(chunk);
+        }
+        let chunk = Arc::new(self.store.get(key)?.unwrap_or_default());
+        self.cache.put_chunk(key, Arc::clone(&chunk));
         Ok(chunk)
     }
 
@@ -291,6 +373,8 @@ impl<'s> IndexReader<'s> {
             // The newest stored run is no larger than the new records: merge it in.
             let old = self.load_run(newest)?;
             records = merge_sorted(old, records);
+            self.cache
+                .forget_run(&chunk_prefix(newest.family, newest.id));
             delete_run(self.store, newest, writes)?;
             manifest.runs.remove(last);
         }

@@ -96,6 +96,20 @@ pub fn frame_into(segment: &mut Vec<u8>, entry_bytes: &[u8]) {
     segment.extend_from_slice(entry_bytes);
 }
 
+/// The entry at `offset` in a segment and the frames after it, found by hopping
+/// over frame lengths. `None` if the segment is shorter or a frame is torn.
+pub fn frame_at(segment: &[u8], offset: usize) -> Option<(&[u8], &[u8])> {
+    let mut rest = segment;
+    for _ in 0..offset {
+        let len_bytes: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+        let len = usize::try_from(u32::from_be_bytes(len_bytes)).ok()?;
+        rest = rest.get(4 + len..)?;
+    }
+    let len_bytes: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+    let len = usize::try_from(u32::from_be_bytes(len_bytes)).ok()?;
+    Some((rest.get(4..4 + len)?, &rest[4 + len..]))
+}
+
 /// Splits a segment value into its framed entries. `None` if a frame is torn.
 pub fn unframe(segment: &[u8]) -> Option<Vec<&[u8]>> {
     let mut out = Vec::new();

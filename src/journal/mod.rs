@@ -13,6 +13,7 @@ mod checkpoints;
 mod error;
 mod index;
 mod layout;
+mod segments;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -31,7 +32,7 @@ use crate::hash::{Id, IdPrefix};
 use crate::merkle::Frontier;
 use crate::store::{MemoryStore, SledStore, Store, StoreError, Write};
 use index::{text_digest, Family, IndexReader, Manifest};
-use layout::{segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
+use layout::{frame_at, segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
 
 /// One stored entry with its id and canonical bytes.
 #[derive(Clone, Debug)]
@@ -54,6 +55,10 @@ pub struct Journal {
     /// The right edge of the Merkle tree, or why its stored peaks are unreadable
     /// (the ledger still opens, so that `audit` can say what is wrong).
     frontier: Result<Frontier, String>,
+    /// Recently read segments (derived from the store, never authoritative).
+    segments: segments::SegmentCache,
+    /// Index chunks read so far (derived from the store, never authoritative).
+    chunks: std::sync::Arc<index::ChunkCache>,
 }
 
 impl Journal {
@@ -129,6 +134,8 @@ impl Journal {
             head,
             manifest: Manifest::default(),
             frontier: Ok(Frontier::new()),
+            segments: Default::default(),
+            chunks: Default::default(),
         })
     }
 
@@ -196,6 +203,8 @@ impl Journal {
             head,
             manifest,
             frontier,
+            segments: Default::default(),
+            chunks: Default::default(),
         })
     }
 
@@ -239,16 +248,23 @@ impl Journal {
         if seq.get() >= self.head.size {
             return Ok(None);
         }
-        let probe = segment_key(seq);
-        let (key, segment) = self
-            .store
-            .last_at_or_before(SEGMENT_PREFIX, &probe)?
-            .ok_or(ReadError::Segment { seq })?;
-        let first = segment_first_seq(&key).ok_or(ReadError::Segment { seq })?;
-        let frames = unframe(&segment).ok_or(ReadError::Segment { seq })?;
-        let offset =
-            usize::try_from(seq.get() - first.get()).map_err(|_| ReadError::Segment { seq })?;
-        let bytes = frames.get(offset).ok_or(ReadError::Segment { seq })?;
+        let (first, segment) = match self.segments.get(seq) {
+            Some(hit) => hit,
+            None => {
+                let (key, segment) = self
+                    .store
+                    .last_at_or_before(SEGMENT_PREFIX, &segment_key(seq))?
+                    .ok_or(ReadError::Segment { seq })?;
+                let first = segment_first_seq(&key).ok_or(ReadError::Segment { seq })?;
+                let entries = segments::count_frames(&segment).ok_or(ReadError::Segment { seq })?;
+                let segment = std::sync::Arc::new(segment);
+                self.segments
+                    .put(first.get(), entries, std::sync::Arc::clone(&segment));
+                (first.get(), segment)
+            }
+        };
+        let offset = usize::try_from(seq.get() - first).map_err(|_| ReadError::Segment { seq })?;
+        let (bytes, _) = frame_at(&segment, offset).ok_or(ReadError::Segment { seq })?;
         decode_record(seq, bytes).map(Some)
     }
 
@@ -380,7 +396,11 @@ impl Journal {
     }
 
     fn index_reader(&self) -> IndexReader<'_> {
-        IndexReader::new(self.store.as_ref(), self.manifest.clone())
+        IndexReader::with_cache(
+            self.store.as_ref(),
+            self.manifest.clone(),
+            std::sync::Arc::clone(&self.chunks),
+        )
     }
 }
 

@@ -34,12 +34,19 @@ fn identity(dir: &Path) -> Option<(u64, u64)> {
     }
 }
 
+/// sled's page cache.
+const SLED_CACHE_BYTES: u64 = 64 << 20;
+
 impl SledStore {
     /// Opens (creating if absent) the sled database in `dir`.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            // sled's default page cache is 1 GiB; the journal keeps its own small
+            // caches of segments and index chunks, and a million-fact ledger
+            // must stay within 512 MiB (docs/performance.md).
+            .cache_capacity(SLED_CACHE_BYTES)
             .open()
             .map_err(|e| open_error(dir, e))?;
         // Best effort: naming the holder is a courtesy, never a reason to fail.
