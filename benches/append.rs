@@ -1,6 +1,7 @@
 //! Bulk append throughput, beside its baseline measured in the same run: raw sled
 //! single-key inserts of the same canonical entry bytes (key = seq, big-endian),
-//! flushed at the end like a durable append.
+//! flushed at the end like a durable append. The facts are the synthetic corpus
+//! (`sitrep::synth::Corpus`, seed 1): the fixtures' mix of kinds and sizes.
 //!
 //! Run: `cargo bench --bench append` (set `SITREP_BENCH_FACTS` to change N,
 //! default 100 000). Benches never assert; they print.
@@ -16,66 +17,14 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sitrep::codec;
 use sitrep::entry::{Entry, Seq, FORMAT_VERSION};
-use sitrep::fact::{
-    Casualties, CasualtyGroup, DateSpec, Direction, Fact, FactBody, GeoPrecision, Incident,
-    Outcome, Place, Quantity, Source, SourceType,
-};
+use sitrep::fact::Fact;
 use sitrep::hash::Id;
 use sitrep::journal::{AppendOptions, Journal};
-use sitrep::time::{Date, FixedClock, Timestamp};
+use sitrep::synth::Corpus;
+use sitrep::time::{FixedClock, Timestamp};
 
-fn facts(n: usize) -> Vec<Fact> {
-    let source = Fact {
-        key: "bench/source".into(),
-        body: FactBody::Source(Source {
-            title: Some("Synthetic reports".into()),
-            language: Some("en".into()),
-            ..Source::new("Bench Wire", SourceType::Wire)
-        }),
-    };
-    let start = Date::parse("2023-10-17")
-        .map(|d| d.days_since_epoch())
-        .unwrap_or(0);
-    let mut out = vec![source];
-    for i in 1..n {
-        let day = Date::from_days_since_epoch(start + (i % 600) as i32).unwrap_or_else(|| {
-            Date::from_days_since_epoch(start).unwrap_or_else(|| unreachable!("valid start"))
-        });
-        out.push(Fact {
-            key: format!("bench/incident/{i}"),
-            body: FactBody::Incident(Incident {
-                source: "bench/source".into(),
-                incident: format!("inc-{}", i / 2),
-                direction: Direction::OnUsForces,
-                occurred: DateSpec::day(day),
-                target: Place {
-                    name: "Al-Asad Airbase".into(),
-                    site: Some("ain-al-asad".into()),
-                    country: Some("IQ".into()),
-                    admin1: Some("Anbar".into()),
-                    coordinates: None,
-                    precision: GeoPrecision::Site,
-                },
-                launch: None,
-                attack_types: vec![sitrep::fact::AttackType::Drone],
-                munitions: Quantity::parse("two"),
-                outcome: Outcome::Intercepted,
-                damage: None,
-                casualties: vec![Casualties {
-                    group: CasualtyGroup::UsMilitary,
-                    killed: Quantity::parse("no"),
-                    wounded: Quantity::parse("at least 3"),
-                    note: None,
-                }],
-                attackers: vec![],
-                targeted: vec![],
-                summary: Some("A drone was launched at the base and intercepted.".into()),
-                quote: None,
-            }),
-        });
-    }
-    out
-}
+/// The corpus seed every bench uses, so their ledgers hold the same facts.
+const SEED: u64 = 1;
 
 fn entry_bytes(facts: &[Fact]) -> Vec<Vec<u8>> {
     let mut prev = Id::genesis("bench");
@@ -103,7 +52,7 @@ fn bench_append(c: &mut Criterion) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    let facts = facts(n);
+    let facts: Vec<Fact> = Corpus::new(SEED, n as u64).collect();
     let bytes = entry_bytes(&facts);
     let canonical: usize = bytes.iter().map(Vec::len).sum();
     let mut group = c.benchmark_group("bulk_append");

@@ -17,6 +17,7 @@
 //! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`] — pure: the domain, the
 //!   canonical encoding, ids, and the clock.
 //! * [`input`] — the JSON / JSON Lines report format, with located errors.
+//! * [`progress`] — a shared count of entries handled, for progress bars.
 //! * [`synth`] — a deterministic synthetic corpus for benchmarks and scale tests.
 
 pub mod codec;
@@ -29,6 +30,7 @@ pub mod input;
 pub mod journal;
 pub mod merkle;
 pub mod note;
+pub mod progress;
 pub mod projection;
 pub mod proofs;
 pub mod store;

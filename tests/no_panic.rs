@@ -287,6 +287,7 @@ fn import(bytes: &[u8]) {
     let options = ImportOptions {
         max_line_bytes: 64 * 1024,
         max_batch: 8,
+        ..Default::default()
     };
     if import_ledger_jsonl(&target, &mut input, &options).is_err() {
         // A refused import leaves nothing behind.

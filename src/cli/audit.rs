@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use sitrep::journal::{AuditOptions, AuditReport};
+use sitrep::progress::Progress;
 use sitrep::Id;
 
 use super::context::Context;
 use super::keys::{checkpoint, verifier_key};
+use super::progress;
 use super::Outcome;
 
 /// Verify the whole ledger: re-hash every entry, check every seq, prev link,
@@ -36,7 +38,15 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
         _ => None,
     };
     let journal = ctx.open()?;
-    let report = journal.audit(&AuditOptions { trusted, pubkey })?;
+    let report = {
+        let options = AuditOptions {
+            trusted,
+            pubkey,
+            progress: Progress::new(),
+        };
+        let _bar = progress::show("audit", journal.head().size, &options.progress);
+        journal.audit(&options)?
+    };
     if ctx.json {
         writeln!(out, "{}", report_json(&report))?;
     } else {

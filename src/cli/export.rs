@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Args as ClapArgs, ValueEnum};
 use serde_json::json;
-use sitrep::export::{write_ledger_jsonl, ExportError, ExportSummary};
+use sitrep::export::{write_ledger_jsonl_with, ExportError, ExportSummary};
 use sitrep::journal::Journal;
+use sitrep::progress::Progress;
 use sitrep::Id;
 
 use super::context::Context;
+use super::progress;
 use super::Outcome;
 
 /// Write every entry of the ledger — seq, id, prev, canonical bytes (base64) and
@@ -70,7 +72,9 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
 /// Streams the export to `out`. A closed pipe is returned as the bare I/O error,
 /// so that `sitrep export … | head` ends quietly.
 fn export(journal: &Journal, out: &mut dyn Write) -> anyhow::Result<ExportSummary> {
-    match write_ledger_jsonl(journal, out) {
+    let progress = Progress::new();
+    let _bar = progress::show("export", Some(journal.head().size), &progress);
+    match write_ledger_jsonl_with(journal, out, &progress) {
         Ok(summary) => Ok(summary),
         Err(ExportError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Err(e.into()),
         Err(e) => Err(e.into()),

@@ -13,6 +13,7 @@ use sitrep::export::{import_ledger_jsonl, ImportError, ImportOptions};
 use sitrep::Id;
 
 use super::context::Context;
+use super::progress;
 use super::Outcome;
 
 /// Rebuild a ledger from `sitrep export --format ledger-jsonl` output, into a new
@@ -40,7 +41,11 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
     } else {
         args.file.display().to_string()
     };
-    let summary = match import_ledger_jsonl(&target, &mut input, &ImportOptions::default()) {
+    let options = ImportOptions::default();
+    let bar = progress::show("import", None, &options.progress);
+    let imported = import_ledger_jsonl(&target, &mut input, &options);
+    drop(bar);
+    let summary = match imported {
         Ok(summary) => summary,
         // That error says itself what was left behind.
         Err(e @ ImportError::Abandoned { .. }) => {

@@ -15,6 +15,7 @@ mod init;
 mod keygen;
 mod keys;
 mod log;
+mod progress;
 mod project;
 mod prove;
 mod render;

@@ -6,9 +6,11 @@ use std::io::Write;
 
 use clap::Args as ClapArgs;
 use serde_json::json;
+use sitrep::progress::Progress;
 use sitrep::projection::replay;
 
 use super::context::Context;
+use super::progress;
 use super::render::table;
 use super::Outcome;
 
@@ -24,7 +26,11 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let journal = ctx.open()?;
-    let report = replay::replay(&journal, !args.check)?;
+    let progress = Progress::new();
+    let report = {
+        let _bar = progress::show("replay", journal.head().size, &progress);
+        replay::replay_with(&journal, !args.check, &progress)?
+    };
     for note in &report.notes {
         eprintln!("sitrep: note: {note}");
     }

@@ -27,6 +27,8 @@ pub struct ImportOptions {
     /// The most entries appended in one batch (a run of entries sharing
     /// `recorded_at` and `recorded_by` is split into batches of this size).
     pub max_batch: usize,
+    /// Counts the entries appended, for a progress bar.
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for ImportOptions {
@@ -34,6 +36,7 @@ impl Default for ImportOptions {
         ImportOptions {
             max_line_bytes: MAX_LINE_BYTES,
             max_batch: MAX_BATCH,
+            progress: crate::progress::Progress::new(),
         }
     }
 }

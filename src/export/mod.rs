@@ -36,7 +36,7 @@ mod write;
 mod tests;
 
 pub use import::{import_ledger_jsonl, ImportError, ImportOptions, ImportSummary};
-pub use write::{write_ledger_jsonl, ExportError, ExportSummary};
+pub use write::{write_ledger_jsonl, write_ledger_jsonl_with, ExportError, ExportSummary};
 
 /// The value of the header's `sitrep` member.
 pub const FORMAT_NAME: &str = "ledger-jsonl";

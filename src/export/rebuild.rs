@@ -43,6 +43,7 @@ struct Slot {
 struct Rebuild<'j> {
     journal: &'j mut Journal,
     max_batch: usize,
+    progress: crate::progress::Progress,
     next_seq: u64,
     last_id: Id,
     last_recorded_at: Option<Timestamp>,
@@ -65,6 +66,7 @@ pub(super) fn rebuild(
     let mut state = Rebuild {
         journal: &mut journal,
         max_batch: options.max_batch.max(1),
+        progress: options.progress.clone(),
         next_seq: 0,
         last_id: header.genesis,
         last_recorded_at: None,
@@ -266,6 +268,7 @@ impl Rebuild<'_> {
                 },
                 other => ImportError::Append(other),
             })?;
+        self.progress.advance(slots.len() as u64);
         for (slot, outcome) in slots.iter().zip(&report.outcomes) {
             match outcome {
                 FactOutcome::Recorded { seq, id, .. } if *seq == slot.seq && *id == slot.id => {}

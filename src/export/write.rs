@@ -13,6 +13,7 @@ use crate::entry::Seq;
 use crate::hash::Id;
 use crate::journal::{Journal, ReadError, Record};
 use crate::merkle::Hash;
+use crate::progress::Progress;
 
 /// What an export wrote.
 #[derive(Clone, Debug)]
@@ -61,6 +62,15 @@ pub fn write_ledger_jsonl(
     journal: &Journal,
     out: &mut dyn Write,
 ) -> Result<ExportSummary, ExportError> {
+    write_ledger_jsonl_with(journal, out, &Progress::new())
+}
+
+/// [`write_ledger_jsonl`], counting the entries written in `progress`.
+pub fn write_ledger_jsonl_with(
+    journal: &Journal,
+    out: &mut dyn Write,
+    progress: &Progress,
+) -> Result<ExportSummary, ExportError> {
     let mut out = BufWriter::new(out);
     let genesis = journal.genesis();
     write_line(
@@ -81,6 +91,7 @@ pub fn write_ledger_jsonl(
             Ok(()) => {
                 next += 1;
                 last = record.id;
+                progress.advance(1);
                 true
             }
             Err(e) => {

@@ -35,6 +35,8 @@ pub struct AuditOptions {
     /// The key every stored checkpoint must be signed by (otherwise each is
     /// checked against the verifier key stored with it).
     pub pubkey: Option<VerifierKey>,
+    /// Counts the entries checked, for a progress bar.
+    pub progress: crate::progress::Progress,
 }
 
 /// Where a finding is.
@@ -547,7 +549,9 @@ impl Journal {
                     bytes: segment.to_vec(),
                 });
                 if batch_bytes >= BATCH_BYTES {
+                    let before = pass.next;
                     pass.segments(&mut batch, size);
+                    options.progress.advance(pass.next.saturating_sub(before));
                     batch_bytes = 0;
                 }
                 true

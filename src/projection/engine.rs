@@ -19,6 +19,7 @@ use crate::entry::{Entry, Seq};
 use crate::fact::FactBody;
 use crate::hash::Id;
 use crate::journal::{Journal, ReadError};
+use crate::progress::Progress;
 
 /// The name the picture's snapshot is stored under.
 pub const SNAPSHOT_NAME: &str = "picture";
@@ -79,7 +80,14 @@ pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
             (Picture::default(), 0, true)
         }
     };
-    let folded = fold(journal, &mut picture, from, head.size, &|_| true)?;
+    let folded = fold(
+        journal,
+        &mut picture,
+        from,
+        head.size,
+        &|_| true,
+        &Progress::new(),
+    )?;
     let cursor = Cursor {
         size: head.size,
         last: head.last_id,
@@ -101,8 +109,20 @@ pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
 
 /// The state rebuilt from scratch at the head, ignoring any snapshot.
 pub fn rebuild(journal: &Journal) -> Result<Picture, ProjectionError> {
+    rebuild_with(journal, &Progress::new())
+}
+
+/// [`rebuild`], counting the entries folded in `progress`.
+pub fn rebuild_with(journal: &Journal, progress: &Progress) -> Result<Picture, ProjectionError> {
     let mut picture = Picture::default();
-    fold(journal, &mut picture, 0, journal.head().size, &|_| true)?;
+    fold(
+        journal,
+        &mut picture,
+        0,
+        journal.head().size,
+        &|_| true,
+        progress,
+    )?;
     Ok(picture)
 }
 
@@ -136,7 +156,7 @@ pub fn at(journal: &Journal, point: &AsOf) -> Result<AtPoint, ProjectionError> {
         (current.picture, current.notes)
     } else {
         let mut picture = Picture::default();
-        fold(journal, &mut picture, 0, size, &|_| true)?;
+        fold(journal, &mut picture, 0, size, &|_| true, &Progress::new())?;
         (picture, Vec::new())
     };
     let Some(day) = point.published else {
@@ -191,7 +211,7 @@ pub fn at(journal: &Journal, point: &AsOf) -> Result<AtPoint, ProjectionError> {
         body => body.source_key().is_some_and(|s| admitted.contains(s)),
     };
     let mut filtered = Picture::default();
-    fold(journal, &mut filtered, 0, size, &keep)?;
+    fold(journal, &mut filtered, 0, size, &keep, &Progress::new())?;
     Ok(AtPoint {
         picture: filtered,
         size,
@@ -247,6 +267,7 @@ fn fold(
     from: u64,
     to: u64,
     keep: &dyn Fn(&Entry) -> bool,
+    progress: &Progress,
 ) -> Result<u64, ProjectionError> {
     if from >= to {
         return Ok(0);
@@ -260,6 +281,7 @@ fn fold(
             picture.apply(&record.entry);
         }
         read += 1;
+        progress.advance(1);
         true
     })?;
     Ok(read)

@@ -13,6 +13,7 @@ use super::resolve::Resolved;
 use super::views::{Params, View};
 use super::{Projection, StateDigest};
 use crate::journal::Journal;
+use crate::progress::Progress;
 
 /// One projection's two digests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,8 +71,17 @@ pub fn digests(picture: &Picture) -> Vec<(&'static str, StateDigest)> {
 /// leaves the snapshot as it found it (caught up), so a difference stays
 /// visible until someone decides to rebuild.
 pub fn replay(journal: &Journal, store: bool) -> Result<ReplayReport, ProjectionError> {
+    replay_with(journal, store, &Progress::new())
+}
+
+/// [`replay`], counting the entries of the rebuild in `progress`.
+pub fn replay_with(
+    journal: &Journal,
+    store: bool,
+    progress: &Progress,
+) -> Result<ReplayReport, ProjectionError> {
     let incremental = engine::current(journal)?;
-    let rebuilt = engine::rebuild(journal)?;
+    let rebuilt = engine::rebuild_with(journal, progress)?;
     let comparisons = digests(&incremental.picture)
         .into_iter()
         .zip(digests(&rebuilt))

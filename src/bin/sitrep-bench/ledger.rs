@@ -1,0 +1,96 @@
+//! sitrep's side of the bulk figures, through the library's public API only, the
+//! way `sitrep` itself calls it: the streamed bulk import, a rebuild of the
+//! picture followed by every view (as `src/cli/project.rs` computes a view), and
+//! an as-of query. Used in the benchmark process and in its child processes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use sitrep::journal::Journal;
+use sitrep::projection::as_of::{AsOf, Cut};
+use sitrep::projection::engine;
+use sitrep::projection::picture::Picture;
+use sitrep::projection::resolve::Resolved;
+use sitrep::projection::views::{Params, View};
+use sitrep::Seq;
+
+use crate::workload::{chunks, clock, options, ORIGIN};
+
+/// Streams the corpus of `n` facts into a fresh ledger in `dir`, one
+/// non-durable append per chunk, then one flush. Returns the open ledger and the
+/// time spent in `append` and `flush` (generating the corpus is not counted).
+pub fn import(dir: &Path, seed: u64, n: u64) -> anyhow::Result<(Journal, Duration)> {
+    let mut journal = Journal::init(dir, ORIGIN).context("creating the ledger")?;
+    let clock = clock();
+    let options = options(false);
+    let mut elapsed = Duration::ZERO;
+    for chunk in chunks(seed, n) {
+        let started = Instant::now();
+        journal
+            .append(chunk, &clock, &options)
+            .context("appending a chunk of the corpus")?;
+        elapsed += started.elapsed();
+    }
+    let started = Instant::now();
+    journal.flush().context("flushing the ledger")?;
+    elapsed += started.elapsed();
+    let size = journal.head().size;
+    if size != n {
+        bail!(
+            "the corpus of {n} facts made a ledger of {size} entries (duplicates in the corpus?)"
+        );
+    }
+    Ok((journal, elapsed))
+}
+
+/// Rebuilds the picture from the log and computes every view with the default
+/// parameters (incidents, tallies, pauses, counts, statements, revisions,
+/// timeline), calling `report` as each part finishes: `rebuild`, `resolve`, then
+/// each view by name. Returns the number of rows across the views.
+pub fn replay_reporting(
+    journal: &Journal,
+    report: &mut dyn FnMut(&str, Duration) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let started = Instant::now();
+    let picture = engine::rebuild(journal).context("rebuilding the picture")?;
+    report("rebuild", started.elapsed())?;
+    let started = Instant::now();
+    let resolved = Resolved::new(&picture);
+    report("resolve", started.elapsed())?;
+    let params = Params::default();
+    let mut rows = 0;
+    for view in View::ALL {
+        let started = Instant::now();
+        rows += std::hint::black_box(view.build(&resolved, &params))
+            .rows
+            .len();
+        report(view.name(), started.elapsed())?;
+    }
+    Ok(rows)
+}
+
+/// The names of the parts [`replay_reporting`] reports, in order.
+pub fn replay_parts() -> Vec<&'static str> {
+    let mut names = vec!["rebuild", "resolve"];
+    names.extend(View::ALL.iter().map(|v| v.name()));
+    names
+}
+
+/// The tallies view of a picture (rows).
+pub fn tallies(picture: &Picture) -> usize {
+    let resolved = Resolved::new(picture);
+    std::hint::black_box(View::Tallies.build(&resolved, &Params::default()))
+        .rows
+        .len()
+}
+
+/// `project tallies --as-of-seq seq`, through the engine as the CLI does it.
+pub fn tallies_as_of(journal: &Journal, seq: u64) -> anyhow::Result<usize> {
+    let point = AsOf {
+        cut: Cut::Seq(Seq::new(seq)),
+        published: None,
+    };
+    let at = engine::at(journal, &point).context("computing the picture as of a seq")?;
+    Ok(tallies(&at.picture))
+}

@@ -1,0 +1,103 @@
+//! The raw baselines: what sitrep's own parts cost with nothing of sitrep around
+//! them. sled (opened with the journal's settings) holding one key per entry
+//! (key = seq, big-endian) with the very canonical bytes the journal stores;
+//! BLAKE3 of those bytes alone; a scan with a `codec` decode of each entry; one
+//! `insert` + `flush`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use sitrep::codec;
+use sitrep::hash::Id;
+use sitrep::merkle::Hash;
+
+use crate::workload::{chunks, Encoder};
+
+/// Opens (creating) a sled database the way `SledStore` does.
+pub fn open(dir: &Path) -> anyhow::Result<sled::Db> {
+    sled::Config::new()
+        .path(dir)
+        .mode(sled::Mode::HighThroughput)
+        .open()
+        .with_context(|| format!("opening raw sled in {}", dir.display()))
+}
+
+/// The raw import and what it learned about the entries.
+pub struct RawImport {
+    /// The database, open.
+    pub db: sled::Db,
+    /// Time in `insert` and the final `flush`.
+    pub insert: Duration,
+    /// Time hashing every entry's bytes (the id, BLAKE3 with the leaf prefix).
+    pub hash: Duration,
+    /// The sum of the canonical entry bytes.
+    pub canonical_bytes: u64,
+    /// Every entry's id, in seq order (the Merkle leaves).
+    pub ids: Vec<Hash>,
+    /// The last entry's id: equal to the ledger's head id when the bytes are the
+    /// journal's.
+    pub last_id: Id,
+}
+
+/// Encodes the corpus chunk by chunk (not timed) and inserts each entry under its
+/// seq (timed), flushing at the end; hashes each chunk's bytes (timed apart).
+pub fn import(dir: &Path, seed: u64, n: u64) -> anyhow::Result<RawImport> {
+    let db = open(dir)?;
+    let mut encoder = Encoder::new();
+    let mut seq = 0u64;
+    let mut insert = Duration::ZERO;
+    let mut hash = Duration::ZERO;
+    let mut canonical_bytes = 0u64;
+    let mut ids = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+    for chunk in chunks(seed, n) {
+        let entries: Vec<Vec<u8>> = chunk.into_iter().map(|f| encoder.encode(f)).collect();
+        canonical_bytes += entries.iter().map(|b| b.len() as u64).sum::<u64>();
+        let started = Instant::now();
+        for bytes in &entries {
+            db.insert(seq.to_be_bytes(), bytes.as_slice())
+                .context("raw sled insert")?;
+            seq += 1;
+        }
+        insert += started.elapsed();
+        let started = Instant::now();
+        for bytes in &entries {
+            ids.push(*Id::of_entry(bytes).as_bytes());
+        }
+        hash += started.elapsed();
+    }
+    let started = Instant::now();
+    db.flush().context("raw sled flush")?;
+    insert += started.elapsed();
+    Ok(RawImport {
+        db,
+        insert,
+        hash,
+        canonical_bytes,
+        ids,
+        last_id: encoder.last_id(),
+    })
+}
+
+/// Reads every value in key order and decodes it as an entry. Returns the time
+/// and the number of entries.
+pub fn scan_decode(db: &sled::Db) -> anyhow::Result<(Duration, u64)> {
+    let started = Instant::now();
+    let mut count = 0u64;
+    for item in db.iter() {
+        let (_, value) = item.context("raw sled scan")?;
+        let entry = codec::decode_entry(&value).context("decoding a raw entry")?;
+        std::hint::black_box(&entry);
+        count += 1;
+    }
+    Ok((started.elapsed(), count))
+}
+
+/// One entry inserted under `seq` and flushed to disk.
+pub fn insert_durable(db: &sled::Db, seq: u64, bytes: &[u8]) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    db.insert(seq.to_be_bytes(), bytes)
+        .context("raw sled insert")?;
+    db.flush().context("raw sled flush")?;
+    Ok(started.elapsed())
+}
