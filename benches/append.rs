@@ -14,6 +14,9 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{median, SEED};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sitrep::codec;
 use sitrep::entry::{Entry, Seq, FORMAT_VERSION};
@@ -22,9 +25,6 @@ use sitrep::hash::Id;
 use sitrep::journal::{AppendOptions, Journal};
 use sitrep::synth::Corpus;
 use sitrep::time::{FixedClock, Timestamp};
-
-/// The corpus seed every bench uses, so their ledgers hold the same facts.
-const SEED: u64 = 1;
 
 fn entry_bytes(facts: &[Fact]) -> Vec<Vec<u8>> {
     let mut prev = Id::genesis("bench");
@@ -48,10 +48,7 @@ fn entry_bytes(facts: &[Fact]) -> Vec<Vec<u8>> {
 }
 
 fn bench_append(c: &mut Criterion) {
-    let n: usize = std::env::var("SITREP_BENCH_FACTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
+    let n = usize::try_from(common::facts_from_env(100_000)).unwrap_or(usize::MAX);
     let facts: Vec<Fact> = Corpus::new(SEED, n as u64).collect();
     let bytes = entry_bytes(&facts);
     let canonical: usize = bytes.iter().map(Vec::len).sum();
@@ -105,10 +102,6 @@ fn bench_append(c: &mut Criterion) {
         })
     });
     group.finish();
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     let (s, r) = (median(&mut sitrep_secs), median(&mut sled_secs));
     let rate = |secs: f64| n as f64 / secs;
     println!(

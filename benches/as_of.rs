@@ -20,52 +20,25 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{median, Indices};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sitrep::entry::Seq;
-use sitrep::journal::{AppendOptions, Journal};
 use sitrep::projection::as_of::{AsOf, Cut};
 use sitrep::projection::engine;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::views::{Params, View};
-use sitrep::synth;
-
-const SEED: u64 = 1;
-const BATCH: usize = 10_000;
-
-/// xorshift64*: the random seqs, the same on every run.
-struct Seqs(u64);
-
-impl Seqs {
-    fn next_below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1)
-    }
-}
 
 fn bench_as_of(c: &mut Criterion) {
-    let n: u64 = std::env::var("SITREP_BENCH_FACTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(50_000)
-        .max(2);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let mut journal =
-        Journal::init(&dir.path().join("ledger"), "bench").unwrap_or_else(|e| panic!("init: {e}"));
-    let options = AppendOptions {
-        recorded_by: "bench".into(),
-        durable: true,
-        dry_run: false,
-    };
-    synth::append_corpus(&mut journal, SEED, n, BATCH, &options)
-        .unwrap_or_else(|e| panic!("append: {e}"));
+    let n: u64 = common::facts_from_env(50_000).max(2);
+    let (_dir, journal) = common::corpus_ledger(n);
 
     let mut group = c.benchmark_group("as_of");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     let params = Params::default();
-    let mut seqs = Seqs(0x5eed);
+    let mut seqs = Indices(0x5eed);
     let mut folded = 0u64;
     let mut cuts = 0u64;
     let mut sitrep_secs = Vec::new();
@@ -106,10 +79,6 @@ fn bench_as_of(c: &mut Criterion) {
         })
     });
     group.finish();
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     let (s, r) = (median(&mut sitrep_secs), median(&mut rebuild_secs));
     println!(
         "\nas-of tallies on {n} facts: sitrep at a random seq (mean cut {:.0} entries) {:.1} ms, baseline full rebuild at the head {:.1} ms, ratio {:.2}x",

@@ -17,30 +17,17 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::median;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sitrep::entry::Seq;
 use sitrep::hash::Id;
-use sitrep::journal::{AppendOptions, AuditOptions, Journal};
-use sitrep::synth;
-
-const SEED: u64 = 1;
-const BATCH: usize = 10_000;
+use sitrep::journal::AuditOptions;
 
 fn bench_audit(c: &mut Criterion) {
-    let n: u64 = std::env::var("SITREP_BENCH_FACTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let mut journal =
-        Journal::init(&dir.path().join("ledger"), "bench").unwrap_or_else(|e| panic!("init: {e}"));
-    let options = AppendOptions {
-        recorded_by: "bench".into(),
-        durable: true,
-        dry_run: false,
-    };
-    synth::append_corpus(&mut journal, SEED, n, BATCH, &options)
-        .unwrap_or_else(|e| panic!("append: {e}"));
+    let n: u64 = common::facts_from_env(100_000);
+    let (_dir, journal) = common::corpus_ledger(n);
     let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(n as usize);
     journal
         .scan(Seq::new(0), &mut |record| {
@@ -93,10 +80,6 @@ fn bench_audit(c: &mut Criterion) {
         })
     });
     group.finish();
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     let (s, h) = (median(&mut sitrep_secs), median(&mut hash_secs));
     let rate = |secs: f64| n as f64 / secs;
     println!(

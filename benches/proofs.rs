@@ -18,49 +18,16 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{median, Indices};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sitrep::entry::Seq;
-use sitrep::journal::{AppendOptions, Journal};
 use sitrep::merkle::{self, Blake3, Hash, MemoryTree};
-use sitrep::synth;
-
-const SEED: u64 = 1;
-const BATCH: usize = 10_000;
-
-/// xorshift64*: the random leaf indices, the same on every run.
-struct Indices(u64);
-
-impl Indices {
-    fn next_below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1)
-    }
-}
-
-/// Seconds per operation of each sample, median of the samples.
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
 
 fn bench_proofs(c: &mut Criterion) {
-    let n: u64 = std::env::var("SITREP_BENCH_FACTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000)
-        .max(2);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let mut journal =
-        Journal::init(&dir.path().join("ledger"), "bench").unwrap_or_else(|e| panic!("init: {e}"));
-    let options = AppendOptions {
-        recorded_by: "bench".into(),
-        durable: true,
-        dry_run: false,
-    };
-    synth::append_corpus(&mut journal, SEED, n, BATCH, &options)
-        .unwrap_or_else(|e| panic!("append: {e}"));
+    let n: u64 = common::facts_from_env(100_000).max(2);
+    let (_dir, journal) = common::corpus_ledger(n);
     let mut leaves: Vec<Hash> = Vec::with_capacity(n as usize);
     journal
         .scan(Seq::new(0), &mut |record| {

@@ -17,33 +17,19 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::median;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sitrep::codec;
 use sitrep::entry::Seq;
-use sitrep::journal::{AppendOptions, Journal};
 use sitrep::projection::engine;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::views::{Params, View};
-use sitrep::synth;
-
-const SEED: u64 = 1;
-const BATCH: usize = 10_000;
 
 fn bench_replay(c: &mut Criterion) {
-    let n: u64 = std::env::var("SITREP_BENCH_FACTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let mut journal =
-        Journal::init(&dir.path().join("ledger"), "bench").unwrap_or_else(|e| panic!("init: {e}"));
-    let options = AppendOptions {
-        recorded_by: "bench".into(),
-        durable: true,
-        dry_run: false,
-    };
-    synth::append_corpus(&mut journal, SEED, n, BATCH, &options)
-        .unwrap_or_else(|e| panic!("append: {e}"));
+    let n: u64 = common::facts_from_env(100_000);
+    let (dir, journal) = common::corpus_ledger(n);
 
     // The baseline's store: the same canonical bytes, one sled key per entry.
     let db = sled::open(dir.path().join("raw")).unwrap_or_else(|e| panic!("sled: {e}"));
@@ -93,10 +79,6 @@ fn bench_replay(c: &mut Criterion) {
         })
     });
     group.finish();
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     let (s, r) = (median(&mut sitrep_secs), median(&mut raw_secs));
     let rate = |secs: f64| n as f64 / secs;
     println!(
