@@ -4,7 +4,7 @@
 //! correction flowing through incrementally, snapshots refused and rebuilt,
 //! `replay --check` catching a difference, and every bad flag refused.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sitrep::journal::Journal;
 use sitrep::projection::engine::{self, Cursor};
 use sitrep::projection::picture::Picture;
@@ -276,7 +276,17 @@ fn counts_stand_beside_the_ledgers_own_tally() {
             tally["low"].as_u64().unwrap() > 0,
             "{key}: the ledger holds attacks in its window: {r:#}"
         );
+        assert_eq!(tally["incidents"]["certain"], tally["low"], "{key}");
+        assert!(tally.get("certain").is_none(), "{key}: listed unasked");
     }
+
+    // --list-incidents names the incidents behind each tally.
+    let listed = project(&ledger, &["counts", "--list-incidents"]);
+    let tally = &row(&listed, "s001/count/pentagon-78-attacks")["ledger_tally"];
+    let certain = tally["certain"].as_array().expect("listed");
+    assert_eq!(json!(certain.len()), tally["incidents"]["certain"]);
+    assert!(certain.iter().all(|k| k.is_string()));
+    assert_contains(&listed["rule"].to_string(), &["--list-incidents"]);
 }
 
 #[test]
@@ -572,6 +582,10 @@ fn bad_projection_flags_are_refused_naming_the_flag() {
         (
             &["project", "incidents", "--min-gap-days", "5"],
             &["--min-gap-days applies only to"],
+        ),
+        (
+            &["project", "tallies", "--list-incidents"],
+            &["--list-incidents applies only to `counts`"],
         ),
         (
             &["project", "tallies", "--direction", "north"],

@@ -120,12 +120,14 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
     Ok(Outcome::Success)
 }
 
-/// Brings the projection snapshot up to the new head, so the next `project`
-/// reads it instead of replaying. The facts are already committed: a failure
-/// here is reported, not fatal, and the next command catches up instead.
+/// Rewrites the projection snapshot once the log has run
+/// `engine::REFRESH_LAG` entries past it (until then the next `project` folds
+/// the few newer entries from the log). The facts are already committed: a
+/// failure here is reported, not fatal, and the next command catches up instead.
 fn catch_up_projections(journal: &sitrep::journal::Journal) {
-    match sitrep::projection::engine::current(journal) {
-        Ok(current) => {
+    match sitrep::projection::engine::refresh(journal) {
+        Ok(None) => {}
+        Ok(Some(current)) => {
             for note in current.notes {
                 eprintln!("sitrep: note: {note}");
             }

@@ -59,6 +59,12 @@ pub struct Args {
     #[arg(long, value_name = "DAYS")]
     min_gap_days: Option<String>,
 
+    /// counts: list the incidents each ledger tally counts, by key (JSON:
+    /// ledger_tally.certain, .possible, .no_figure); the work grows as counts ×
+    /// incidents.
+    #[arg(long)]
+    list_incidents: bool,
+
     /// As the ledger stood when this seq was its last entry.
     #[arg(long, value_name = "SEQ", conflicts_with = "as_of_recorded")]
     as_of_seq: Option<String>,
@@ -150,6 +156,9 @@ fn validate(args: Args, json: bool) -> anyhow::Result<Request> {
     if args.min_gap_days.is_some() && !matches!(view, View::Pauses | View::Timeline) {
         bail!("--min-gap-days applies only to `pauses` and `timeline`, not `{view}`");
     }
+    if args.list_incidents && view != View::Counts {
+        bail!("--list-incidents applies only to `counts`, not `{view}`");
+    }
     let by = args
         .by
         .iter()
@@ -235,6 +244,7 @@ fn validate(args: Args, json: bool) -> anyhow::Result<Request> {
                 to,
             },
             min_gap_days,
+            list_incidents: args.list_incidents,
         },
         as_of: AsOf { cut, published },
         diff,

@@ -238,9 +238,16 @@ impl Journal {
     /// Replaces the derived data under `name`, in one atomic store write. Not
     /// flushed: losing it costs a catch-up from an older snapshot, never a fact.
     pub fn put_derived(&self, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
-        Ok(self
-            .store
-            .commit(vec![Write::Put(derived_key(name), value)])?)
+        self.put_derived_all(vec![(name, value)])
+    }
+
+    /// Replaces several pieces of derived data, in one atomic store write.
+    pub fn put_derived_all(&self, values: Vec<(&str, Vec<u8>)>) -> Result<(), ReadError> {
+        let writes = values
+            .into_iter()
+            .map(|(name, value)| Write::Put(derived_key(name), value))
+            .collect();
+        Ok(self.store.commit(writes)?)
     }
 
     /// The entry at `seq`, or `None` past the head.

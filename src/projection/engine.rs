@@ -9,6 +9,13 @@
 //! it recorded. Anything else is refused with the reason,
 //! and the state is rebuilt from the log. A snapshot is never needed for a
 //! correct answer, only for a fast one.
+//!
+//! A read ([`current`]) stores the snapshot it caught up. An append
+//! ([`refresh`]) rewrites it only once the log has run [`REFRESH_LAG`] entries
+//! past it: until then the next read folds the few newer entries from the log,
+//! which costs far less than rewriting a snapshot that holds every fact. The
+//! snapshot's cursor is also kept on its own (`p/picture-cursor`, 8 bytes), so
+//! that `append` can tell how far behind it is without reading it.
 
 use super::as_of::{AsOf, Cut};
 use super::picture::Picture;
@@ -25,6 +32,12 @@ use crate::progress::Progress;
 pub const SNAPSHOT_NAME: &str = "picture";
 const SNAPSHOT_VERSION: u16 = 1;
 const HEADER_LEN: usize = 2 + 8 + 32 + 32;
+/// The name the snapshot's cursor size is kept under, alone.
+pub const CURSOR_NAME: &str = "picture-cursor";
+/// How many entries the log may run past the snapshot before an append
+/// rewrites it. Folding this many from the log takes milliseconds;
+/// rewriting the snapshot takes time in proportion to the whole ledger.
+pub const REFRESH_LAG: u64 = 4096;
 
 /// How far a fold state has read: `size` entries, the last with id `last`
 /// (the genesis value when `size` is 0).
@@ -105,6 +118,26 @@ pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
         folded,
         notes,
     })
+}
+
+/// How many entries the log has run past the stored snapshot, read from its
+/// cursor alone (the whole log when there is none).
+pub fn snapshot_lag(journal: &Journal) -> Result<u64, ReadError> {
+    let size = journal
+        .derived(CURSOR_NAME)?
+        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .map_or(0, u64::from_be_bytes);
+    Ok(journal.head().size.saturating_sub(size))
+}
+
+/// After an append: rewrites the snapshot if the log has run at least
+/// [`REFRESH_LAG`] entries past it, and returns what [`current`] did; else
+/// `None`, and the next read folds the newer entries from the log.
+pub fn refresh(journal: &Journal) -> Result<Option<Current>, ProjectionError> {
+    if snapshot_lag(journal)? < REFRESH_LAG {
+        return Ok(None);
+    }
+    current(journal).map(Some)
 }
 
 /// The state rebuilt from scratch at the head, ignoring any snapshot.
@@ -379,5 +412,51 @@ pub fn store_snapshot(
     bytes.extend_from_slice(cursor.last.as_bytes());
     bytes.extend_from_slice(&StateDigest::of(&state).0);
     bytes.extend_from_slice(&state);
-    journal.put_derived(SNAPSHOT_NAME, bytes)
+    journal.put_derived_all(vec![
+        (SNAPSHOT_NAME, bytes),
+        (CURSOR_NAME, cursor.size.to_be_bytes().to_vec()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::AppendOptions;
+
+    fn options() -> AppendOptions {
+        AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        }
+    }
+
+    /// An append leaves the snapshot alone until the log runs `REFRESH_LAG`
+    /// entries past it; a read folds the newer entries either way.
+    #[test]
+    fn an_append_rewrites_the_snapshot_only_once_it_lags_far_enough() {
+        let mut journal = Journal::in_memory("test").unwrap();
+        assert_eq!(snapshot_lag(&journal).unwrap(), 0);
+        crate::synth::append_corpus(&mut journal, 3, 100, 100, &options()).unwrap();
+        assert_eq!(snapshot_lag(&journal).unwrap(), 100, "no snapshot yet");
+        assert!(refresh(&journal).unwrap().is_none(), "100 < REFRESH_LAG");
+
+        let caught_up = current(&journal).unwrap();
+        assert_eq!(caught_up.folded, 100);
+        assert_eq!(snapshot_lag(&journal).unwrap(), 0, "a read stores it");
+
+        let n = 100 + REFRESH_LAG - 1;
+        crate::synth::append_corpus(&mut journal, 3, n, 1_000, &options()).unwrap();
+        assert_eq!(snapshot_lag(&journal).unwrap(), REFRESH_LAG - 1);
+        assert!(refresh(&journal).unwrap().is_none());
+
+        crate::synth::append_corpus(&mut journal, 3, n + 1, 1_000, &options()).unwrap();
+        let refreshed = refresh(&journal).unwrap().expect("lag reached");
+        assert_eq!(refreshed.folded, REFRESH_LAG);
+        assert_eq!(snapshot_lag(&journal).unwrap(), 0);
+        assert_eq!(
+            refreshed.picture.digest(),
+            rebuild(&journal).unwrap().digest()
+        );
+    }
 }

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::picture::{Picture, Recorded};
+use super::views::incidents::{combine, Combined};
 use crate::entry::Seq;
 use crate::fact::{Claim, Count, Denial, FactBody, Incident, Source, Statement};
 use crate::time::{Date, Timestamp};
@@ -95,6 +96,12 @@ pub struct Resolved<'p> {
     retracted_by: BTreeMap<&'p str, &'p str>,
     alias_of: BTreeMap<String, String>,
     groups: BTreeMap<String, Group<'p>>,
+    /// Per source, the latest day its live facts say something began: built
+    /// on first use, in one pass, for [`Resolved::publication`].
+    latest_event: std::cell::OnceCell<BTreeMap<&'p str, Date>>,
+    /// Every incident with its sources combined: built on first use and shared
+    /// by every view that counts incidents.
+    combined: std::cell::OnceCell<Vec<Combined>>,
 }
 
 impl<'p> Resolved<'p> {
@@ -155,6 +162,8 @@ impl<'p> Resolved<'p> {
             retracted_by,
             alias_of,
             groups: BTreeMap::new(),
+            latest_event: std::cell::OnceCell::new(),
+            combined: std::cell::OnceCell::new(),
         };
         resolved.groups = resolved.build_groups(merges_by_root);
         resolved
@@ -278,16 +287,30 @@ impl<'p> Resolved<'p> {
                 stated: true,
             });
         }
-        let not_before = self
-            .live
-            .values()
-            .filter(|l| l.body.source_key() == Some(source))
-            .filter_map(|l| event_start(l.body))
-            .max();
+        let not_before = self.latest_events().get(source).copied();
         Some(Publication {
             not_before,
             not_after: recorded.recorded_at.date(),
             stated: false,
+        })
+    }
+
+    /// Every incident with at least one live report, its sources combined, in
+    /// date order (undated last): computed once, then shared.
+    pub fn combined(&self) -> &[Combined] {
+        self.combined.get_or_init(|| combine(self))
+    }
+
+    fn latest_events(&self) -> &BTreeMap<&'p str, Date> {
+        self.latest_event.get_or_init(|| {
+            let mut latest: BTreeMap<&'p str, Date> = BTreeMap::new();
+            for l in self.live.values() {
+                if let (Some(source), Some(start)) = (l.body.source_key(), event_start(l.body)) {
+                    let day = latest.entry(source).or_insert(start);
+                    *day = (*day).max(start);
+                }
+            }
+            latest
         })
     }
 

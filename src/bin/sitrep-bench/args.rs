@@ -62,7 +62,7 @@ pub struct Cli {
 
     /// Stop any child process whose resident memory passes this many MiB (the
     /// machine is shared; the goal is 512).
-    #[arg(long, default_value_t = 4096, value_name = "MIB")]
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
     child_memory_mib: u64,
 
     #[command(subcommand)]

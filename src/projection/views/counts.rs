@@ -23,7 +23,8 @@
 
 use serde_json::{json, Value};
 
-use super::incidents::{combine, Combined};
+use super::count_tally::{summarise, Basis, Query, Summary};
+use super::incidents::Combined;
 use super::rule::{DirectionRule, Fit, Rule};
 use super::{denials_json, disputes, list, name_of, unused_flags, Params};
 use crate::fact::{CasualtyGroup, Count, DateSpec, Direction, Metric};
@@ -31,16 +32,6 @@ use crate::projection::combine::{wording, Range, Span};
 use crate::projection::resolve::{Live, Publication, Resolved};
 use crate::projection::table::Table;
 use crate::time::Date;
-
-/// What the ledger counts for one metric.
-struct Basis {
-    /// The incidents' direction.
-    direction: Direction,
-    /// People (groups, killed rather than wounded), or `None` to count incidents.
-    people: Option<(&'static [CasualtyGroup], bool)>,
-    /// The same in words.
-    words: &'static str,
-}
 
 const US_SIDE: &[CasualtyGroup] = &[
     CasualtyGroup::UsMilitary,
@@ -171,14 +162,20 @@ fn span_json(span: Option<Span>) -> Value {
 
 /// The ledger's tally for one count.
 struct Tally {
-    /// Incidents counted in the low end, with a figure when counting people.
+    /// The figures.
+    summary: Summary,
+    /// The incidents by key, with `--list-incidents`.
+    listed: Option<Listed>,
+}
+
+/// The incidents a tally counts, by key.
+struct Listed {
+    /// Counted in the low end, with a figure when counting people.
     certain: Vec<String>,
-    /// Incidents counted only in the high end.
+    /// Counted only in the high end.
     possible: Vec<String>,
     /// Qualifying incidents that state no figure (people only).
     no_figure: Vec<String>,
-    /// The tally.
-    range: Range,
 }
 
 /// Whether `incident` falls in the count: `In` certainly, `Maybe` possibly.
@@ -217,6 +214,8 @@ fn fit(
     }
 }
 
+/// One count's tally, incident by incident, with the incidents listed: the
+/// rule itself, which [`summarise`] answers for all counts at once.
 fn tally(
     incidents: &[Combined],
     basis: &Basis,
@@ -224,11 +223,10 @@ fn tally(
     window: &Window,
     exclude_intercepted: bool,
 ) -> Tally {
-    let mut out = Tally {
+    let mut listed = Listed {
         certain: Vec::new(),
         possible: Vec::new(),
         no_figure: Vec::new(),
-        range: Range::ZERO,
     };
     let (mut low, mut high) = (Range::ZERO, Range::ZERO);
     for incident in incidents {
@@ -237,39 +235,38 @@ fn tally(
             Fit::In => true,
             Fit::Maybe => false,
         };
-        let figure = match basis.people {
-            None => Range::exact(1),
-            Some((groups, killed)) => match incident.total_in(groups, killed) {
-                Some(figure) => figure,
-                None => {
-                    out.no_figure.push(incident.key.clone());
-                    continue;
-                }
-            },
+        let Some(figure) = basis.figure(incident) else {
+            listed.no_figure.push(incident.key.clone());
+            continue;
         };
         if certain {
             low = low.plus(figure);
-            out.certain.push(incident.key.clone());
+            listed.certain.push(incident.key.clone());
         } else {
-            out.possible.push(incident.key.clone());
+            listed.possible.push(incident.key.clone());
         }
         high = high.plus(figure);
     }
-    out.range = Range {
-        low: low.low,
-        high: high.high,
-    };
-    out
+    let count_of = |keys: &[String]| keys.len() as u64;
+    Tally {
+        summary: Summary {
+            range: Range {
+                low: low.low,
+                high: high.high,
+            },
+            certain: count_of(&listed.certain),
+            possible: count_of(&listed.possible),
+            no_figure: count_of(&listed.no_figure),
+        },
+        listed: Some(listed),
+    }
 }
 
 fn incidents_cell(tally: &Tally, people: bool) -> String {
-    let mut cell = format!(
-        "{} certain, {} possible",
-        tally.certain.len(),
-        tally.possible.len()
-    );
-    if people && !tally.no_figure.is_empty() {
-        cell.push_str(&format!("; {} state no figure", tally.no_figure.len()));
+    let s = &tally.summary;
+    let mut cell = format!("{} certain, {} possible", s.certain, s.possible);
+    if people && s.no_figure > 0 {
+        cell.push_str(&format!("; {} state no figure", s.no_figure));
     }
     cell
 }
@@ -313,10 +310,52 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         "counting_rule".into(),
         json!({"exclude_intercepted": exclude_intercepted}),
     );
-    let incidents = combine(resolved);
-    for (live, count) in resolved.counts() {
-        let (key, cells, detail) = row(resolved, live, count, &incidents, exclude_intercepted);
+    let incidents = resolved.combined();
+    let counts: Vec<(&Live<'_>, &Count, End<'_>, Window)> = resolved
+        .counts()
+        .into_iter()
+        .map(|(live, count)| {
+            let end = match &count.period.to {
+                Some(to) => End::Stated(to),
+                None => resolved
+                    .publication(&count.source)
+                    .map_or(End::Unknown, End::Publication),
+            };
+            let window = window(count, &end);
+            (live, count, end, window)
+        })
+        .collect();
+    let queries: Vec<Query<'_>> = counts
+        .iter()
+        .map(|(_, count, _, window)| Query {
+            basis: basis(count.metric),
+            narrow: window.narrow,
+            wide: window.wide,
+            scope: &count.scope.countries,
+        })
+        .collect();
+    let summaries = summarise(incidents, &queries, exclude_intercepted);
+    for ((live, count, end, window), summary) in counts.iter().zip(summaries) {
+        let tally = match summary {
+            Some(summary) if !params.list_incidents => Tally {
+                summary,
+                listed: None,
+            },
+            _ => tally(
+                incidents,
+                &basis(count.metric),
+                count,
+                window,
+                exclude_intercepted,
+            ),
+        };
+        let (key, cells, detail) = row(resolved, live, count, end, window, &tally);
         table.push(key, cells, detail);
+    }
+    if params.list_incidents {
+        table
+            .rule
+            .push("each tally lists its incidents by key (--list-incidents)".to_owned());
     }
     table
 }
@@ -348,21 +387,14 @@ fn row(
     resolved: &Resolved<'_>,
     live: &Live<'_>,
     count: &Count,
-    incidents: &[Combined],
-    exclude_intercepted: bool,
+    end: &End<'_>,
+    window: &Window,
+    tally: &Tally,
 ) -> (String, Vec<String>, Value) {
-    let end = match &count.period.to {
-        Some(to) => End::Stated(to),
-        None => resolved
-            .publication(&count.source)
-            .map_or(End::Unknown, End::Publication),
-    };
-    let window = window(count, &end);
     let basis = basis(count.metric);
-    let tally = tally(incidents, &basis, count, &window, exclude_intercepted);
     let stated = Range::of(&count.value);
     let status = disputes(resolved, live);
-    let period = period_cell(count, &end);
+    let period = period_cell(count, end);
     let cells = vec![
         live.key.to_owned(),
         count.speaker.name.clone(),
@@ -370,15 +402,15 @@ fn row(
         format!("{} ({stated})", wording(&count.value)),
         period.clone(),
         scope_cell(count),
-        tally.range.to_string(),
-        incidents_cell(&tally, basis.people.is_some()),
+        tally.summary.range.to_string(),
+        incidents_cell(tally, basis.people.is_some()),
         if status.is_empty() {
             "—".to_owned()
         } else {
             status.join("; ")
         },
     ];
-    let (to_is, publication) = match &end {
+    let (to_is, publication) = match end {
         End::Stated(_) => ("stated", Value::Null),
         End::Publication(p) => (
             if p.stated { "publication" } else { "open" },
@@ -413,20 +445,31 @@ fn row(
             "text": period,
         },
         "scope": count.scope,
-        "ledger_tally": {
-            "low": tally.range.low,
-            "high": tally.range.high,
-            "counts": basis.words,
-            "direction": basis.direction,
-            "certain": tally.certain,
-            "possible": tally.possible,
-            "no_figure": tally.no_figure,
-        },
+        "ledger_tally": ledger_tally(&basis, tally),
         "status": status,
         "corrections": live.corrections,
         "denials": denials_json(resolved, live.key),
     });
     (live.key.to_owned(), cells, detail)
+}
+
+/// The tally as JSON: the range, how many incidents, and with
+/// `--list-incidents` which.
+fn ledger_tally(basis: &Basis, tally: &Tally) -> Value {
+    let s = &tally.summary;
+    let mut out = json!({
+        "low": s.range.low,
+        "high": s.range.high,
+        "counts": basis.words,
+        "direction": basis.direction,
+        "incidents": {"certain": s.certain, "possible": s.possible, "no_figure": s.no_figure},
+    });
+    if let (Some(listed), Value::Object(map)) = (&tally.listed, &mut out) {
+        map.insert("certain".into(), json!(listed.certain));
+        map.insert("possible".into(), json!(listed.possible));
+        map.insert("no_figure".into(), json!(listed.no_figure));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -453,12 +496,75 @@ mod tests {
 {"key":"c/day","kind":"count","source":"src","speaker":{"name":"DoD"},"metric":"deaths","value":"two","period":{"from":"2024-01-05","to":"2024-01-05"}}
 "#;
 
+    /// The view with `--list-incidents`, after checking that it agrees with
+    /// the view without: the same table but for the lists.
     fn counts(picture: &crate::projection::picture::Picture, rule: Rule) -> Table {
-        let params = Params {
+        let listed = Params {
             rule,
+            list_incidents: true,
             ..Params::default()
         };
-        table(&Resolved::new(picture), &params)
+        let resolved = Resolved::new(picture);
+        let with_lists = table(&resolved, &listed);
+        let without = Params {
+            list_incidents: false,
+            ..listed
+        };
+        assert_same_but_lists(&with_lists, &table(&resolved, &without));
+        with_lists
+    }
+
+    /// Every row alike, cells and detail, once the lists are taken out.
+    fn assert_same_but_lists(listed: &Table, unlisted: &Table) {
+        assert_eq!(listed.rows.len(), unlisted.rows.len());
+        for (a, b) in listed.rows.iter().zip(&unlisted.rows) {
+            assert_eq!(a.key, b.key);
+            assert_eq!(a.cells, b.cells, "{}", a.key);
+            let mut detail = a.detail.clone();
+            let tally = detail["ledger_tally"].as_object_mut().unwrap();
+            for list in ["certain", "possible", "no_figure"] {
+                let keys = tally.remove(list).unwrap();
+                let n = keys.as_array().unwrap().len() as u64;
+                assert_eq!(tally["incidents"][list], json!(n), "{} {list}", a.key);
+            }
+            assert_eq!(detail, b.detail, "{}", a.key);
+        }
+    }
+
+    /// Synthetic corpora: thousands of counts of every metric, scope and
+    /// period shape against thousands of incidents, both rules.
+    #[test]
+    fn the_fast_tally_equals_the_per_incident_rule_on_synthetic_corpora() {
+        for (seed, n) in [(1, 3_000), (7, 6_000)] {
+            let mut journal = crate::journal::Journal::in_memory("test").unwrap();
+            let options = crate::journal::AppendOptions {
+                recorded_by: "test".into(),
+                durable: false,
+                dry_run: false,
+            };
+            crate::synth::append_corpus(&mut journal, seed, n, 1_000, &options).unwrap();
+            let picture = crate::projection::engine::rebuild(&journal).unwrap();
+            for exclude_intercepted in [false, true] {
+                let t = counts(
+                    &picture,
+                    Rule {
+                        exclude_intercepted,
+                        ..Rule::default()
+                    },
+                );
+                assert!(t.rows.len() > 100, "{} counts", t.rows.len());
+                let certain: u64 = t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        r.detail["ledger_tally"]["incidents"]["certain"]
+                            .as_u64()
+                            .unwrap()
+                    })
+                    .sum();
+                assert!(certain > 0, "no count tallies anything");
+            }
+        }
     }
 
     fn ledger<'t>(t: &'t Table, key: &str) -> &'t Value {
@@ -559,6 +665,30 @@ mod tests {
         );
     }
 
+    /// A source that reports an event dated after the day the ledger recorded
+    /// it: the narrow window (to its latest event) runs past the wide one (to
+    /// the recording day), and the fast tally must still agree with the rule.
+    #[test]
+    fn a_narrow_window_past_the_wide_one_is_tallied_by_the_rule() {
+        let odd = r#"
+{"key":"src9","kind":"source","publisher":"Blog","type":"news_site","party":false}
+{"key":"r9/late","kind":"incident","source":"src9","incident":"late","direction":"on_us_forces","occurred":"2026-03-01","target":{"name":"base L","country":"IQ"},"casualties":[{"group":"us_military","killed":1}]}
+{"key":"r9/mid","kind":"incident","source":"src9","incident":"mid","direction":"on_us_forces","occurred":"2025-12","target":{"name":"base M","country":"IQ"}}
+{"key":"r9/span","kind":"incident","source":"src9","incident":"span","direction":"on_us_forces","occurred":"2025","target":{"name":"base S"}}
+{"key":"c9/attacks","kind":"count","source":"src9","speaker":{"name":"Blog"},"metric":"attacks","value":"dozens","scope":{"countries":["IQ"]}}
+{"key":"c9/deaths","kind":"count","source":"src9","speaker":{"name":"Blog"},"metric":"deaths","value":"one","period":{"from":"2025-06-01"}}
+"#;
+        let t = counts(&picture(&[JANUARY, odd]), Rule::default());
+        let window = &row(&t, "c9/attacks").detail["period"];
+        assert_eq!(window["certain_window"]["end"], json!("2026-03-01"));
+        assert_eq!(window["possible_window"]["end"], json!("2026-01-02"));
+        // late lies in the narrow window only; span (no country) may count.
+        let l = ledger(&t, "c9/attacks");
+        assert!(l["certain"].as_array().unwrap().contains(&json!("late")));
+        assert!(l["possible"].as_array().unwrap().contains(&json!("span")));
+        assert_eq!(ledger(&t, "c9/deaths")["certain"], json!(["late"]));
+    }
+
     #[test]
     fn people_are_summed_from_stated_figures_and_unknown_is_not_zero() {
         let t = counts(&picture(&[JANUARY]), Rule::default());
@@ -607,6 +737,7 @@ mod tests {
     fn the_seed_counts_stand_beside_a_ledger_tally() {
         let p = seeds();
         let t = counts(&p, Rule::default());
+        assert!(t.rule.iter().any(|l| l.contains("--list-incidents")));
         for (key, stated) in [
             ("s001/count/pentagon-78-attacks", "a total of 78 (78)"),
             ("s001/count/iri-at-least-91-attacks", "at least 91 (≥91)"),

@@ -375,8 +375,8 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     table.rule.push(
         "several sources on one incident: the dates they share (or all of them, marked disputed), every figure as a range from the lowest to the highest any source gives".to_owned(),
     );
-    for incident in combine(resolved) {
-        let fit = params.rule.fit(&incident, DirectionRule::Any);
+    for incident in resolved.combined() {
+        let fit = params.rule.fit(incident, DirectionRule::Any);
         if fit == Fit::Out {
             continue;
         }
@@ -396,7 +396,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         };
         let cells = vec![
             incident.key.clone(),
-            date_cell(&incident),
+            date_cell(incident),
             list(&incident.places),
             list(&incident.countries),
             name_of(&incident.direction),
@@ -408,14 +408,14 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
                     .collect::<Vec<_>>(),
             ),
             outcome,
-            casualty_cell(&incident, true),
-            casualty_cell(&incident, false),
+            casualty_cell(incident, true),
+            casualty_cell(incident, false),
             list(&incident.claimed_by),
             list(&incident.denied_by),
             list(&incident.sources),
             status.join(", "),
         ];
-        let mut detail = serde_json::to_value(&incident).unwrap_or_else(|_| json!({}));
+        let mut detail = serde_json::to_value(incident).unwrap_or_else(|_| json!({}));
         if let Some(obj) = detail.as_object_mut() {
             obj.insert("status".into(), json!(status));
         }

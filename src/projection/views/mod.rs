@@ -3,6 +3,7 @@
 //! counting rule is in [`rule`], and the combined incident every numeric view
 //! counts is in [`incidents`].
 
+pub mod count_tally;
 pub mod counts;
 pub mod incidents;
 pub mod pauses;
@@ -34,6 +35,8 @@ pub struct Params {
     pub rule: Rule,
     /// `pauses --min-gap-days`.
     pub min_gap_days: u32,
+    /// `counts --list-incidents`: name the incidents each tally counts.
+    pub list_incidents: bool,
 }
 
 impl Default for Params {
@@ -42,6 +45,7 @@ impl Default for Params {
             by: Vec::new(),
             rule: Rule::default(),
             min_gap_days: DEFAULT_MIN_GAP_DAYS,
+            list_incidents: false,
         }
     }
 }

@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::incidents::{combine, Combined};
+use super::incidents::Combined;
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
 use super::{name_of, Params};
@@ -61,10 +61,10 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         "a pause is a gap of at least {min_gap} days (--min-gap-days) between qualifying incidents dated to within {min_gap} days; certain length = next start − last end, possible length = next end − last start"
     ));
 
-    let mut anchors: Vec<(Combined, Span)> = Vec::new();
-    let mut floating: Vec<Combined> = Vec::new();
-    for incident in combine(resolved) {
-        if params.rule.fit(&incident, default) == Fit::Out {
+    let mut anchors: Vec<(&Combined, Span)> = Vec::new();
+    let mut floating: Vec<&Combined> = Vec::new();
+    for incident in resolved.combined() {
+        if params.rule.fit(incident, default) == Fit::Out {
             continue;
         }
         match incident.date.map(|d| d.span) {
@@ -138,7 +138,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
 
 type RowParts = (String, Vec<String>, serde_json::Value);
 
-fn active_row(anchors: &[(Combined, Span)], last: Span) -> RowParts {
+fn active_row(anchors: &[(&Combined, Span)], last: Span) -> RowParts {
     let first = anchors.first().map_or(last, |(_, s)| *s);
     let span = Span {
         start: first.start,
@@ -188,7 +188,7 @@ fn pause_row(
     next: Span,
     certain: i64,
     min_gap: i64,
-    floating: &[Combined],
+    floating: &[&Combined],
     statements: &[Around<'_>],
 ) -> RowParts {
     let possible = prev.start.days_until(next.end);

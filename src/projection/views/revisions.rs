@@ -247,10 +247,12 @@ fn is_live_correction(resolved: &Resolved<'_>, key: &str) -> bool {
 fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
     let mut rows = Vec::new();
     let mut covered: BTreeSet<&str> = BTreeSet::new();
+    let first_reports = first_reports(resolved);
     for group in resolved.groups().filter(|g| g.aliases.len() > 1) {
         covered.extend(group.merges.iter().copied());
         rows.push(merge_row(
             resolved,
+            &first_reports,
             &group.key,
             &group.aliases,
             Some(group),
@@ -275,7 +277,14 @@ fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
             .collect();
         aliases.sort();
         aliases.dedup();
-        rows.push(merge_row(resolved, &name, &aliases, None, &merges));
+        rows.push(merge_row(
+            resolved,
+            &first_reports,
+            &name,
+            &aliases,
+            None,
+            &merges,
+        ));
     }
     rows
 }
@@ -287,8 +296,24 @@ fn merge_of(recorded: Option<&Recorded>) -> Option<&Merge> {
     }
 }
 
+/// Per incident key, its first report, in force or not (one pass over the
+/// facts, not one per merge row).
+fn first_reports<'p>(resolved: &Resolved<'p>) -> BTreeMap<&'p str, &'p Recorded> {
+    let mut first: BTreeMap<&'p str, &'p Recorded> = BTreeMap::new();
+    for recorded in resolved.picture().facts.values() {
+        if let FactBody::Incident(i) = &recorded.body {
+            let slot = first.entry(i.incident.as_str()).or_insert(recorded);
+            if recorded.seq < slot.seq {
+                *slot = recorded;
+            }
+        }
+    }
+    first
+}
+
 fn merge_row(
     resolved: &Resolved<'_>,
+    first_reports: &BTreeMap<&str, &Recorded>,
     name: &str,
     aliases: &[String],
     group: Option<&Group<'_>>,
@@ -296,11 +321,9 @@ fn merge_row(
 ) -> Pending {
     let reports: Vec<&str> = group.map(|g| g.reports.clone()).unwrap_or_default();
     // The first report under any of its keys, in force or not.
-    let first_report = resolved
-        .picture()
-        .facts
-        .values()
-        .filter(|r| matches!(&r.body, FactBody::Incident(i) if aliases.contains(&i.incident)))
+    let first_report = aliases
+        .iter()
+        .filter_map(|a| first_reports.get(a.as_str()))
         .min_by_key(|r| r.seq);
     let links: Vec<Link> = merges
         .iter()

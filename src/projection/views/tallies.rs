@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use serde_json::{json, Map, Value};
 
-use super::incidents::{combine, Combined};
+use super::incidents::Combined;
 use super::rule::{DirectionRule, Fit};
 use super::{name_of, Params};
 use crate::fact::Direction;
@@ -231,15 +231,15 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
 
     let mut groups: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
     let mut total = Tally::default();
-    for incident in combine(resolved) {
-        let fit = params.rule.fit(&incident, default);
+    for incident in resolved.combined() {
+        let fit = params.rule.fit(incident, default);
         if fit == Fit::Out {
             continue;
         }
-        total.add(&incident, fit);
+        total.add(incident, fit);
         let mut keys: Vec<Vec<String>> = vec![Vec::new()];
         for by in &params.by {
-            let labels = by.labels(&incident);
+            let labels = by.labels(incident);
             keys = keys
                 .into_iter()
                 .flat_map(|k| {
@@ -253,7 +253,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         }
         if !params.by.is_empty() {
             for key in keys {
-                groups.entry(key).or_default().add(&incident, fit);
+                groups.entry(key).or_default().add(incident, fit);
             }
         }
     }

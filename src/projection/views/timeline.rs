@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::incidents::{casualty_cell, combine, date_cell};
+use super::incidents::{casualty_cell, date_cell};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
 use super::{list, name_of, Params, View};
@@ -40,8 +40,8 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         _ => true,
     };
     let mut items = Vec::new();
-    for incident in combine(resolved) {
-        if params.rule.fit(&incident, DirectionRule::Any) == Fit::Out {
+    for incident in resolved.combined() {
+        if params.rule.fit(incident, DirectionRule::Any) == Fit::Out {
             continue;
         }
         let kind = match incident.direction {
@@ -63,7 +63,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             name_of(&incident.outcome)
         );
         for (label, killed) in [("killed", true), ("wounded", false)] {
-            let cell = casualty_cell(&incident, killed);
+            let cell = casualty_cell(incident, killed);
             if cell != "—" {
                 what.push_str(&format!("; {label} {cell}"));
             }
@@ -75,7 +75,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             span: incident.date.map(|d| d.span),
             rank: 0,
             key: incident.key.clone(),
-            cells: vec![date_cell(&incident), kind.to_owned(), incident.key.clone(), what],
+            cells: vec![date_cell(incident), kind.to_owned(), incident.key.clone(), what],
             detail: json!({"kind": kind, "key": incident.key, "date": incident.date, "sources": incident.sources}),
         });
     }
