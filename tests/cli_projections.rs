@@ -503,6 +503,21 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
         ],
     );
     assert_eq!(run.stdout, expected);
+
+    // The snapshot is a file beside the database: damaged bytes there are
+    // refused like any other bad snapshot, and a truncated one too.
+    let file = ledger.path.join("derived").join("picture");
+    let good = std::fs::read(&file).expect("the snapshot is a file in derived/");
+    let mut damaged = good.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    for bytes in [damaged, good[..good.len() / 2].to_vec()] {
+        std::fs::write(&file, bytes).unwrap();
+        let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+        assert_contains(&run.stderr, &["projection snapshot refused"]);
+        assert_eq!(run.stdout, expected);
+    }
+    assert_eq!(ledger.run(&["project", "tallies"]).stderr, "");
 }
 
 #[test]

@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
     let journal = ctx.open()?;
     match &request.diff {
         None => {
-            let (table, size, left_out, notes) = compute(&journal, &request, &request.as_of)?;
+            let (table, size, left_out, notes) = compute(&journal, &request, &request.as_of, true)?;
             print_notes(&notes);
             let at = view_output::Context {
                 as_of: request.as_of.to_string(),
@@ -112,9 +112,9 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
             view_output::write(out, &table, &at, request.format)?;
         }
         Some((a, b)) => {
-            let (before, _, left_a, notes) = compute(&journal, &request, a)?;
+            let (before, _, left_a, notes) = compute(&journal, &request, a, false)?;
             print_notes(&notes);
-            let (after, size, left_b, _) = compute(&journal, &request, b)?;
+            let (after, size, left_b, _) = compute(&journal, &request, b, true)?;
             let mut left_out = left_a;
             for l in left_b {
                 if !left_out.contains(&l) {
@@ -135,11 +135,24 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
 
 type Computed = (Table, u64, Vec<engine::LeftOut>, Vec<String>);
 
-fn compute(journal: &Journal, request: &Request, as_of: &AsOf) -> anyhow::Result<Computed> {
+/// One projection at `as_of`. With `last`, the process exits right after, so
+/// the picture is left for the system to reclaim: freeing a million facts one
+/// allocation at a time costs a sixth of the command's time.
+fn compute(
+    journal: &Journal,
+    request: &Request,
+    as_of: &AsOf,
+    last: bool,
+) -> anyhow::Result<Computed> {
     let point = engine::at(journal, as_of)?;
     let resolved = Resolved::new(&point.picture);
     let table = request.view.build(&resolved, &request.params);
-    Ok((table, point.size, point.left_out, point.notes))
+    let computed = (table, point.size, point.left_out, point.notes);
+    if last {
+        std::mem::forget(resolved);
+        std::mem::forget(point.picture);
+    }
+    Ok(computed)
 }
 
 fn print_notes(notes: &[String]) {

@@ -94,6 +94,14 @@ pub enum ReadError {
         /// "missing" or what is wrong with it.
         why: &'static str,
     },
+    /// A derived file (projection snapshot) could not be read or written.
+    #[error("derived file {path}: {source}")]
+    Derived {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// An entry's bytes do not decode.
     #[error("entry at seq {seq} does not decode: {source}")]
     Decode {

@@ -10,6 +10,7 @@
 mod append;
 mod audit;
 mod checkpoints;
+mod derived;
 mod error;
 mod index;
 mod layout;
@@ -59,6 +60,8 @@ pub struct Journal {
     segments: segments::SegmentCache,
     /// Index chunks read so far (derived from the store, never authoritative).
     chunks: std::sync::Arc<index::ChunkCache>,
+    /// Where projection snapshots go.
+    derived: derived::Derived,
 }
 
 impl Journal {
@@ -75,7 +78,9 @@ impl Journal {
                 // before its first commit: finish it rather than refuse forever.
                 let store = SledStore::open(dir)?;
                 if is_blank(&store)? {
-                    return Journal::create_in(Box::new(store), origin);
+                    let mut journal = Journal::create_in(Box::new(store), origin)?;
+                    journal.derived = derived::Derived::beside(dir);
+                    return Ok(journal);
                 }
             }
             if !is_empty_dir {
@@ -93,7 +98,9 @@ impl Journal {
             }
         }
         let store = SledStore::open(dir)?;
-        Journal::create_in(Box::new(store), origin)
+        let mut journal = Journal::create_in(Box::new(store), origin)?;
+        journal.derived = derived::Derived::beside(dir);
+        Ok(journal)
     }
 
     /// A new ledger in memory (tests, dry runs, the library's users).
@@ -136,6 +143,7 @@ impl Journal {
             frontier: Ok(Frontier::new()),
             segments: Default::default(),
             chunks: Default::default(),
+            derived: derived::Derived::InStore,
         })
     }
 
@@ -159,7 +167,9 @@ impl Journal {
             });
         }
         let store = SledStore::open(dir)?;
-        Journal::open_store(Box::new(store), dir)
+        let mut journal = Journal::open_store(Box::new(store), dir)?;
+        journal.derived = derived::Derived::beside(dir);
+        Ok(journal)
     }
 
     fn open_store(store: Box<dyn Store>, dir: &Path) -> Result<Journal, OpenError> {
@@ -205,6 +215,7 @@ impl Journal {
             frontier,
             segments: Default::default(),
             chunks: Default::default(),
+            derived: derived::Derived::InStore,
         })
     }
 
@@ -232,22 +243,19 @@ impl Journal {
     /// It is not hashed and not part of the log: whoever reads it must check it
     /// against the log (the projection engine checks its cursor).
     pub fn derived(&self, name: &str) -> Result<Option<Vec<u8>>, ReadError> {
-        Ok(self.store.get(&derived_key(name))?)
+        self.derived.get(self.store.as_ref(), name)
     }
 
-    /// Replaces the derived data under `name`, in one atomic store write. Not
-    /// flushed: losing it costs a catch-up from an older snapshot, never a fact.
+    /// Replaces the derived data under `name`, whole. Not flushed: losing it
+    /// costs a catch-up from an older snapshot, never a fact.
     pub fn put_derived(&self, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
         self.put_derived_all(vec![(name, value)])
     }
 
-    /// Replaces several pieces of derived data, in one atomic store write.
+    /// Replaces several pieces of derived data, each whole, in the order given
+    /// (on disk, files in `<ledger>/derived/`; see `derived.rs`).
     pub fn put_derived_all(&self, values: Vec<(&str, Vec<u8>)>) -> Result<(), ReadError> {
-        let writes = values
-            .into_iter()
-            .map(|(name, value)| Write::Put(derived_key(name), value))
-            .collect();
-        Ok(self.store.commit(writes)?)
+        self.derived.put(self.store.as_ref(), values)
     }
 
     /// The entry at `seq`, or `None` past the head.
@@ -409,12 +417,6 @@ impl Journal {
             std::sync::Arc::clone(&self.chunks),
         )
     }
-}
-
-fn derived_key(name: &str) -> Vec<u8> {
-    let mut key = layout::DERIVED_PREFIX.to_vec();
-    key.extend_from_slice(name.as_bytes());
-    key
 }
 
 fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {

@@ -1,7 +1,7 @@
 //! The projection engine: snapshots with their cursor, incremental catch-up, and
 //! folds cut at an as-of point.
 //!
-//! The snapshot is derived data kept beside the log (`p/picture`, see
+//! The snapshot is derived data kept beside the log (`derived/picture`, see
 //! docs/format.md): a version, the cursor `(size, id of entry size-1)`, the
 //! BLAKE3 digest of the state bytes and the state bytes. It is trusted only after
 //! four checks — it decodes, its digest matches its bytes, its state holds as
@@ -14,7 +14,7 @@
 //! ([`refresh`]) rewrites it only once the log has run [`REFRESH_LAG`] entries
 //! past it: until then the next read folds the few newer entries from the log,
 //! which costs far less than rewriting a snapshot that holds every fact. The
-//! snapshot's cursor is also kept on its own (`p/picture-cursor`, 8 bytes), so
+//! snapshot's cursor is also kept on its own (`derived/picture-cursor`), so
 //! that `append` can tell how far behind it is without reading it.
 
 use super::as_of::{AsOf, Cut};
