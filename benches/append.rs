@@ -88,7 +88,9 @@ fn bench_append(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-                let db = sled::open(dir.path()).unwrap_or_else(|e| panic!("sled: {e}"));
+                let db = sitrep::store::sled_config(dir.path())
+                    .open()
+                    .unwrap_or_else(|e| panic!("sled: {e}"));
                 let t = Instant::now();
                 for (i, value) in bytes.iter().enumerate() {
                     db.insert((i as u64).to_be_bytes(), value.as_slice())

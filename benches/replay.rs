@@ -32,7 +32,9 @@ fn bench_replay(c: &mut Criterion) {
     let (dir, journal) = common::corpus_ledger(n);
 
     // The baseline's store: the same canonical bytes, one sled key per entry.
-    let db = sled::open(dir.path().join("raw")).unwrap_or_else(|e| panic!("sled: {e}"));
+    let db = sitrep::store::sled_config(&dir.path().join("raw"))
+        .open()
+        .unwrap_or_else(|e| panic!("sled: {e}"));
     let mut canonical = 0usize;
     journal
         .scan(Seq::new(0), &mut |record| {

@@ -819,7 +819,9 @@ fn a_ledger_of_an_unknown_format_version_is_refused() {
     let ledger = Ledger::with(REPORT);
     let before = ledger.snapshot();
     let set_format = |version: u16| {
-        let db = sled::open(&ledger.path).expect("open the ledger with sled");
+        let db = sitrep::store::sled_config(&ledger.path)
+            .open()
+            .expect("open the ledger with sled");
         db.insert(b"m/format", version.to_be_bytes().to_vec())
             .expect("rewrite m/format");
         db.flush().expect("flush");

@@ -11,7 +11,7 @@ mod sled_store;
 
 pub use fault::{dump, FailingStore, Fault, Injected, Op, OpCounts, VolatileStore};
 pub use memory::MemoryStore;
-pub use sled_store::{SledStore, OWNER_FILE};
+pub use sled_store::{sled_config, SledStore, OWNER_FILE};
 
 /// What a store operation can fail with.
 #[derive(Debug, thiserror::Error)]

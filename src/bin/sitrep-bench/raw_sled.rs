@@ -16,9 +16,7 @@ use crate::workload::{chunks, Encoder};
 
 /// Opens (creating) a sled database the way `SledStore` does.
 pub fn open(dir: &Path) -> anyhow::Result<sled::Db> {
-    sled::Config::new()
-        .path(dir)
-        .mode(sled::Mode::HighThroughput)
+    sitrep::store::sled_config(dir)
         .open()
         .with_context(|| format!("opening raw sled in {}", dir.display()))
 }
