@@ -1,7 +1,8 @@
 //! End-to-end tests of `project` and `replay` through the binary: the seed
 //! corpus assertions of issue 3 (the February–April 2024 pause and how the
 //! counting rule changes it, Tower 22, the stated counts, as-of points), a
-//! correction flowing through incrementally, snapshots refused and rebuilt,
+//! correction flowing through incrementally, snapshots refused and rebuilt, a
+//! view read back at the same head and recomputed after an append,
 //! `replay --check` catching a difference, and every bad flag refused.
 
 use serde_json::{json, Value};
@@ -387,6 +388,22 @@ fn open(ledger: &Ledger) -> Journal {
     Journal::open(&ledger.path).expect("the ledger opens")
 }
 
+/// Removes the views kept at the head (`derived/view-*`), so that the next
+/// `project` loads the picture snapshot instead of reading its last output.
+fn forget_views(ledger: &Ledger) {
+    let derived = ledger.path.join("derived");
+    for entry in std::fs::read_dir(derived).expect("derived/") {
+        let path = entry.expect("a derived file").path();
+        let is_view = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("view-"));
+        if is_view {
+            std::fs::remove_file(path).expect("remove a kept view");
+        }
+    }
+}
+
 /// sled lets go of its file lock a moment after the last handle is dropped
 /// (its background threads finish first), so before the binary runs again,
 /// wait until a process can open the ledger.
@@ -461,6 +478,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
         .unwrap();
     }
     wait_until_released(&ledger);
+    forget_views(&ledger);
     let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
     assert_eq!(run.code, Some(0), "{run}");
     assert_contains(
@@ -494,6 +512,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
         .unwrap();
     }
     wait_until_released(&ledger);
+    forget_views(&ledger);
     let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
     assert_contains(
         &run.stderr,
@@ -513,6 +532,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     damaged[last] ^= 1;
     for bytes in [damaged, good[..good.len() / 2].to_vec()] {
         std::fs::write(&file, bytes).unwrap();
+        forget_views(&ledger);
         let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
         assert_contains(&run.stderr, &["projection snapshot refused"]);
         assert_eq!(run.stdout, expected);
@@ -623,4 +643,49 @@ fn bad_projection_flags_are_refused_naming_the_flag() {
         let line = ledger.refuse(args);
         assert_contains(&line, needles);
     }
+}
+
+#[test]
+fn a_view_asked_again_at_the_same_head_is_read_back_and_never_stale() {
+    let ledger = demo();
+    let kept = ledger.path.join("derived").join("view-tallies");
+    let args = ["project", "tallies", "--by", "country"];
+    let first = ledger.ok(&args);
+    assert!(kept.is_file(), "the output is kept at the head");
+    // The kept bytes are what is printed: plant a different body with a
+    // valid digest and it shows, which proves the second run read the file.
+    let stored = std::fs::read(&kept).unwrap();
+    let body_at = stored.len() - first.len();
+    assert_eq!(&stored[body_at..], first.as_bytes());
+    let planted = first.replace("JO", "XX");
+    let mut bytes = stored[..body_at - 32].to_vec();
+    bytes.extend_from_slice(blake3::hash(planted.as_bytes()).as_bytes());
+    bytes.extend_from_slice(planted.as_bytes());
+    std::fs::write(&kept, &bytes).unwrap();
+    assert_eq!(ledger.ok(&args), planted);
+
+    // Damaged bytes are not used: recomputed and kept again.
+    let mut damaged = bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    std::fs::write(&kept, &damaged).unwrap();
+    assert_eq!(ledger.ok(&args), first);
+    assert_eq!(ledger.ok(&args), first);
+
+    // Other flags or another format are computed, not read back.
+    let json = ledger.ok(&["--json", "project", "tallies", "--by", "country"]);
+    assert!(json.starts_with('{'), "{json}");
+    assert_ne!(ledger.ok(&["project", "tallies"]), first);
+
+    // An append moves the head: the next run sees the new fact.
+    std::fs::write(&kept, &bytes).unwrap();
+    let report = ledger.write(
+        "more.jsonl",
+        r#"{"key":"cache/src","kind":"source","publisher":"Wire","type":"wire","party":false,"published":"2024-03-01"}
+{"key":"cache/i","kind":"incident","source":"cache/src","incident":"cache-i","direction":"on_us_forces","occurred":"2024-02-28","target":{"name":"a new base","country":"KW"}}"#,
+    );
+    ledger.ok(&["append", path_str(&report)]);
+    let after = ledger.ok(&args);
+    assert!(after.contains("KW"), "{after}");
+    assert!(!after.contains("XX"), "{after}");
 }

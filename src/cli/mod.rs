@@ -22,6 +22,7 @@ mod render;
 mod replay;
 mod show;
 mod verify_proof;
+mod view_cache;
 mod view_output;
 
 use std::io::{self, Write};

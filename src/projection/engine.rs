@@ -10,10 +10,11 @@
 //! and the state is rebuilt from the log. A snapshot is never needed for a
 //! correct answer, only for a fast one.
 //!
-//! A read ([`current`]) stores the snapshot it caught up. An append
-//! ([`refresh`]) rewrites it only once the log has run [`REFRESH_LAG`] entries
-//! past it: until then the next read folds the few newer entries from the log,
-//! which costs far less than rewriting a snapshot that holds every fact. The
+//! [`current`] stores the snapshot it caught up. A view at the head ([`at`])
+//! and an append ([`refresh`]) rewrite it only once the log has run
+//! [`REFRESH_LAG`] entries past it: until then each read folds the few newer
+//! entries from the log, which costs far less than rewriting a snapshot that
+//! holds every fact. The
 //! snapshot's cursor is also kept on its own (`derived/picture-cursor`), so
 //! that `append` can tell how far behind it is without reading it.
 
@@ -34,8 +35,8 @@ const SNAPSHOT_VERSION: u16 = 1;
 const HEADER_LEN: usize = 2 + 8 + 32 + 32;
 /// The name the snapshot's cursor size is kept under, alone.
 pub const CURSOR_NAME: &str = "picture-cursor";
-/// How many entries the log may run past the snapshot before an append
-/// rewrites it. Folding this many from the log takes milliseconds;
+/// How many entries the log may run past the snapshot before an append or a
+/// view at the head rewrites it. Folding this many from the log takes milliseconds;
 /// rewriting the snapshot takes time in proportion to the whole ledger.
 pub const REFRESH_LAG: u64 = 4096;
 
@@ -81,6 +82,14 @@ pub struct Current {
 /// The state at the head: load the snapshot, check it, fold what is new, and
 /// store the new snapshot if anything changed.
 pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
+    catch_up(journal, 1)
+}
+
+/// [`current`], storing the caught-up snapshot only if the stored one was
+/// missing or refused, or lagged by at least `store_after` entries. Reads at
+/// the head ([`at`]) pass [`REFRESH_LAG`]: folding a few thousand entries from
+/// the log costs milliseconds, rewriting a snapshot of every fact does not.
+pub fn catch_up(journal: &Journal, store_after: u64) -> Result<Current, ProjectionError> {
     let head = journal.head();
     let mut notes = Vec::new();
     let (mut picture, from, stale) = match load(journal)? {
@@ -105,7 +114,7 @@ pub fn current(journal: &Journal) -> Result<Current, ProjectionError> {
         size: head.size,
         last: head.last_id,
     };
-    if folded > 0 || stale {
+    if stale || (folded > 0 && folded >= store_after) {
         if let Err(e) = store_snapshot(journal, &picture, cursor) {
             notes.push(format!(
                 "could not save the projection snapshot ({e}); the next command will catch up again"
@@ -185,7 +194,7 @@ pub fn at(journal: &Journal, point: &AsOf) -> Result<AtPoint, ProjectionError> {
     let head = journal.head();
     let size = cut_size(journal, point.cut)?;
     let (picture, notes) = if size == head.size {
-        let current = current(journal)?;
+        let current = catch_up(journal, REFRESH_LAG)?;
         (current.picture, current.notes)
     } else {
         let mut picture = Picture::default();

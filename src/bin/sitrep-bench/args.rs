@@ -135,7 +135,7 @@ impl Samples {
             as_of_baseline: 3,
             proofs: 1_000,
             cli_runs: if quick { 3 } else { 5 },
-            budget: Duration::from_secs(if quick { 5 } else { 60 }),
+            budget: Duration::from_secs(if quick { 3 } else { 60 }),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Figure 10: wall times of the `sitrep` binary as a user runs it, whole process
 //! from spawn to exit, on the ledger of N facts: `append` of one small report,
-//! `project tallies` and `audit`, each the median of several runs after one
-//! untimed warm-up run, beside `sitrep --version` (the cost of starting the
+//! `project tallies` (asked again at the same head, when it reads back its last
+//! output, and right after an append, when it must catch up and recompute) and
+//! `audit`, each the median of several runs after one untimed warm-up run, beside `sitrep --version` (the cost of starting the
 //! process at all). The binary is the one next to this benchmark's executable;
 //! every run is supervised (`child::Limits`), and a run that fails or is stopped
 //! makes the row say so.
@@ -100,6 +101,19 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
             Ok(with_ledger(&["project", "tallies"]))
         })
     });
+    // Each timed `project` follows an untimed `append`.
+    let after_append = time(&mut |exe| {
+        median_run(exe, runs, limits, &mut |i| {
+            let file = scratch.join(format!("report-next-{i}.jsonl"));
+            write_report(&file, &format!("next{i}"))
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            let mut append = with_ledger(&["append", "--recorded-by", "bench"]);
+            append.push(file.into());
+            let borrowed: Vec<&std::ffi::OsStr> = append.iter().map(|a| a.as_os_str()).collect();
+            run_once(exe, &borrowed, limits)?;
+            Ok(with_ledger(&["project", "tallies"]))
+        })
+    });
     let audit =
         time(&mut |exe| median_run(exe, runs, limits, &mut |_| Ok(with_ledger(&["audit"]))));
     let start = "`sitrep --version` (process start)";
@@ -113,10 +127,15 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
             Goal::AtMost(APPEND_GOAL_MS),
         ),
         row(
-            "10b CLI `project tallies`, median",
+            "10b CLI `project tallies` asked again at the same head, median",
             tallies,
             Goal::AtMost(TALLIES_GOAL_MS),
         ),
-        row("10c CLI `audit`, median", audit, Goal::None),
+        row(
+            "10c CLI `project tallies` right after an `append`, median",
+            after_append,
+            Goal::AtMost(TALLIES_GOAL_MS),
+        ),
+        row("10d CLI `audit`, median", audit, Goal::None),
     ]
 }
