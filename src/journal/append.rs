@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
+use super::packing;
 use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, ResolveError};
 use crate::codec;
@@ -248,7 +249,7 @@ impl Journal {
         }
         let mut writes: Vec<Write> = segments
             .into_iter()
-            .map(|(first, segment)| Write::Put(segment_key(first), segment))
+            .map(|(first, segment)| Write::Put(segment_key(first), packing::pack(segment)))
             .collect();
         writes.extend(nodes.into_writes());
         let mut manifest = self.manifest.clone();

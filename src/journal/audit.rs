@@ -16,6 +16,7 @@ use super::append::{check_target_kind, incident_keys_of, RefError};
 use super::layout::{
     node_first_index, node_key, node_level_prefix, segment_first_seq, unframe, SEGMENT_PREFIX,
 };
+use super::packing;
 use super::{Journal, ReadError};
 use crate::codec;
 use crate::entry::FORMAT_VERSION;
@@ -179,6 +180,8 @@ struct Pass<'j> {
 struct StoredSegment {
     first: Option<u64>,
     bytes: Vec<u8>,
+    /// A packed value that did not unpack (`bytes` are then as stored).
+    undecompressed: bool,
 }
 
 /// How many segment bytes are read before their entries are checked together.
@@ -364,9 +367,14 @@ impl Pass<'_> {
                 self.find(Place::Seq(self.next.min(first)), reason);
             }
             let Some(frames) = frames else {
+                let why = if segment.undecompressed {
+                    "is damaged: it is a zstd frame that does not decompress to the size it declares"
+                } else {
+                    "is torn: its frame lengths do not add up"
+                };
                 self.find(
                     Place::Seq(first),
-                    format!("the segment starting at seq {first} is torn: its frame lengths do not add up"),
+                    format!("the segment starting at seq {first} {why}"),
                 );
                 self.next = self.next.max(first);
                 continue;
@@ -543,10 +551,16 @@ impl Journal {
                     // Past the head: not part of the ledger.
                     return false;
                 }
-                batch_bytes += segment.len();
+                // A packed value that does not unpack is kept as stored: its
+                // first bytes are then no frame, and it is reported as torn.
+                let unpacked = packing::unpack(segment);
+                let undecompressed = unpacked.is_none();
+                let bytes = unpacked.map_or_else(|| segment.to_vec(), std::borrow::Cow::into_owned);
+                batch_bytes += bytes.len();
                 batch.push(StoredSegment {
                     first,
-                    bytes: segment.to_vec(),
+                    bytes,
+                    undecompressed,
                 });
                 if batch_bytes >= BATCH_BYTES {
                     let before = pass.next;

@@ -7,7 +7,8 @@
 //! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at
 //! m/runs              the index run manifest (see index.rs)
 //! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
-//!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES
+//!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES;
+//!                     stored packed as one zstd frame (see packing.rs)
 //! x ‖ family ‖ …      index chunks (see index.rs)
 //! t ‖ level ‖ u64 BE  a node run: the permanent Merkle nodes of one level from
 //!                     that index on, 32 bytes each; at most NODE_RUN (tree.rs)

@@ -14,6 +14,7 @@ mod derived;
 mod error;
 mod index;
 mod layout;
+mod packing;
 mod segments;
 #[cfg(test)]
 mod tests;
@@ -271,6 +272,9 @@ impl Journal {
                     .last_at_or_before(SEGMENT_PREFIX, &segment_key(seq))?
                     .ok_or(ReadError::Segment { seq })?;
                 let first = segment_first_seq(&key).ok_or(ReadError::Segment { seq })?;
+                let segment = packing::unpack(&segment)
+                    .ok_or(ReadError::Segment { seq })?
+                    .into_owned();
                 let entries = segments::count_frames(&segment).ok_or(ReadError::Segment { seq })?;
                 let segment = std::sync::Arc::new(segment);
                 self.segments
@@ -300,7 +304,11 @@ impl Journal {
                     failure = Some(ReadError::Segment { seq: from });
                     return false;
                 };
-                let Some(frames) = unframe(segment) else {
+                let Some(framed) = packing::unpack(segment) else {
+                    failure = Some(ReadError::Segment { seq: first });
+                    return false;
+                };
+                let Some(frames) = unframe(&framed) else {
                     failure = Some(ReadError::Segment { seq: first });
                     return false;
                 };
