@@ -266,6 +266,7 @@ impl Journal {
         self.store.commit(writes)?;
         // The batch is in the store from here on: the journal follows it before
         // anything else can fail, or it would disagree with its own store.
+        self.chunks.install_blooms(reader.take_planned_blooms());
         self.head = head;
         self.manifest = manifest;
         self.frontier = Ok(frontier);

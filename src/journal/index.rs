@@ -8,6 +8,13 @@
 //! binary counter), so a family has O(log n) runs and each record is rewritten
 //! O(log n) times over its life. A bulk append of N facts writes one run of N.
 //!
+//! Runs this journal wrote itself also get an in-memory Bloom filter (10 bits
+//! per record, 7 probes), built from the records it already holds and installed
+//! only once the commit that stores the run has succeeded: an exact lookup
+//! skips a run the filter rules out, which is most of them (a new key is in no
+//! run, a referenced one in one). Filters are never stored; a run read from an
+//! older session is probed as before.
+//!
 //! A record is a 16-byte key digest and a big-endian u64 seq. Families:
 //! `K` fact key → seq, `I` entry id → seq, `N` incident key → seq of its first
 //! report. Digests can collide in principle, so callers confirm every hit against
@@ -153,6 +160,9 @@ fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
 #[derive(Default)]
 pub struct ChunkCache {
     inner: Mutex<CacheInner>,
+    /// Per run this journal committed: its Bloom filter (kept when the chunk
+    /// cache starts over; about 1.25 bytes per record).
+    blooms: Mutex<HashMap<Vec<u8>, Arc<Bloom>>>,
 }
 
 #[derive(Default)]
@@ -161,6 +171,51 @@ struct CacheInner {
     /// Per run: the key of every chunk, in order.
     fences: HashMap<Vec<u8>, Arc<Vec<Vec<u8>>>>,
     bytes: usize,
+}
+
+/// A Bloom filter over a run's record digests: no false negatives, about 1%
+/// false positives. Digests are BLAKE3 outputs, so their two halves serve as
+/// the two hashes of double hashing.
+pub struct Bloom {
+    bits: Vec<u64>,
+}
+
+/// Bits per record, and probes per digest.
+const BLOOM_BITS_PER_RECORD: usize = 10;
+const BLOOM_PROBES: u64 = 7;
+
+impl Bloom {
+    /// A filter holding every digest in `records`.
+    pub fn of(records: &[(Digest, Seq)]) -> Bloom {
+        let words = (records.len() * BLOOM_BITS_PER_RECORD).div_ceil(64).max(1);
+        let mut bloom = Bloom {
+            bits: vec![0; words],
+        };
+        for (digest, _) in records {
+            for bit in bloom.positions(digest) {
+                bloom.bits[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        bloom
+    }
+
+    /// Whether `digest` may be among the records (false: it certainly is not).
+    pub fn may_hold(&self, digest: &[u8]) -> bool {
+        self.positions(digest)
+            .all(|bit| self.bits[bit / 64] & (1 << (bit % 64)) != 0)
+    }
+
+    fn positions(&self, digest: &[u8]) -> impl Iterator<Item = usize> {
+        let half = |range: std::ops::Range<usize>| {
+            digest
+                .get(range)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let (h1, h2) = (half(0..8), half(8..16) | 1);
+        let m = (self.bits.len() * 64) as u64;
+        (0..BLOOM_PROBES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+    }
 }
 
 /// The most chunk bytes a cache holds before it starts over.
@@ -191,9 +246,23 @@ impl ChunkCache {
         }
     }
 
+    fn bloom(&self, run_prefix: &[u8]) -> Option<Arc<Bloom>> {
+        self.blooms.lock().ok()?.get(run_prefix).cloned()
+    }
+
+    /// Installs the filters of runs whose commit has succeeded.
+    pub fn install_blooms(&self, blooms: Vec<(Vec<u8>, Arc<Bloom>)>) {
+        if let Ok(mut map) = self.blooms.lock() {
+            map.extend(blooms);
+        }
+    }
+
     /// Forgets everything cached for one run (it is about to be deleted, and its
     /// id may be reused).
     fn forget_run(&self, run_prefix: &[u8]) {
+        if let Ok(mut blooms) = self.blooms.lock() {
+            blooms.remove(run_prefix);
+        }
         if let Ok(mut inner) = self.inner.lock() {
             inner.fences.remove(run_prefix);
             let gone: Vec<Vec<u8>> = inner
@@ -217,6 +286,8 @@ pub struct IndexReader<'s> {
     store: &'s dyn Store,
     manifest: Manifest,
     cache: Arc<ChunkCache>,
+    /// Filters of the runs planned so far, to install once they are committed.
+    planned_blooms: Vec<(Vec<u8>, Arc<Bloom>)>,
 }
 
 impl<'s> IndexReader<'s> {
@@ -236,7 +307,15 @@ impl<'s> IndexReader<'s> {
             store,
             manifest,
             cache,
+            planned_blooms: Vec::new(),
         }
+    }
+
+    /// The filters of the runs [`IndexReader::plan_add`] planned; the caller
+    /// installs them ([`ChunkCache::install_blooms`]) only after the commit
+    /// holding those runs succeeded, since a failed batch's run id is reused.
+    pub fn take_planned_blooms(&mut self) -> Vec<(Vec<u8>, Arc<Bloom>)> {
+        std::mem::take(&mut self.planned_blooms)
     }
 
     /// Every seq recorded under a digest starting with `prefix` (1–16 bytes), at
@@ -275,6 +354,14 @@ impl<'s> IndexReader<'s> {
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
         let run_prefix = chunk_prefix(run.family, run.id);
+        if prefix.len() == DIGEST_LEN
+            && self
+                .cache
+                .bloom(&run_prefix)
+                .is_some_and(|bloom| !bloom.may_hold(prefix))
+        {
+            return Ok(());
+        }
         let fences = self.fences(&run_prefix)?;
         let skip = run_prefix.len();
         fn first_of(key: &[u8], skip: usize) -> &[u8] {
@@ -384,6 +471,8 @@ impl<'s> IndexReader<'s> {
             count: records.len() as u64,
         };
         let prefix = chunk_prefix(family, run.id);
+        self.planned_blooms
+            .push((prefix.clone(), Arc::new(Bloom::of(&records))));
         for chunk in records.chunks(CHUNK_RECORDS) {
             let mut key = prefix.clone();
             key.extend_from_slice(&chunk[0].0);
@@ -446,6 +535,79 @@ mod tests {
         let mut d = [0u8; DIGEST_LEN];
         d[..4].copy_from_slice(&n.to_be_bytes());
         d
+    }
+
+    /// A digest as the real families make them: uniform bytes.
+    fn uniform(n: u32) -> Digest {
+        let mut d = [0u8; DIGEST_LEN];
+        d.copy_from_slice(&blake3::hash(&n.to_le_bytes()).as_bytes()[..DIGEST_LEN]);
+        d
+    }
+
+    #[test]
+    fn a_bloom_filter_holds_every_digest_and_rules_out_most_others() {
+        let records: Vec<(Digest, Seq)> = (0..20_000u32)
+            .map(|n| (uniform(n), Seq::new(u64::from(n))))
+            .collect();
+        let bloom = Bloom::of(&records);
+        assert!(records.iter().all(|(d, _)| bloom.may_hold(d)));
+        let false_positives = (20_000..40_000u32)
+            .filter(|&n| bloom.may_hold(&uniform(n)))
+            .count();
+        assert!(false_positives < 600, "{false_positives} of 20,000");
+    }
+
+    /// Twenty committed batches (so several runs and merges), with a planned
+    /// batch that was never committed in between reusing a run id: every
+    /// lookup through the filters finds what a reader without them finds.
+    #[test]
+    fn lookups_through_the_filters_of_committed_runs_find_what_plain_lookups_find() {
+        let store = MemoryStore::default();
+        let cache = Arc::new(ChunkCache::default());
+        let mut manifest = Manifest::default();
+        let batch_of = |b: u32| -> Vec<(Digest, Seq)> {
+            (0..500)
+                .map(|i| (uniform(b * 500 + i), Seq::new(u64::from(b * 500 + i))))
+                .collect()
+        };
+        for b in 0..20u32 {
+            if b == 7 {
+                // Planned, then abandoned (as when a commit fails).
+                let mut abandoned = manifest.clone();
+                let mut reader =
+                    IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
+                reader
+                    .plan_add(
+                        Family::FactKey,
+                        batch_of(1_000),
+                        &mut abandoned,
+                        &mut Vec::new(),
+                    )
+                    .unwrap();
+                drop(reader.take_planned_blooms());
+            }
+            let mut writes = Vec::new();
+            let mut reader = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
+            reader
+                .plan_add(Family::FactKey, batch_of(b), &mut manifest, &mut writes)
+                .unwrap();
+            store.commit(writes).unwrap();
+            cache.install_blooms(reader.take_planned_blooms());
+        }
+        assert!(!cache.blooms.lock().unwrap().is_empty());
+        let mut filtered = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
+        let mut plain = IndexReader::new(&store, manifest.clone());
+        let mut hits = 0;
+        for n in (0..10_000u32).chain(500_000..500_200) {
+            let expected = plain.find(Family::FactKey, &uniform(n)).unwrap();
+            assert_eq!(
+                filtered.find(Family::FactKey, &uniform(n)).unwrap(),
+                expected,
+                "{n}"
+            );
+            hits += usize::from(!expected.is_empty());
+        }
+        assert_eq!(hits, 10_000);
     }
 
     fn add(store: &MemoryStore, manifest: &mut Manifest, records: Vec<(Digest, Seq)>) {
