@@ -69,9 +69,7 @@ fn bench_as_of(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let t = Instant::now();
             for _ in 0..iters {
-                let picture = engine::rebuild(&journal).unwrap_or_else(|e| panic!("rebuild: {e}"));
-                let resolved = Resolved::new(&picture);
-                black_box(View::Tallies.build(&resolved, &params));
+                black_box(common::rebuild_and_tallies(&journal));
             }
             let total = t.elapsed();
             rebuild_secs.push(total.as_secs_f64() / iters as f64);

@@ -23,9 +23,6 @@ use common::median;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sitrep::codec;
 use sitrep::entry::Seq;
-use sitrep::projection::engine;
-use sitrep::projection::resolve::Resolved;
-use sitrep::projection::views::{Params, View};
 
 fn bench_replay(c: &mut Criterion) {
     let n: u64 = common::facts_from_env(100_000);
@@ -50,15 +47,12 @@ fn bench_replay(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(n));
-    let params = Params::default();
     let mut sitrep_secs = Vec::new();
     group.bench_function(BenchmarkId::new("rebuild_and_tallies", n), |b| {
         b.iter_custom(|iters| {
             let t = Instant::now();
             for _ in 0..iters {
-                let picture = engine::rebuild(&journal).unwrap_or_else(|e| panic!("rebuild: {e}"));
-                let resolved = Resolved::new(&picture);
-                black_box(View::Tallies.build(&resolved, &params));
+                black_box(common::rebuild_and_tallies(&journal));
             }
             let total = t.elapsed();
             sitrep_secs.push(total.as_secs_f64() / iters as f64);

@@ -1,10 +1,14 @@
 //! What every criterion bench shares: N from `SITREP_BENCH_FACTS`, a durable
-//! ledger holding the synthetic corpus, a repeatable random index, and the median
-//! of the samples. Each bench file includes it with `mod common;`.
+//! ledger holding the synthetic corpus, a repeatable random index, the median
+//! of the samples, and a rebuild followed by the `tallies` view. Each bench file includes it with `mod common;`.
 
 #![allow(dead_code, reason = "each bench uses a different part of it")]
 
 use sitrep::journal::{AppendOptions, Journal};
+use sitrep::projection::engine;
+use sitrep::projection::resolve::Resolved;
+use sitrep::projection::table::Table;
+use sitrep::projection::views::{Params, View};
 use sitrep::synth;
 use tempfile::TempDir;
 
@@ -54,4 +58,11 @@ impl Indices {
 pub fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The picture rebuilt from the whole log, then the default `tallies` view: the
+/// replay bench's measured path and the as-of bench's baseline.
+pub fn rebuild_and_tallies(journal: &Journal) -> Table {
+    let picture = engine::rebuild(journal).unwrap_or_else(|e| panic!("rebuild: {e}"));
+    View::Tallies.build(&Resolved::new(&picture), &Params::default())
 }

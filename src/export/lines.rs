@@ -6,8 +6,8 @@ use std::io::{self, BufRead};
 
 use serde_json::{Map, Value};
 
-use super::members::json_type;
 use super::ImportError;
+use crate::input::describe;
 
 /// The input, one line at a time, never more than `max` bytes of it in memory.
 pub(super) struct Lines<'r> {
@@ -82,7 +82,7 @@ impl<'r> Lines<'r> {
             Ok(Value::Object(object)) => Ok(object),
             Ok(other) => Err(ImportError::NotJson {
                 line,
-                reason: format!("found {}", json_type(&other)),
+                reason: format!("found {}", describe(&other)),
             }),
             Err(e) => Err(ImportError::NotJson {
                 line,

@@ -7,18 +7,7 @@ use serde_json::{Map, Value};
 
 use super::ImportError;
 use crate::hash::Id;
-
-/// How a JSON value's type is named in a message ("a string").
-pub(super) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use crate::input::describe;
 
 /// A `Member` error: `member` on `line` `problem`.
 pub(super) fn member_error(line: u64, member: &'static str, problem: String) -> ImportError {
@@ -74,7 +63,7 @@ pub(super) fn string_member<'v>(
     let value = member(line, object, name)?;
     value
         .as_str()
-        .ok_or_else(|| member_error(line, name, format!("is {}, not a string", json_type(value))))
+        .ok_or_else(|| member_error(line, name, format!("is {}, not a string", describe(value))))
 }
 
 /// A member that must be a whole number ≥ 0.

@@ -396,7 +396,9 @@ pub(super) fn take_string(object: &mut Map<String, Value>, field: &str) -> Resul
     }
 }
 
-pub(super) fn describe(value: &Value) -> &'static str {
+/// How a JSON value's type is named in a message ("a string"); also used by
+/// the export reader.
+pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

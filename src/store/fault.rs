@@ -22,7 +22,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{Pair, Store, StoreError, Write};
@@ -274,7 +273,7 @@ impl<S: Store> Store for FailingStore<S> {
     }
 }
 
-type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+use super::memory::{self, Map};
 
 /// For every key changed since the last flush, the value it had then (`None`:
 /// it did not exist). Restoring these is exactly "lose what was not flushed".
@@ -286,9 +285,6 @@ struct Volatile {
     map: Map,
     undo: Undo,
 }
-
-/// How many pairs a scan copies out per lock, so that the visitor runs unlocked.
-const SCAN_BATCH: usize = 64;
 
 /// An in-memory store that forgets, on [`crash`](VolatileStore::crash),
 /// everything committed since the last flush (see the module documentation).
@@ -350,13 +346,7 @@ impl Store for VolatileStore {
     }
 
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
-        let state = self.state();
-        Ok(state
-            .map
-            .range::<[u8], _>((Bound::Included(prefix), Bound::Included(key)))
-            .next_back()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), v.clone())))
+        Ok(memory::last_at_or_before(&self.state().map, prefix, key))
     }
 
     fn scan(
@@ -365,31 +355,7 @@ impl Store for VolatileStore {
         from: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        let mut start = Bound::Included(from.to_vec());
-        loop {
-            let batch: Vec<Pair> = {
-                let state = self.state();
-                state
-                    .map
-                    .range::<[u8], _>((start.as_ref().map(Vec::as_slice), Bound::Unbounded))
-                    .take_while(|(k, _)| k.starts_with(prefix))
-                    .take(SCAN_BATCH)
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            };
-            let complete = batch.len() < SCAN_BATCH;
-            let mut last = None;
-            for (key, value) in batch {
-                if !visit(&key, &value) {
-                    return Ok(());
-                }
-                last = Some(key);
-            }
-            match last {
-                Some(key) if !complete => start = Bound::Excluded(key),
-                _ => return Ok(()),
-            }
-        }
+        memory::scan_unlocked(prefix, from, visit, &mut |read| Ok(read(&self.state().map)))
     }
 
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {

@@ -86,16 +86,16 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
         args.extend(rest.iter().map(|a| (*a).into()));
         args
     };
-    let append = time(&mut |exe| {
-        median_run(exe, runs, limits, &mut |i| {
-            let file = scratch.join(format!("report-{i}.jsonl"));
-            write_report(&file, &format!("cli{i}"))
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            let mut args = with_ledger(&["append", "--recorded-by", "bench"]);
-            args.push(file.into());
-            Ok(args)
-        })
-    });
+    // `sitrep append` of a fresh small report file, named by `tag`.
+    let append_args = |tag: String| -> Result<Vec<std::ffi::OsString>, String> {
+        let file = scratch.join(format!("report-{tag}.jsonl"));
+        write_report(&file, &tag).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        let mut args = with_ledger(&["append", "--recorded-by", "bench"]);
+        args.push(file.into());
+        Ok(args)
+    };
+    let append =
+        time(&mut |exe| median_run(exe, runs, limits, &mut |i| append_args(format!("cli{i}"))));
     let tallies = time(&mut |exe| {
         median_run(exe, runs, limits, &mut |_| {
             Ok(with_ledger(&["project", "tallies"]))
@@ -104,11 +104,7 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
     // Each timed `project` follows an untimed `append`.
     let after_append = time(&mut |exe| {
         median_run(exe, runs, limits, &mut |i| {
-            let file = scratch.join(format!("report-next-{i}.jsonl"));
-            write_report(&file, &format!("next{i}"))
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            let mut append = with_ledger(&["append", "--recorded-by", "bench"]);
-            append.push(file.into());
+            let append = append_args(format!("next{i}"))?;
             let borrowed: Vec<&std::ffi::OsStr> = append.iter().map(|a| a.as_os_str()).collect();
             run_once(exe, &borrowed, limits)?;
             Ok(with_ledger(&["project", "tallies"]))
