@@ -368,7 +368,7 @@ impl Pass<'_> {
             }
             let Some(frames) = frames else {
                 let why = if segment.undecompressed {
-                    "is damaged: it is a zstd frame that does not decompress to the size it declares"
+                    "is damaged: it is a zstd frame that does not decompress, or not to the size and checksum it declares"
                 } else {
                     "is torn: its frame lengths do not add up"
                 };
@@ -552,7 +552,7 @@ impl Journal {
                     return false;
                 }
                 // A packed value that does not unpack is kept as stored: its
-                // first bytes are then no frame, and it is reported as torn.
+                // first bytes are then no frame, and it is reported as damaged.
                 let unpacked = packing::unpack(segment);
                 let undecompressed = unpacked.is_none();
                 let bytes = unpacked.map_or_else(|| segment.to_vec(), std::borrow::Cow::into_owned);

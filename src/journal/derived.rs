@@ -11,7 +11,7 @@
 //! a catch-up or a rebuild, never a fact (each snapshot carries its own digest
 //! and cursor, checked before use).
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read as _};
 use std::path::{Path, PathBuf};
 
 use super::error::ReadError;
@@ -51,30 +51,48 @@ impl Derived {
         }
     }
 
-    /// Replaces the bytes under each name: in one atomic store write, or file
-    /// by file in the order given, each file replaced atomically.
-    pub fn put(&self, store: &dyn Store, values: Vec<(&str, Vec<u8>)>) -> Result<(), ReadError> {
+    /// At most the first `len` bytes stored under `name`: read from the front
+    /// of the file, or cut from the stored value.
+    pub fn get_prefix(
+        &self,
+        store: &dyn Store,
+        name: &str,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, ReadError> {
+        let Derived::Files(dir) = self else {
+            return Ok(self.get(store, name)?.map(|mut bytes| {
+                bytes.truncate(len);
+                bytes
+            }));
+        };
+        let path = dir.join(name);
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ReadError::Derived { path, source }),
+        };
+        let mut bytes = Vec::with_capacity(len);
+        std::io::Read::take(file, len as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|source| ReadError::Derived { path, source })?;
+        Ok(Some(bytes))
+    }
+
+    /// Replaces the bytes under `name`: in one store write, or by writing a
+    /// temporary file and renaming it over the old one.
+    pub fn put(&self, store: &dyn Store, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
         match self {
-            Derived::InStore => {
-                let writes = values
-                    .into_iter()
-                    .map(|(name, value)| Write::Put(key(name), value))
-                    .collect();
-                Ok(store.commit(writes)?)
-            }
+            Derived::InStore => Ok(store.commit(vec![Write::Put(key(name), value)])?),
             Derived::Files(dir) => {
                 let failed = |path: &Path, source| ReadError::Derived {
                     path: path.to_path_buf(),
                     source,
                 };
                 std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
-                for (name, value) in values {
-                    let path = dir.join(name);
-                    let temporary = dir.join(format!("{name}.tmp"));
-                    std::fs::write(&temporary, value).map_err(|e| failed(&temporary, e))?;
-                    std::fs::rename(&temporary, &path).map_err(|e| failed(&path, e))?;
-                }
-                Ok(())
+                let path = dir.join(name);
+                let temporary = dir.join(format!("{name}.tmp"));
+                std::fs::write(&temporary, value).map_err(|e| failed(&temporary, e))?;
+                std::fs::rename(&temporary, &path).map_err(|e| failed(&path, e))
             }
         }
     }
@@ -97,12 +115,23 @@ mod tests {
         let store = MemoryStore::default();
         let derived = Derived::beside(dir.path());
         assert_eq!(derived.get(&store, "picture").unwrap(), None);
-        derived
-            .put(&store, vec![("picture", vec![1; 10]), ("cursor", vec![2])])
-            .unwrap();
-        derived.put(&store, vec![("picture", vec![3; 4])]).unwrap();
-        assert_eq!(derived.get(&store, "picture").unwrap(), Some(vec![3; 4]));
+        derived.put(&store, "picture", vec![1; 10]).unwrap();
+        derived.put(&store, "cursor", vec![2]).unwrap();
+        derived.put(&store, "picture", vec![3, 4, 5, 6]).unwrap();
+        assert_eq!(
+            derived.get(&store, "picture").unwrap(),
+            Some(vec![3, 4, 5, 6])
+        );
         assert_eq!(derived.get(&store, "cursor").unwrap(), Some(vec![2]));
+        assert_eq!(
+            derived.get_prefix(&store, "picture", 2).unwrap(),
+            Some(vec![3, 4])
+        );
+        assert_eq!(
+            derived.get_prefix(&store, "picture", 99).unwrap(),
+            Some(vec![3, 4, 5, 6])
+        );
+        assert_eq!(derived.get_prefix(&store, "absent", 2).unwrap(), None);
         let names: Vec<_> = std::fs::read_dir(dir.path().join(DIR))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -117,12 +146,14 @@ mod tests {
     #[test]
     fn in_a_store_they_are_keys() {
         let store = MemoryStore::default();
-        Derived::InStore
-            .put(&store, vec![("picture", vec![7])])
-            .unwrap();
-        assert_eq!(store.get(&key("picture")).unwrap(), Some(vec![7]));
+        Derived::InStore.put(&store, "picture", vec![7, 8]).unwrap();
+        assert_eq!(store.get(&key("picture")).unwrap(), Some(vec![7, 8]));
         assert_eq!(
             Derived::InStore.get(&store, "picture").unwrap(),
+            Some(vec![7, 8])
+        );
+        assert_eq!(
+            Derived::InStore.get_prefix(&store, "picture", 1).unwrap(),
             Some(vec![7])
         );
     }

@@ -79,9 +79,7 @@ impl Journal {
                 // before its first commit: finish it rather than refuse forever.
                 let store = SledStore::open(dir)?;
                 if is_blank(&store)? {
-                    let mut journal = Journal::create_in(Box::new(store), origin)?;
-                    journal.derived = derived::Derived::beside(dir);
-                    return Ok(journal);
+                    return Ok(Journal::create_in(Box::new(store), origin)?.in_dir(dir));
                 }
             }
             if !is_empty_dir {
@@ -99,9 +97,14 @@ impl Journal {
             }
         }
         let store = SledStore::open(dir)?;
-        let mut journal = Journal::create_in(Box::new(store), origin)?;
-        journal.derived = derived::Derived::beside(dir);
-        Ok(journal)
+        Ok(Journal::create_in(Box::new(store), origin)?.in_dir(dir))
+    }
+
+    /// The journal of the ledger directory `dir`: its derived data goes to
+    /// files there rather than into its store.
+    fn in_dir(mut self, dir: &Path) -> Journal {
+        self.derived = derived::Derived::beside(dir);
+        self
     }
 
     /// A new ledger in memory (tests, dry runs, the library's users).
@@ -168,9 +171,7 @@ impl Journal {
             });
         }
         let store = SledStore::open(dir)?;
-        let mut journal = Journal::open_store(Box::new(store), dir)?;
-        journal.derived = derived::Derived::beside(dir);
-        Ok(journal)
+        Ok(Journal::open_store(Box::new(store), dir)?.in_dir(dir))
     }
 
     fn open_store(store: Box<dyn Store>, dir: &Path) -> Result<Journal, OpenError> {
@@ -247,16 +248,17 @@ impl Journal {
         self.derived.get(self.store.as_ref(), name)
     }
 
-    /// Replaces the derived data under `name`, whole. Not flushed: losing it
-    /// costs a catch-up from an older snapshot, never a fact.
-    pub fn put_derived(&self, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
-        self.put_derived_all(vec![(name, value)])
+    /// At most the first `len` bytes of the derived data under `name` (a
+    /// snapshot's header, without reading its state).
+    pub fn derived_prefix(&self, name: &str, len: usize) -> Result<Option<Vec<u8>>, ReadError> {
+        self.derived.get_prefix(self.store.as_ref(), name, len)
     }
 
-    /// Replaces several pieces of derived data, each whole, in the order given
-    /// (on disk, files in `<ledger>/derived/`; see `derived.rs`).
-    pub fn put_derived_all(&self, values: Vec<(&str, Vec<u8>)>) -> Result<(), ReadError> {
-        self.derived.put(self.store.as_ref(), values)
+    /// Replaces the derived data under `name`, whole (on disk, a file in
+    /// `<ledger>/derived/`; see `derived.rs`). Not flushed: losing it costs a
+    /// catch-up from an older snapshot, never a fact.
+    pub fn put_derived(&self, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
+        self.derived.put(self.store.as_ref(), name, value)
     }
 
     /// The entry at `seq`, or `None` past the head.

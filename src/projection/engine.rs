@@ -14,9 +14,8 @@
 //! and an append ([`refresh`]) rewrite it only once the log has run
 //! [`REFRESH_LAG`] entries past it: until then each read folds the few newer
 //! entries from the log, which costs far less than rewriting a snapshot that
-//! holds every fact. The
-//! snapshot's cursor is also kept on its own (`derived/picture-cursor`), so
-//! that `append` can tell how far behind it is without reading it.
+//! holds every fact. `append` tells how far behind it is from the snapshot's
+//! header alone.
 
 use super::as_of::{AsOf, Cut};
 use super::picture::Picture;
@@ -33,8 +32,6 @@ use crate::progress::Progress;
 pub const SNAPSHOT_NAME: &str = "picture";
 const SNAPSHOT_VERSION: u16 = 1;
 const HEADER_LEN: usize = 2 + 8 + 32 + 32;
-/// The name the snapshot's cursor size is kept under, alone.
-pub const CURSOR_NAME: &str = "picture-cursor";
 /// How many entries the log may run past the snapshot before an append or a
 /// view at the head rewrites it. Folding this many from the log takes milliseconds;
 /// rewriting the snapshot takes time in proportion to the whole ledger.
@@ -129,12 +126,13 @@ pub fn catch_up(journal: &Journal, store_after: u64) -> Result<Current, Projecti
     })
 }
 
-/// How many entries the log has run past the stored snapshot, read from its
-/// cursor alone (the whole log when there is none).
+/// How many entries the log has run past the stored snapshot, read from the
+/// cursor in its header alone (the whole log when there is none, or the header
+/// is unreadable; the next read then checks the snapshot whole).
 pub fn snapshot_lag(journal: &Journal) -> Result<u64, ReadError> {
     let size = journal
-        .derived(CURSOR_NAME)?
-        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .derived_prefix(SNAPSHOT_NAME, HEADER_LEN)?
+        .and_then(|header| <[u8; 8]>::try_from(header.get(2..10)?).ok())
         .map_or(0, u64::from_be_bytes);
     Ok(journal.head().size.saturating_sub(size))
 }
@@ -421,10 +419,7 @@ pub fn store_snapshot(
     bytes.extend_from_slice(cursor.last.as_bytes());
     bytes.extend_from_slice(&StateDigest::of(&state).0);
     bytes.extend_from_slice(&state);
-    journal.put_derived_all(vec![
-        (SNAPSHOT_NAME, bytes),
-        (CURSOR_NAME, cursor.size.to_be_bytes().to_vec()),
-    ])
+    journal.put_derived(SNAPSHOT_NAME, bytes)
 }
 
 #[cfg(test)]

@@ -36,22 +36,6 @@ fn identity(dir: &Path) -> Option<(u64, u64)> {
 
 /// sled's page cache.
 const SLED_CACHE_BYTES: u64 = 64 << 20;
-/// zstd level of a database that sled compresses.
-const ZSTD_LEVEL: i32 = 1;
-
-/// Whether sled compresses the database in `dir`: as its `conf` says (sled
-/// refuses to open a database with the other setting), and no for a new one —
-/// the journal compresses its segments itself (`journal/packing.rs`), which
-/// costs far less than sled compressing every page it rewrites. Ledgers made
-/// while sled compressed (briefly, during issue 6) keep opening.
-fn compresses(dir: &Path) -> bool {
-    match std::fs::read(dir.join("conf")) {
-        Ok(conf) => String::from_utf8_lossy(&conf)
-            .lines()
-            .any(|line| line.trim() == "use_compression: true"),
-        Err(_) => false,
-    }
-}
 
 /// The sled settings of a ledger database in `dir` (also what the benchmark's
 /// raw-sled baseline opens with, so that it measures the same engine).
@@ -63,8 +47,6 @@ pub fn sled_config(dir: &Path) -> sled::Config {
         // caches of segments and index chunks, and a million-fact ledger
         // must stay within 512 MiB (docs/performance.md).
         .cache_capacity(SLED_CACHE_BYTES)
-        .use_compression(compresses(dir))
-        .compression_factor(ZSTD_LEVEL)
 }
 
 impl SledStore {
@@ -184,31 +166,5 @@ impl Store for SledStore {
             )));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn new_databases_are_not_compressed_by_sled_and_compressed_ones_still_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let fresh = dir.path().join("fresh");
-        drop(SledStore::open(&fresh).unwrap());
-        assert!(!compresses(&fresh));
-
-        let older = dir.path().join("older");
-        let db = sled::Config::new()
-            .path(&older)
-            .use_compression(true)
-            .open()
-            .unwrap();
-        db.insert(b"k", b"v".to_vec()).unwrap();
-        db.flush().unwrap();
-        drop(db);
-        assert!(compresses(&older));
-        let store = SledStore::open(&older).unwrap();
-        assert_eq!(store.get(b"k").unwrap(), Some(b"v".to_vec()));
     }
 }
