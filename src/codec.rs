@@ -8,8 +8,10 @@
 
 use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
 
-use crate::entry::Entry;
+use crate::entry::{Entry, Seq};
 use crate::fact::Fact;
+use crate::hash::Id;
+use crate::time::Timestamp;
 
 pub use bincode::{Decode, Encode};
 
@@ -42,11 +44,29 @@ pub enum CodecError {
     NonCanonical,
 }
 
-/// Appends the canonical bytes of `entry` to `out`.
-pub fn encode_entry_into(entry: &Entry, out: &mut Vec<u8>) {
+/// bincode's writer for a growing `Vec`, in one pass: `encode_to_vec` walks the
+/// value twice (once to size it) and `encode_into_std_write` pays for
+/// `io::Write` on every field.
+struct VecSink<'a>(&'a mut Vec<u8>);
+
+impl bincode::enc::write::Writer for VecSink<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// Appends the canonical bytes of `value` to `out`.
+fn encode_into<T: Encode>(value: T, out: &mut Vec<u8>) {
     // Encoding into a Vec cannot fail: the writer never errors and every type is
     // encodable. Should that ever change, the entry would be refused on append.
-    let _ = bincode::encode_into_std_write(entry, out, encode_config());
+    let _ = bincode::encode_into_writer(value, VecSink(out), encode_config());
+}
+
+/// Appends the canonical bytes of `entry` to `out`.
+pub fn encode_entry_into(entry: &Entry, out: &mut Vec<u8>) {
+    encode_into(entry, out);
 }
 
 /// The canonical bytes of `entry`.
@@ -56,9 +76,44 @@ pub fn encode_entry(entry: &Entry) -> Vec<u8> {
     out
 }
 
-/// The canonical bytes of a fact alone (used to recognise a re-appended fact).
+/// The canonical bytes of a fact alone (used to recognise a re-appended fact,
+/// and by the append to encode facts on every core before they are chained).
 pub fn encode_fact(fact: &Fact) -> Vec<u8> {
-    bincode::encode_to_vec(fact, encode_config()).unwrap_or_default()
+    let mut out = Vec::with_capacity(512);
+    encode_into(fact, &mut out);
+    out
+}
+
+/// The fields of an entry that come before its fact, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryHead<'a> {
+    /// `FORMAT_VERSION`.
+    pub version: u16,
+    /// Its position in the log.
+    pub seq: Seq,
+    /// The id of the entry before.
+    pub prev: &'a Id,
+    /// When the ledger took it.
+    pub recorded_at: Timestamp,
+    /// Who recorded it.
+    pub recorded_by: &'a str,
+}
+
+/// Appends to `out` the canonical bytes of the entry made of `head` and the fact
+/// whose canonical bytes ([`encode_fact`]) are `fact_bytes` — the very bytes
+/// [`encode_entry_into`] writes for that entry, because an entry is encoded as
+/// its fields one after another (docs/format.md). This lets a batch encode its
+/// facts in parallel and only chain the short heads in order.
+pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact_bytes: &[u8], out: &mut Vec<u8>) {
+    let fields = (
+        head.version,
+        head.seq,
+        head.prev,
+        head.recorded_at,
+        head.recorded_by,
+    );
+    encode_into(fields, out);
+    out.extend_from_slice(fact_bytes);
 }
 
 /// The largest derived state (a projection snapshot) the decoder will read.
@@ -69,7 +124,9 @@ type StateConfig = Configuration<LittleEndian, Varint, Limit<MAX_STATE_BYTES>>;
 /// The canonical bytes of derived state (a projection's fold state). Same
 /// configuration as entries, so a state digest is as stable as an id.
 pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
-    bincode::encode_to_vec(state, encode_config()).unwrap_or_default()
+    let mut out = Vec::new();
+    encode_into(state, &mut out);
+    out
 }
 
 /// Decodes derived state written by [`encode_state`]; trailing bytes are an error.
@@ -101,10 +158,8 @@ pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry::{Seq, FORMAT_VERSION};
+    use crate::entry::FORMAT_VERSION;
     use crate::fact::{FactBody, Source, SourceType};
-    use crate::hash::Id;
-    use crate::time::Timestamp;
 
     fn sample() -> Entry {
         Entry {
@@ -120,6 +175,36 @@ mod tests {
                     ..Source::new("Wikipedia", SourceType::Encyclopedia)
                 }),
             },
+        }
+    }
+
+    #[test]
+    fn an_entry_encoded_in_parts_is_the_entry_encoded_whole() {
+        let mut entries = vec![sample()];
+        let mut prev = Id::genesis("parts");
+        for (n, fact) in crate::synth::Corpus::new(4, 300).enumerate() {
+            let entry = Entry {
+                version: FORMAT_VERSION,
+                seq: Seq::new(n as u64 * 977),
+                prev,
+                recorded_at: Timestamp::from_micros(1_700_000_000_000_000 + n as i64),
+                recorded_by: "x".repeat(n % 200),
+                fact,
+            };
+            prev = Id::of_entry(&encode_entry(&entry));
+            entries.push(entry);
+        }
+        for entry in entries {
+            let head = EntryHead {
+                version: entry.version,
+                seq: entry.seq,
+                prev: &entry.prev,
+                recorded_at: entry.recorded_at,
+                recorded_by: &entry.recorded_by,
+            };
+            let mut parts = vec![7];
+            encode_entry_parts_into(&head, &encode_fact(&entry.fact), &mut parts);
+            assert_eq!(parts[1..], encode_entry(&entry)[..], "seq {}", entry.seq);
         }
     }
 

@@ -18,6 +18,7 @@
 //!   canonical encoding, ids, and the clock.
 //! * [`input`] — the JSON / JSON Lines report format, with located errors.
 //! * [`progress`] — a shared count of entries handled, for progress bars.
+//! * [`parallel`] — work split across the cores, results in input order.
 //! * [`synth`] — a deterministic synthetic corpus for benchmarks and scale tests.
 
 pub mod codec;
@@ -30,6 +31,7 @@ pub mod input;
 pub mod journal;
 pub mod merkle;
 pub mod note;
+pub mod parallel;
 pub mod progress;
 pub mod projection;
 pub mod proofs;

@@ -14,10 +14,11 @@ use super::packing;
 use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, ResolveError};
 use crate::codec;
-use crate::entry::{Entry, Seq, FORMAT_VERSION};
+use crate::entry::{Seq, FORMAT_VERSION};
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
 use crate::hash::{Id, IdPrefix};
 use crate::merkle::Blake3;
+use crate::parallel;
 use crate::store::Write;
 use crate::time::Clock;
 
@@ -94,14 +95,48 @@ struct Batch<'j> {
     next_seq: u64,
 }
 
+/// Batches of at least this many facts are checked and encoded on every core.
+const PARALLEL_FACTS: usize = 256;
+
+/// What a fact gives on its own, before the ledger is consulted.
+struct Alone {
+    problem: Option<Problem>,
+    key_digest: Digest,
+}
+
+/// A fact that will be written: where its outcome is, and its key's digest.
+struct Fresh {
+    slot: usize,
+    fact: Fact,
+    key_digest: Digest,
+}
+
+/// A fresh fact, encoded: everything the in-order chaining needs from it.
+struct Encoded {
+    slot: usize,
+    fact_bytes: Vec<u8>,
+    key_digest: Digest,
+    /// The incident keys it is the first report of, in this batch.
+    first_reports: Vec<String>,
+}
+
 impl Journal {
     /// Appends `facts` as one atomic batch.
+    ///
+    /// What depends on one fact alone — its check, its key's digest, its
+    /// canonical bytes — is worked out on every core; what depends on the facts
+    /// before it — references, keys, seqs, the `prev` chain, ids and the Merkle
+    /// frontier — in order on one.
     pub fn append(
         &mut self,
         facts: Vec<Fact>,
         clock: &dyn Clock,
         options: &AppendOptions,
     ) -> Result<AppendReport, AppendError> {
+        let alone = parallel::map(&facts, PARALLEL_FACTS, |fact| Alone {
+            problem: fact.check().err(),
+            key_digest: text_digest(Family::FactKey, &fact.key),
+        });
         let mut batch = Batch {
             journal: self,
             reader: self.index_reader(),
@@ -110,16 +145,18 @@ impl Journal {
             next_seq: self.head.size,
         };
         let mut outcomes = Vec::with_capacity(facts.len());
-        let mut fresh = Vec::new();
-        for (index, mut fact) in facts.into_iter().enumerate() {
+        let mut fresh: Vec<Fresh> = Vec::with_capacity(facts.len());
+        for ((index, mut fact), alone) in facts.into_iter().enumerate().zip(alone) {
             let invalid = |problem: Problem| AppendError::Invalid { index, problem };
-            fact.check().map_err(invalid)?;
+            if let Some(problem) = alone.problem {
+                return Err(invalid(problem));
+            }
             batch
                 .resolve_references(&mut fact)
                 .map_err(|e| lift(index, e))?;
-            if let Some(known) = batch.lookup_key(&fact.key)? {
+            if let Some(known) = batch.lookup_key_digest(&fact.key, &alone.key_digest)? {
                 let same = match known.whence {
-                    Whence::Batch(at) => fresh.get(at).is_some_and(|(_, f)| *f == fact),
+                    Whence::Batch(at) => fresh.get(at).is_some_and(|f| f.fact == fact),
                     Whence::Ledger => self
                         .read(known.seq)?
                         .is_some_and(|record| record.entry.fact == fact),
@@ -156,7 +193,11 @@ impl Journal {
                 seq,
                 id: Id::from_bytes([0; 32]),
             });
-            fresh.push((outcomes.len() - 1, fact));
+            fresh.push(Fresh {
+                slot: outcomes.len() - 1,
+                fact,
+                key_digest: alone.key_digest,
+            });
         }
         let new_incident_keys = std::mem::take(&mut batch.incident_keys);
         let mut reader = batch.reader;
@@ -167,39 +208,46 @@ impl Journal {
                 committed: false,
             });
         }
+        let encoded = parallel::map_owned(fresh, PARALLEL_FACTS, |fresh| Encoded {
+            slot: fresh.slot,
+            fact_bytes: codec::encode_fact(&fresh.fact),
+            key_digest: fresh.key_digest,
+            first_reports: incident_keys_of(&fresh.fact.body)
+                .into_iter()
+                .filter(|key| new_incident_keys.contains(*key))
+                .map(str::to_owned)
+                .collect(),
+        });
 
         let mut frontier = self.frontier.clone().map_err(AppendError::Tree)?;
         let mut nodes = NodeWrites::default();
         let recorded_at = clock.now().max(self.head.last_recorded_at);
         let mut head = self.head;
         let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
-        let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(fresh.len());
-        let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(fresh.len());
+        let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
+        let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
         let mut first_report: HashMap<String, Seq> = HashMap::new();
         let mut bytes = Vec::with_capacity(512);
-        for (slot, fact) in fresh {
+        for one in encoded {
             let seq = Seq::new(head.size);
-            for key in incident_keys_of(&fact.body) {
-                if new_incident_keys.contains(key) {
-                    first_report.entry(key.to_owned()).or_insert(seq);
-                }
+            for key in one.first_reports {
+                first_report.entry(key).or_insert(seq);
             }
-            key_records.push((text_digest(Family::FactKey, &fact.key), seq));
-            let entry = Entry {
+            key_records.push((one.key_digest, seq));
+            let entry_head = codec::EntryHead {
                 version: FORMAT_VERSION,
                 seq,
-                prev: head.last_id,
+                prev: &head.last_id,
                 recorded_at,
-                recorded_by: options.recorded_by.clone(),
-                fact,
+                recorded_by: &options.recorded_by,
             };
             bytes.clear();
-            codec::encode_entry_into(&entry, &mut bytes);
+            codec::encode_entry_parts_into(&entry_head, &one.fact_bytes, &mut bytes);
             if bytes.len() > codec::MAX_ENTRY_BYTES {
                 // The reader refuses entries over this size: never write one.
                 return Err(AppendError::Invalid {
-                    index: slot,
+                    index: one.slot,
                     problem: Problem::at(
                         "key",
                         format!(
@@ -217,7 +265,7 @@ impl Journal {
             let mut digest = [0u8; 16];
             digest.copy_from_slice(&id.as_bytes()[..16]);
             id_records.push((digest, seq));
-            if let FactOutcome::Recorded { id: slot_id, .. } = &mut outcomes[slot] {
+            if let FactOutcome::Recorded { id: slot_id, .. } = &mut outcomes[one.slot] {
                 *slot_id = id;
             }
             match segments.last_mut() {
@@ -247,10 +295,9 @@ impl Journal {
                 committed: false,
             });
         }
-        let mut writes: Vec<Write> = segments
-            .into_iter()
-            .map(|(first, segment)| Write::Put(segment_key(first), packing::pack(segment)))
-            .collect();
+        let mut writes: Vec<Write> = parallel::map_owned(segments, 2, |(first, segment)| {
+            Write::Put(segment_key(first), packing::pack(segment))
+        });
         writes.extend(nodes.into_writes());
         let mut manifest = self.manifest.clone();
         reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
@@ -318,12 +365,19 @@ impl Batch<'_> {
     /// found in the ledger is remembered for the rest of the batch: a batch
     /// names the same sources and targets again and again.
     fn lookup_key(&mut self, key: &str) -> Result<Option<Known>, ReadError> {
+        self.lookup_key_digest(key, &text_digest(Family::FactKey, key))
+    }
+
+    /// [`Batch::lookup_key`] with the key's index digest already worked out.
+    fn lookup_key_digest(
+        &mut self,
+        key: &str,
+        digest: &Digest,
+    ) -> Result<Option<Known>, ReadError> {
         if let Some(known) = self.keys.get(key) {
             return Ok(Some(*known));
         }
-        let seqs = self
-            .reader
-            .find(Family::FactKey, &text_digest(Family::FactKey, key))?;
+        let seqs = self.reader.find(Family::FactKey, digest)?;
         for seq in seqs {
             if let Some(record) = self.journal.read(seq)? {
                 if record.entry.fact.key == key {
@@ -365,7 +419,7 @@ impl Batch<'_> {
     fn resolve_references(&mut self, fact: &mut Fact) -> Result<(), RefError> {
         if let Some(target) = fact.body.target().map(str::to_owned) {
             let (key, kind) = self.resolve_target(&target)?;
-            check_target_kind(&fact.body, kind, &key)?;
+            check_target_kind(BodyShape::of(&fact.body), kind, &key)?;
             if let Some(slot) = fact.body.target_mut() {
                 *slot = key;
             }
@@ -477,29 +531,51 @@ impl Batch<'_> {
 }
 
 pub(super) fn check_target_kind(
-    body: &FactBody,
+    shape: BodyShape,
     target_kind: FactKind,
     key: &str,
 ) -> Result<(), RefError> {
     let problem = |path: &str, message: String| Err(RefError::Problem(Problem::at(path, message)));
-    match body {
-        FactBody::Retraction(_) if target_kind == FactKind::Retraction => problem(
+    match shape.kind {
+        FactKind::Retraction if target_kind == FactKind::Retraction => problem(
             "target",
             format!("`{key}` is itself a retraction; a retraction cannot be retracted"),
         ),
-        FactBody::Retraction(_) => Ok(()),
+        FactKind::Retraction => Ok(()),
         _ if !target_kind.is_revisable() => problem(
             "target",
             format!("`{key}` is {}; point at the original fact instead", target_kind.with_article()),
         ),
-        FactBody::Correction(c) if c.replacement.kind() != target_kind => problem(
-            "replacement.kind",
-            format!(
-                "the replacement is {} but `{key}` is {}; a correction must replace a fact of the same kind",
-                c.replacement.kind().with_article(),
-                target_kind.with_article()
+        _ => match shape.replacement {
+            Some(replacement) if replacement != target_kind => problem(
+                "replacement.kind",
+                format!(
+                    "the replacement is {} but `{key}` is {}; a correction must replace a fact of the same kind",
+                    replacement.with_article(),
+                    target_kind.with_article()
+                ),
             ),
-        ),
-        _ => Ok(()),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// What [`check_target_kind`] needs of the revising fact: its kind and, for a
+/// correction, its replacement's kind.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct BodyShape {
+    kind: FactKind,
+    replacement: Option<FactKind>,
+}
+
+impl BodyShape {
+    pub(super) fn of(body: &FactBody) -> BodyShape {
+        BodyShape {
+            kind: body.kind(),
+            replacement: match body {
+                FactBody::Correction(c) => Some(c.replacement.kind()),
+                _ => None,
+            },
+        }
     }
 }

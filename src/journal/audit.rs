@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::append::{check_target_kind, incident_keys_of, RefError};
+use super::append::{check_target_kind, incident_keys_of, BodyShape, RefError};
 use super::layout::{
     node_first_index, node_key, node_level_prefix, segment_first_seq, unframe, SEGMENT_PREFIX,
 };
@@ -20,10 +20,11 @@ use super::packing;
 use super::{Journal, ReadError};
 use crate::codec;
 use crate::entry::FORMAT_VERSION;
-use crate::fact::{Fact, FactKind, Reference};
+use crate::fact::{FactBody, FactKind, Reference};
 use crate::hash::Id;
 use crate::merkle::{Blake3, Frontier, Hash, Hasher};
 use crate::note::{SignedCheckpoint, VerifierKey};
+use crate::parallel::Background;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -176,66 +177,153 @@ struct Pass<'j> {
     node_failure: Option<ReadError>,
 }
 
-/// A segment as stored: its first seq (`None` if its key is malformed) and bytes.
+/// A segment as stored: its first seq (`None` if its key is malformed) and its
+/// stored (usually packed) bytes.
 struct StoredSegment {
     first: Option<u64>,
-    bytes: Vec<u8>,
-    /// A packed value that did not unpack (`bytes` are then as stored).
-    undecompressed: bool,
+    stored: Vec<u8>,
 }
 
-/// How many segment bytes are read before their entries are checked together.
+/// How many stored segment bytes are read before their entries are checked
+/// together.
 const BATCH_BYTES: usize = 4 << 20;
+
+/// A segment, with what its entries give on their own.
+struct PreparedSegment {
+    first: Option<u64>,
+    /// One per frame below the head, or why the segment has no frames to read.
+    entries: Result<Vec<Prepared>, &'static str>,
+}
 
 /// What can be derived from one entry's bytes alone, on any core.
 struct Prepared {
     id: Id,
-    entry: Result<crate::entry::Entry, String>,
-    /// Whether the bytes are the canonical encoding of the entry they decode to.
-    canonical: bool,
+    entry: Result<Summary, String>,
+}
+
+/// What the in-order checks need of a decoded entry. The entry itself is
+/// dropped on the core that decoded it.
+struct Summary {
+    version: u16,
+    seq: u64,
+    prev: Id,
+    recorded_at: Timestamp,
     /// Why the fact is invalid on its own, if it is.
     invalid: Option<String>,
+    key: String,
+    key_digest: u128,
+    kind: FactKind,
+    shape: BodyShape,
+    references: Vec<ReferenceSummary>,
+    /// A correction's replacement's own target.
+    replacement_target: Option<(String, u128)>,
+    /// The incident keys it reports.
+    incidents: Vec<u128>,
+}
+
+/// One reference of a fact: its JSON path, what it names, and that name's digest.
+struct ReferenceSummary {
+    path: String,
+    kind: ReferenceKind,
+    key: String,
+    digest: u128,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReferenceKind {
+    Source,
+    Target,
+    IncidentKey,
 }
 
 fn prepare(bytes: &[u8]) -> Prepared {
     let id = Id::of_entry(bytes);
-    match codec::decode_entry(bytes) {
-        Err(e) => Prepared {
-            id,
-            entry: Err(e.to_string()),
-            canonical: false,
-            invalid: None,
-        },
-        Ok(entry) => Prepared {
-            id,
-            canonical: codec::encode_entry(&entry) == bytes,
-            invalid: entry.fact.check().err().map(|p| p.to_string()),
-            entry: Ok(entry),
-        },
+    let entry = match codec::decode_entry(bytes) {
+        Err(codec::CodecError::NonCanonical) => Err(
+            "the stored bytes are not the canonical encoding of the entry they decode to"
+                .to_owned(),
+        ),
+        Err(e) => Err(format!("the stored bytes do not decode: {e}")),
+        Ok(entry) => Ok(summarise(entry)),
+    };
+    Prepared { id, entry }
+}
+
+fn summarise(entry: crate::entry::Entry) -> Summary {
+    let body = &entry.fact.body;
+    let references = body
+        .references()
+        .into_iter()
+        .map(|(path, reference)| {
+            let (kind, key) = match reference {
+                Reference::Source(key) => (ReferenceKind::Source, key),
+                Reference::Target(key) => (ReferenceKind::Target, key),
+                Reference::IncidentKey(key) => (ReferenceKind::IncidentKey, key),
+            };
+            ReferenceSummary {
+                path,
+                kind,
+                key: key.to_owned(),
+                digest: digest(key),
+            }
+        })
+        .collect();
+    let replacement_target = match body {
+        FactBody::Correction(c) => c
+            .replacement
+            .target()
+            .map(|inner| (inner.to_owned(), digest(inner))),
+        _ => None,
+    };
+    Summary {
+        version: entry.version,
+        seq: entry.seq.get(),
+        prev: entry.prev,
+        recorded_at: entry.recorded_at,
+        invalid: entry.fact.check().err().map(|p| p.to_string()),
+        key_digest: digest(&entry.fact.key),
+        kind: entry.fact.kind(),
+        shape: BodyShape::of(body),
+        references,
+        replacement_target,
+        incidents: incident_keys_of(body).into_iter().map(digest).collect(),
+        key: entry.fact.key,
     }
 }
 
-/// Prepares every frame, in order, splitting the work across the machine's
-/// cores (the checks that depend on earlier entries stay in one thread).
-fn prepare_all(frames: &[&[u8]]) -> Vec<Prepared> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers < 2 || frames.len() < 64 {
-        return frames.iter().map(|bytes| prepare(bytes)).collect();
+/// Starts unpacking and preparing a batch of segments on every core, while
+/// the pass checks the batch before it and reads the next.
+fn prepare_in_background(batch: Vec<StoredSegment>, size: u64) -> Background<PreparedSegment> {
+    Background::map_owned(batch, 2, move |segment| prepare_segment(segment, size))
+}
+
+/// Unpacks and unframes one stored segment and prepares its entries below the
+/// head (`size`).
+fn prepare_segment(segment: StoredSegment, size: u64) -> PreparedSegment {
+    let StoredSegment { first, stored } = segment;
+    let Some(at) = first else {
+        return PreparedSegment {
+            first,
+            entries: Err("is stored under a malformed key"),
+        };
+    };
+    let Some(bytes) = packing::unpack(&stored) else {
+        return PreparedSegment {
+            first,
+            entries: Err("is damaged: it is a zstd frame that does not decompress, or not to the size and checksum it declares"),
+        };
+    };
+    let Some(frames) = unframe(&bytes) else {
+        return PreparedSegment {
+            first,
+            entries: Err("is torn: its frame lengths do not add up"),
+        };
+    };
+    let keep = usize::try_from(size.saturating_sub(at)).unwrap_or(usize::MAX);
+    PreparedSegment {
+        first,
+        entries: Ok(frames.iter().take(keep).map(|b| prepare(b)).collect()),
     }
-    let per = frames.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = frames
-            .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().map(|b| prepare(b)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| match handle.join() {
-                Ok(prepared) => prepared,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }
 
 fn digest(text: &str) -> u128 {
@@ -259,17 +347,9 @@ impl Pass<'_> {
 
     /// Checks one stored frame at position `seq`, prepared by [`prepare`].
     fn entry(&mut self, seq: u64, prepared: Prepared) {
-        let Prepared {
-            id,
-            entry,
-            canonical,
-            invalid,
-        } = prepared;
+        let Prepared { id, entry } = prepared;
         match entry {
-            Err(e) => self.find(
-                Place::Seq(seq),
-                format!("the stored bytes do not decode: {e}"),
-            ),
+            Err(why) => self.find(Place::Seq(seq), why),
             Ok(entry) => {
                 if entry.version != FORMAT_VERSION {
                     self.find(
@@ -280,7 +360,7 @@ impl Pass<'_> {
                         ),
                     );
                 }
-                if entry.seq.get() != seq {
+                if entry.seq != seq {
                     self.find(
                         Place::Seq(seq),
                         format!(
@@ -312,16 +392,10 @@ impl Pass<'_> {
                     }
                 }
                 self.last_recorded_at = Some(entry.recorded_at);
-                if !canonical {
-                    self.find(
-                        Place::Seq(seq),
-                        "the stored bytes are not the canonical encoding of the entry they decode to".to_owned(),
-                    );
-                }
-                if let Some(problem) = invalid {
+                if let Some(problem) = &entry.invalid {
                     self.find(Place::Seq(seq), format!("the fact is invalid: {problem}"));
                 }
-                self.fact(seq, &entry.fact);
+                self.fact(seq, &entry);
             }
         }
         self.leaf(seq, id);
@@ -329,32 +403,15 @@ impl Pass<'_> {
         self.next = seq + 1;
     }
 
-    /// Checks a batch of segments in log order, after preparing their entries
-    /// on every core.
-    fn segments(&mut self, batch: &mut Vec<StoredSegment>, size: u64) {
-        let framed: Vec<(u64, Option<Vec<&[u8]>>)> = batch
-            .iter()
-            .filter_map(|segment| Some((segment.first?, unframe(&segment.bytes))))
-            .collect();
-        let frames: Vec<&[u8]> = framed
-            .iter()
-            .flat_map(|(first, frames)| {
-                let keep = usize::try_from(size.saturating_sub(*first)).unwrap_or(usize::MAX);
-                frames.iter().flatten().take(keep).copied()
-            })
-            .collect();
-        let mut prepared = prepare_all(&frames).into_iter();
-        let mut framed = framed.into_iter();
-        for segment in batch.iter() {
+    /// Checks a batch of prepared segments in log order.
+    fn segments(&mut self, prepared: Vec<PreparedSegment>) {
+        for segment in prepared {
             let Some(first) = segment.first else {
                 self.find(
                     Place::Seq(self.next),
                     "a segment is stored under a malformed key".to_owned(),
                 );
                 continue;
-            };
-            let Some((_, frames)) = framed.next() else {
-                break;
             };
             if first != self.next {
                 let reason = if first > self.next {
@@ -366,37 +423,29 @@ impl Pass<'_> {
                 };
                 self.find(Place::Seq(self.next.min(first)), reason);
             }
-            let Some(frames) = frames else {
-                let why = if segment.undecompressed {
-                    "is damaged: it is a zstd frame that does not decompress, or not to the size and checksum it declares"
-                } else {
-                    "is torn: its frame lengths do not add up"
-                };
-                self.find(
-                    Place::Seq(first),
-                    format!("the segment starting at seq {first} {why}"),
-                );
-                self.next = self.next.max(first);
-                continue;
+            let entries = match segment.entries {
+                Ok(entries) => entries,
+                Err(why) => {
+                    self.find(
+                        Place::Seq(first),
+                        format!("the segment starting at seq {first} {why}"),
+                    );
+                    self.next = self.next.max(first);
+                    continue;
+                }
             };
-            for i in 0..frames.len() {
-                let seq = first + i as u64;
-                if seq >= size {
-                    break;
-                }
-                if let Some(one) = prepared.next() {
-                    self.entry(seq, one);
-                }
+            for (seq, one) in (first..).zip(entries) {
+                self.entry(seq, one);
             }
         }
-        batch.clear();
     }
 
     /// Content and references of a fact, against the facts before it.
-    fn fact(&mut self, seq: u64, fact: &Fact) {
-        for (path, reference) in fact.body.references() {
-            let problem = match reference {
-                Reference::Source(key) => match self.keys.get(&digest(key)) {
+    fn fact(&mut self, seq: u64, fact: &Summary) {
+        for reference in &fact.references {
+            let (path, key) = (&reference.path, &reference.key);
+            let problem = match reference.kind {
+                ReferenceKind::Source => match self.keys.get(&reference.digest) {
                     Some((_, FactKind::Source)) => None,
                     Some((at, kind)) => Some(format!(
                         "{path}: `{key}` is {} (seq {at}), not a source",
@@ -405,39 +454,35 @@ impl Pass<'_> {
                     None => Some(format!("{path}: no source `{key}` before this entry")),
                 },
                 // A replacement's own target is checked below (it must be revisable).
-                Reference::Target(_) if path.starts_with("replacement.") => None,
-                Reference::Target(key) => match self.keys.get(&digest(key)) {
-                    Some((_, kind)) => match check_target_kind(&fact.body, *kind, key) {
+                ReferenceKind::Target if path.starts_with("replacement.") => None,
+                ReferenceKind::Target => match self.keys.get(&reference.digest) {
+                    Some((_, kind)) => match check_target_kind(fact.shape, *kind, key) {
                         Err(RefError::Problem(p)) => Some(p.to_string()),
                         _ => None,
                     },
                     None => Some(format!("{path}: no fact `{key}` before this entry")),
                 },
-                Reference::IncidentKey(key) => (!self.incidents.contains(&digest(key)))
+                ReferenceKind::IncidentKey => (!self.incidents.contains(&reference.digest))
                     .then(|| format!("{path}: no incident `{key}` reported before this entry")),
             };
             if let Some(problem) = problem {
                 self.find(Place::Seq(seq), format!("broken reference: {problem}"));
             }
         }
-        if let crate::fact::FactBody::Correction(c) = &fact.body {
-            if let Some(inner) = c.replacement.target() {
-                let ok = self
-                    .keys
-                    .get(&digest(inner))
-                    .is_some_and(|(_, kind)| kind.is_revisable());
-                if !ok {
-                    self.find(
-                        Place::Seq(seq),
-                        format!("broken reference: replacement.target: no revisable fact `{inner}` before this entry"),
-                    );
-                }
+        if let Some((inner, inner_digest)) = &fact.replacement_target {
+            let ok = self
+                .keys
+                .get(inner_digest)
+                .is_some_and(|(_, kind)| kind.is_revisable());
+            if !ok {
+                self.find(
+                    Place::Seq(seq),
+                    format!("broken reference: replacement.target: no revisable fact `{inner}` before this entry"),
+                );
             }
         }
-        for key in incident_keys_of(&fact.body) {
-            self.incidents.insert(digest(key));
-        }
-        if let Some((first, _)) = self.keys.get(&digest(&fact.key)) {
+        self.incidents.extend(fact.incidents.iter().copied());
+        if let Some((first, _)) = self.keys.get(&fact.key_digest) {
             let first = *first;
             self.find(
                 Place::Seq(seq),
@@ -447,7 +492,7 @@ impl Pass<'_> {
                 ),
             );
         } else {
-            self.keys.insert(digest(&fact.key), (seq, fact.kind()));
+            self.keys.insert(fact.key_digest, (seq, fact.kind));
         }
     }
 
@@ -544,6 +589,7 @@ impl Journal {
         };
         let mut batch: Vec<StoredSegment> = Vec::new();
         let mut batch_bytes = 0;
+        let mut in_flight: Option<Background<PreparedSegment>> = None;
         self.store
             .scan(SEGMENT_PREFIX, SEGMENT_PREFIX, &mut |key, segment| {
                 let first = segment_first_seq(key).map(|s| s.get());
@@ -551,26 +597,28 @@ impl Journal {
                     // Past the head: not part of the ledger.
                     return false;
                 }
-                // A packed value that does not unpack is kept as stored: its
-                // first bytes are then no frame, and it is reported as damaged.
-                let unpacked = packing::unpack(segment);
-                let undecompressed = unpacked.is_none();
-                let bytes = unpacked.map_or_else(|| segment.to_vec(), std::borrow::Cow::into_owned);
-                batch_bytes += bytes.len();
+                batch_bytes += segment.len();
                 batch.push(StoredSegment {
                     first,
-                    bytes,
-                    undecompressed,
+                    stored: segment.to_vec(),
                 });
                 if batch_bytes >= BATCH_BYTES {
-                    let before = pass.next;
-                    pass.segments(&mut batch, size);
-                    options.progress.advance(pass.next.saturating_sub(before));
+                    let next = prepare_in_background(std::mem::take(&mut batch), size);
+                    if let Some(previous) = in_flight.replace(next) {
+                        let before = pass.next;
+                        pass.segments(previous.join());
+                        options.progress.advance(pass.next.saturating_sub(before));
+                    }
                     batch_bytes = 0;
                 }
                 true
             })?;
-        pass.segments(&mut batch, size);
+        let last = prepare_in_background(batch, size);
+        for preparing in in_flight.into_iter().chain([last]) {
+            let before = pass.next;
+            pass.segments(preparing.join());
+            options.progress.advance(pass.next.saturating_sub(before));
+        }
         if let Some(e) = pass.node_failure.take() {
             return Err(e);
         }

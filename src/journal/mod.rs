@@ -11,6 +11,7 @@ mod append;
 mod audit;
 mod checkpoints;
 mod derived;
+mod entries;
 mod error;
 mod index;
 mod layout;
@@ -292,13 +293,7 @@ impl Journal {
     /// Visits every entry from `from` on, in seq order, until `visit` returns false.
     pub fn scan(&self, from: Seq, visit: &mut dyn FnMut(Record) -> bool) -> Result<(), ReadError> {
         let size = self.head.size;
-        let start = match self
-            .store
-            .last_at_or_before(SEGMENT_PREFIX, &segment_key(from))?
-        {
-            Some((key, _)) => key,
-            None => segment_key(from),
-        };
+        let start = self.segment_key_at_or_before(from)?;
         let mut failure = None;
         self.store
             .scan(SEGMENT_PREFIX, &start, &mut |key, segment| {
@@ -338,6 +333,19 @@ impl Journal {
                 true
             })?;
         failure.map_or(Ok(()), Err)
+    }
+
+    /// The key of the segment that holds `seq` (where a scan from `seq` starts).
+    fn segment_key_at_or_before(&self, seq: Seq) -> Result<Vec<u8>, ReadError> {
+        Ok(
+            match self
+                .store
+                .last_at_or_before(SEGMENT_PREFIX, &segment_key(seq))?
+            {
+                Some((key, _)) => key,
+                None => segment_key(seq),
+            },
+        )
     }
 
     /// The entry whose fact has this key.
@@ -430,6 +438,16 @@ impl Journal {
 }
 
 fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {
+    Ok(Record {
+        entry: decode_checked(seq, bytes)?,
+        id: Id::of_entry(bytes),
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// The entry stored at `seq`, refused unless its bytes are canonical and of
+/// this format version.
+fn decode_checked(seq: Seq, bytes: &[u8]) -> Result<Entry, ReadError> {
     let entry = codec::decode_entry(bytes).map_err(|source| ReadError::Decode { seq, source })?;
     if entry.version != FORMAT_VERSION {
         return Err(ReadError::Version {
@@ -438,11 +456,7 @@ fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {
             supported: FORMAT_VERSION,
         });
     }
-    Ok(Record {
-        id: Id::of_entry(bytes),
-        entry,
-        bytes: bytes.to_vec(),
-    })
+    Ok(entry)
 }
 
 /// True when the store holds no key at all.

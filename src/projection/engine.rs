@@ -313,12 +313,9 @@ fn fold(
         return Ok(0);
     }
     let mut read = 0;
-    journal.scan(Seq::new(from), &mut |record| {
-        if record.entry.seq.get() >= to {
-            return false;
-        }
-        if keep(&record.entry) {
-            picture.apply(&record.entry);
+    journal.entries(Seq::new(from), Seq::new(to), &mut |entry| {
+        if keep(&entry) {
+            picture.apply_owned(entry);
         }
         read += 1;
         progress.advance(1);

@@ -59,6 +59,12 @@ pub trait Projection: Default + Clone + Encode + Decode<()> {
     /// Folds one entry in.
     fn apply(&mut self, entry: &Entry);
 
+    /// Folds one entry in that the caller no longer needs (a fold over the log
+    /// moves its parts instead of copying them).
+    fn apply_owned(&mut self, entry: Entry) {
+        self.apply(&entry);
+    }
+
     /// The canonical bytes of the state.
     fn encode_state(&self) -> Vec<u8> {
         codec::encode_state(self)

@@ -52,18 +52,8 @@ impl Picture {
         self.revised_by.get(key).map_or(&[], Vec::as_slice)
     }
 
-    fn link(&mut self, target: &str, key: &str) {
-        self.revised_by
-            .entry(target.to_owned())
-            .or_default()
-            .push(key.to_owned());
-    }
-}
-
-impl Projection for Picture {
-    const NAME: &'static str = "picture";
-
-    fn apply(&mut self, entry: &Entry) {
+    /// Everything [`Projection::apply`] does except keeping the fact.
+    fn link_revisions(&mut self, entry: &Entry) {
         let key = &entry.fact.key;
         match &entry.fact.body {
             FactBody::Source(_)
@@ -76,14 +66,41 @@ impl Projection for Picture {
             FactBody::Retraction(r) => self.link(&r.target, key),
             FactBody::Merge(_) => self.merges.push(key.clone()),
         }
+        self.size = entry.seq.get() + 1;
+    }
+
+    fn link(&mut self, target: &str, key: &str) {
+        self.revised_by
+            .entry(target.to_owned())
+            .or_default()
+            .push(key.to_owned());
+    }
+}
+
+impl Projection for Picture {
+    const NAME: &'static str = "picture";
+
+    fn apply(&mut self, entry: &Entry) {
+        self.link_revisions(entry);
         self.facts.insert(
-            key.clone(),
+            entry.fact.key.clone(),
             Recorded {
                 seq: entry.seq,
                 recorded_at: entry.recorded_at,
                 body: entry.fact.body.clone(),
             },
         );
-        self.size = entry.seq.get() + 1;
+    }
+
+    fn apply_owned(&mut self, entry: Entry) {
+        self.link_revisions(&entry);
+        self.facts.insert(
+            entry.fact.key,
+            Recorded {
+                seq: entry.seq,
+                recorded_at: entry.recorded_at,
+                body: entry.fact.body,
+            },
+        );
     }
 }

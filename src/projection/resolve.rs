@@ -98,10 +98,10 @@ pub struct Resolved<'p> {
     groups: BTreeMap<String, Group<'p>>,
     /// Per source, the latest day its live facts say something began: built
     /// on first use, in one pass, for [`Resolved::publication`].
-    latest_event: std::cell::OnceCell<BTreeMap<&'p str, Date>>,
+    latest_event: std::sync::OnceLock<BTreeMap<&'p str, Date>>,
     /// Every incident with its sources combined: built on first use and shared
     /// by every view that counts incidents.
-    combined: std::cell::OnceCell<Vec<Combined>>,
+    combined: std::sync::OnceLock<Vec<Combined>>,
 }
 
 impl<'p> Resolved<'p> {
@@ -162,8 +162,8 @@ impl<'p> Resolved<'p> {
             retracted_by,
             alias_of,
             groups: BTreeMap::new(),
-            latest_event: std::cell::OnceCell::new(),
-            combined: std::cell::OnceCell::new(),
+            latest_event: std::sync::OnceLock::new(),
+            combined: std::sync::OnceLock::new(),
         };
         resolved.groups = resolved.build_groups(merges_by_root);
         resolved

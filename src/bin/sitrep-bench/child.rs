@@ -157,6 +157,8 @@ pub struct Report {
     pub entries: Option<u64>,
     /// Each part's time, in the order they finished.
     pub parts: Vec<(String, Duration)>,
+    /// Each view's own time in a replay (the views run side by side).
+    pub views: Vec<(String, Duration)>,
     /// Its peak resident memory, KiB.
     pub peak_kib: Option<u64>,
 }
@@ -173,6 +175,13 @@ impl Report {
                     if let Ok(nanos) = nanos.parse() {
                         report
                             .parts
+                            .push(((*name).to_owned(), Duration::from_nanos(nanos)));
+                    }
+                }
+                ["view", name, nanos] => {
+                    if let Ok(nanos) = nanos.parse() {
+                        report
+                            .views
                             .push(((*name).to_owned(), Duration::from_nanos(nanos)));
                     }
                 }
@@ -256,7 +265,10 @@ pub fn main(args: &ChildArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         Job::Replay => {
             let journal = Journal::open(ledger_dir()?).context("opening the ledger")?;
             writeln!(out, "entries {}", journal.head().size)?;
-            ledger::replay_reporting(&journal, &mut |name, d| part(out, name, d))?;
+            let (_, views) = ledger::replay_reporting(&journal, &mut |name, d| part(out, name, d))?;
+            for (name, d) in views {
+                writeln!(out, "view {name} {}", d.as_nanos())?;
+            }
         }
         Job::Stream => {
             let started = Instant::now();
@@ -311,11 +323,16 @@ mod tests {
 
     #[test]
     fn a_report_is_read_even_when_cut_short() {
-        let report =
-            Report::parse("entries 20000\npart rebuild 1500000\npart incidents 2000\nnoise\n");
+        let report = Report::parse(
+            "entries 20000\npart rebuild 1500000\npart incidents 2000\nview counts 7\nnoise\n",
+        );
         assert_eq!(report.entries, Some(20_000));
         assert_eq!(report.part("rebuild"), Some(Duration::from_micros(1_500)));
         assert_eq!(report.parts.len(), 2);
+        assert_eq!(
+            report.views,
+            vec![("counts".to_owned(), Duration::from_nanos(7))]
+        );
         assert_eq!(report.peak_kib, None);
         let done = Report::parse("vmhwm_kib 2048\n");
         assert_eq!(done.peak_kib, Some(2048));

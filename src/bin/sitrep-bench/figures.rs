@@ -294,6 +294,17 @@ fn replay_rows(
             finished.join(", ")
         }
     );
+    if !report.views.is_empty() {
+        let views: Vec<String> = report
+            .views
+            .iter()
+            .map(|(name, d)| format!("{name} {} ms", sig3(ms(*d))))
+            .collect();
+        detail.push_str(&format!(
+            "; each view's own time, side by side on every core: {}",
+            views.join(", ")
+        ));
+    }
     let sitrep = match (&replay.failure, report.entries) {
         (Some(why), _) => Err(why.clone()),
         (None, Some(entries)) if entries != n => {
