@@ -14,6 +14,7 @@ use super::{list, name_of, Params};
 use crate::fact::{
     ActorRef, AttackType, CasualtyGroup, Direction, FactBody, Incident, Outcome, Quantity,
 };
+use crate::parallel;
 use crate::projection::combine::{combine_dates, wording, CombinedDate, Range};
 use crate::projection::resolve::{Group, Resolved};
 use crate::projection::table::Table;
@@ -127,15 +128,16 @@ impl Combined {
 
 /// Every incident with at least one live report, in date order (undated last).
 pub fn combine(resolved: &Resolved<'_>) -> Vec<Combined> {
-    let mut out: Vec<Combined> = resolved
-        .groups()
-        .map(|g| combine_group(resolved, g))
-        .collect();
-    out.sort_by(|a, b| {
-        let key = |c: &Combined| (c.date.is_none(), c.date.map(|d| d.span), c.key.clone());
-        key(a).cmp(&key(b))
-    });
+    let groups: Vec<&Group<'_>> = resolved.groups().collect();
+    // Each incident is combined from its own reports alone: on every core.
+    let mut out = parallel::map(&groups, 1024, |g| combine_group(resolved, g));
+    out.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     out
+}
+
+/// Dated incidents first, by date, then by key.
+fn order_key(c: &Combined) -> (bool, Option<crate::projection::combine::Span>, &str) {
+    (c.date.is_none(), c.date.map(|d| d.span), c.key.as_str())
 }
 
 fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
