@@ -53,6 +53,13 @@ pub enum ProjectionError {
     /// Reading the log failed.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// [`Current::follow`] was given a log that does not extend the one it
+    /// followed.
+    #[error("the ledger no longer holds the entry the projections were last caught up to (seq {seq}): it is not the log they followed")]
+    NotExtended {
+        /// The last seq folded in.
+        seq: u64,
+    },
     /// `--as-of-seq` names a seq the ledger does not have.
     #[error("as-of seq {seq} is beyond the head: the ledger has {size} entries (seq 0 to {last})", last = size.saturating_sub(1))]
     BeyondHead {
@@ -74,6 +81,44 @@ pub struct Current {
     /// What the engine had to do that the user should know (a refused snapshot,
     /// a snapshot that could not be saved).
     pub notes: Vec<String>,
+}
+
+impl Current {
+    /// Folds in, in memory, the entries appended to `journal` since this state
+    /// was taken, and returns how many there were: the incremental update of a
+    /// process that keeps its projections open, whose cost is that of the new
+    /// entries whatever the ledger's size. Nothing is stored ([`catch_up`] and
+    /// [`refresh`] keep the snapshot). The log must extend the one this state
+    /// followed: the entry it last folded must still be there, with its id.
+    pub fn follow(&mut self, journal: &Journal) -> Result<u64, ProjectionError> {
+        let head = journal.head();
+        let extends = match self.cursor.size.checked_sub(1) {
+            None => true,
+            Some(_) if head.size == self.cursor.size => head.last_id == self.cursor.last,
+            Some(last) => journal
+                .read(Seq::new(last))?
+                .is_some_and(|record| record.id == self.cursor.last),
+        };
+        if !extends || head.size < self.cursor.size {
+            return Err(ProjectionError::NotExtended {
+                seq: self.cursor.size.saturating_sub(1),
+            });
+        }
+        let folded = fold(
+            journal,
+            &mut self.picture,
+            self.cursor.size,
+            head.size,
+            &|_| true,
+            &Progress::new(),
+        )?;
+        self.cursor = Cursor {
+            size: head.size,
+            last: head.last_id,
+        };
+        self.folded += folded;
+        Ok(folded)
+    }
 }
 
 /// The state at the head: load the snapshot, check it, fold what is new, and
@@ -430,6 +475,40 @@ mod tests {
             durable: false,
             dry_run: false,
         }
+    }
+
+    #[test]
+    fn following_folds_only_the_new_entries_and_equals_a_rebuild() {
+        let mut journal = Journal::in_memory("test").unwrap();
+        crate::synth::append_corpus(&mut journal, 5, 300, 100, &options()).unwrap();
+        let mut open = current(&journal).unwrap();
+        assert_eq!(open.follow(&journal).unwrap(), 0, "nothing new");
+        for n in [301, 302, 700] {
+            crate::synth::append_corpus(&mut journal, 5, n, 1_000, &options()).unwrap();
+            let before = open.cursor.size;
+            assert_eq!(open.follow(&journal).unwrap(), n - before);
+            assert_eq!(open.cursor.size, n);
+            assert_eq!(open.picture.digest(), rebuild(&journal).unwrap().digest());
+        }
+    }
+
+    #[test]
+    fn following_another_log_is_refused() {
+        let mut ours = Journal::in_memory("test").unwrap();
+        crate::synth::append_corpus(&mut ours, 5, 50, 100, &options()).unwrap();
+        let mut open = current(&ours).unwrap();
+        // Same origin, other facts: seq 49 exists but is another entry.
+        let mut theirs = Journal::in_memory("test").unwrap();
+        crate::synth::append_corpus(&mut theirs, 6, 80, 100, &options()).unwrap();
+        assert!(matches!(
+            open.follow(&theirs),
+            Err(ProjectionError::NotExtended { seq: 49 })
+        ));
+        // A shorter log.
+        let mut short = Journal::in_memory("test").unwrap();
+        crate::synth::append_corpus(&mut short, 5, 20, 100, &options()).unwrap();
+        assert!(open.follow(&short).is_err());
+        assert_eq!(open.cursor.size, 50, "a refused follow changes nothing");
     }
 
     /// An append leaves the snapshot alone until the log runs `REFRESH_LAG`
