@@ -6,6 +6,8 @@
 //! Rendering (aligning columns, quoting CSV) is the CLI's job; the library only
 //! builds values.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
 use super::StateDigest;
@@ -107,14 +109,15 @@ impl Table {
         out.rule = after.rule.clone();
         out.rule.push(label.to_owned());
         out.layout = after.layout;
-        let find = |t: &Table, key: &str| t.rows.iter().position(|r| r.key == key);
+        // Rows by key, so that a diff of two large tables stays linear.
+        let (before_rows, after_rows) = (rows_by_key(before), rows_by_key(after));
         for row in &before.rows {
-            if find(after, &row.key).is_none() {
+            if !after_rows.contains_key(row.key.as_str()) {
                 out.push_change("-", "removed", row, Some(&row.detail), None);
             }
         }
         for row in &after.rows {
-            match find(before, &row.key).map(|i| &before.rows[i]) {
+            match before_rows.get(row.key.as_str()) {
                 None => out.push_change("+", "added", row, None, Some(&row.detail)),
                 Some(old) if old.detail != row.detail => {
                     out.push_change("~", "changed", row, Some(&old.detail), Some(&row.detail));
@@ -147,6 +150,15 @@ impl Table {
             detail,
         });
     }
+}
+
+/// A table's rows by key (the first row of a key, should two share one).
+fn rows_by_key(table: &Table) -> HashMap<&str, &Row> {
+    let mut rows = HashMap::with_capacity(table.rows.len());
+    for row in &table.rows {
+        rows.entry(row.key.as_str()).or_insert(row);
+    }
+    rows
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::rule::{DirectionRule, Fit};
 use super::{list, name_of, Params};
@@ -377,51 +377,61 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     table.rule.push(
         "several sources on one incident: the dates they share (or all of them, marked disputed), every figure as a range from the lowest to the highest any source gives".to_owned(),
     );
-    for incident in resolved.combined() {
-        let fit = params.rule.fit(incident, DirectionRule::Any);
-        if fit == Fit::Out {
-            continue;
-        }
-        let mut status = incident.status.clone();
-        if fit == Fit::Maybe {
-            status.push("may fall outside the window".to_owned());
-        }
-        let outcome = if incident.outcomes.len() > 1 {
-            incident
-                .outcomes
-                .iter()
-                .map(name_of)
-                .collect::<Vec<_>>()
-                .join(" / ")
-        } else {
-            name_of(&incident.outcome)
-        };
-        let cells = vec![
-            incident.key.clone(),
-            date_cell(incident),
-            list(&incident.places),
-            list(&incident.countries),
-            name_of(&incident.direction),
-            list(
-                &incident
-                    .attack_types
-                    .iter()
-                    .map(name_of)
-                    .collect::<Vec<_>>(),
-            ),
-            outcome,
-            casualty_cell(incident, true),
-            casualty_cell(incident, false),
-            list(&incident.claimed_by),
-            list(&incident.denied_by),
-            list(&incident.sources),
-            status.join(", "),
-        ];
-        let mut detail = serde_json::to_value(incident).unwrap_or_else(|_| json!({}));
-        if let Some(obj) = detail.as_object_mut() {
-            obj.insert("status".into(), json!(status));
-        }
-        table.push(incident.key.clone(), cells, detail);
+    // Each row depends on its incident alone: built on every core, kept in order.
+    let rows = parallel::map(resolved.combined(), 1024, |incident| {
+        incident_row(incident, params)
+    });
+    for (key, cells, detail) in rows.into_iter().flatten() {
+        table.push(key, cells, detail);
     }
     table
+}
+
+/// One incident's row (key, cells, JSON detail), or `None` when the rule
+/// leaves it out.
+fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<String>, Value)> {
+    let fit = params.rule.fit(incident, DirectionRule::Any);
+    if fit == Fit::Out {
+        return None;
+    }
+    let mut status = incident.status.clone();
+    if fit == Fit::Maybe {
+        status.push("may fall outside the window".to_owned());
+    }
+    let outcome = if incident.outcomes.len() > 1 {
+        incident
+            .outcomes
+            .iter()
+            .map(name_of)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    } else {
+        name_of(&incident.outcome)
+    };
+    let cells = vec![
+        incident.key.clone(),
+        date_cell(incident),
+        list(&incident.places),
+        list(&incident.countries),
+        name_of(&incident.direction),
+        list(
+            &incident
+                .attack_types
+                .iter()
+                .map(name_of)
+                .collect::<Vec<_>>(),
+        ),
+        outcome,
+        casualty_cell(incident, true),
+        casualty_cell(incident, false),
+        list(&incident.claimed_by),
+        list(&incident.denied_by),
+        list(&incident.sources),
+        status.join(", "),
+    ];
+    let mut detail = serde_json::to_value(incident).unwrap_or_else(|_| json!({}));
+    if let Some(obj) = detail.as_object_mut() {
+        obj.insert("status".into(), json!(status));
+    }
+    Some((incident.key.clone(), cells, detail))
 }
