@@ -11,7 +11,7 @@
 //! Everything is recomputed from the picture in one pass, so the answer never
 //! depends on the order in which the views ask.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::picture::{Picture, Recorded};
 use super::views::incidents::{combine, Combined};
@@ -92,13 +92,15 @@ impl Publication {
 /// The picture with every revision applied.
 pub struct Resolved<'p> {
     picture: &'p Picture,
-    live: BTreeMap<&'p str, Live<'p>>,
-    retracted_by: BTreeMap<&'p str, &'p str>,
+    /// Looked up by key for every report of every incident: a hash map (the
+    /// views that list facts sort them by seq themselves).
+    live: HashMap<&'p str, Live<'p>>,
+    retracted_by: HashMap<&'p str, &'p str>,
     alias_of: BTreeMap<String, String>,
     groups: BTreeMap<String, Group<'p>>,
     /// Per source, the latest day its live facts say something began: built
     /// on first use, in one pass, for [`Resolved::publication`].
-    latest_event: std::sync::OnceLock<BTreeMap<&'p str, Date>>,
+    latest_event: std::sync::OnceLock<HashMap<&'p str, Date>>,
     /// Every incident with its sources combined: built on first use and shared
     /// by every view that counts incidents.
     combined: std::sync::OnceLock<Vec<Combined>>,
@@ -109,7 +111,7 @@ impl<'p> Resolved<'p> {
     pub fn new(picture: &'p Picture) -> Resolved<'p> {
         let retracted_by = retractions(picture);
         let is_live = |key: &str| !retracted_by.contains_key(key);
-        let mut live: BTreeMap<&'p str, Live<'p>> = BTreeMap::new();
+        let mut live: HashMap<&'p str, Live<'p>> = HashMap::with_capacity(picture.facts.len());
         for (key, recorded) in &picture.facts {
             if !is_live(key) || is_revision(&recorded.body) {
                 continue;
@@ -301,9 +303,9 @@ impl<'p> Resolved<'p> {
         self.combined.get_or_init(|| combine(self))
     }
 
-    fn latest_events(&self) -> &BTreeMap<&'p str, Date> {
+    fn latest_events(&self) -> &HashMap<&'p str, Date> {
         self.latest_event.get_or_init(|| {
-            let mut latest: BTreeMap<&'p str, Date> = BTreeMap::new();
+            let mut latest: HashMap<&'p str, Date> = HashMap::new();
             for l in self.live.values() {
                 if let (Some(source), Some(start)) = (l.body.source_key(), event_start(l.body)) {
                     let day = latest.entry(source).or_insert(start);
@@ -372,8 +374,8 @@ fn is_revision(body: &FactBody) -> bool {
 }
 
 /// Target → the first retraction naming it.
-fn retractions(picture: &Picture) -> BTreeMap<&str, &str> {
-    let mut out = BTreeMap::new();
+fn retractions(picture: &Picture) -> HashMap<&str, &str> {
+    let mut out = HashMap::new();
     for (target, revisers) in &picture.revised_by {
         let first = revisers
             .iter()
@@ -390,7 +392,7 @@ fn retractions(picture: &Picture) -> BTreeMap<&str, &str> {
 /// the merges of each group.
 fn merge_groups<'p>(
     picture: &'p Picture,
-    retracted_by: &BTreeMap<&'p str, &'p str>,
+    retracted_by: &HashMap<&'p str, &'p str>,
 ) -> (BTreeMap<String, String>, BTreeMap<String, Vec<&'p str>>) {
     let mut parent: BTreeMap<String, String> = BTreeMap::new();
     let mut name: BTreeMap<String, String> = BTreeMap::new();
