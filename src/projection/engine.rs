@@ -21,7 +21,6 @@ use super::as_of::{AsOf, Cut};
 use super::picture::Picture;
 use super::resolve::{PublishedBy, Resolved};
 use super::{Projection, StateDigest};
-use crate::codec;
 use crate::entry::{Entry, Seq};
 use crate::fact::FactBody;
 use crate::hash::Id;
@@ -30,7 +29,7 @@ use crate::progress::Progress;
 
 /// The name the picture's snapshot is stored under.
 pub const SNAPSHOT_NAME: &str = "picture";
-const SNAPSHOT_VERSION: u16 = 1;
+const SNAPSHOT_VERSION: u16 = 2;
 const HEADER_LEN: usize = 2 + 8 + 32 + 32;
 /// How many entries the log may run past the snapshot before an append or a
 /// view at the head rewrites it. Folding this many from the log takes milliseconds;
@@ -411,7 +410,7 @@ fn load(journal: &Journal) -> Result<Loaded, ProjectionError> {
             actual.short()
         )));
     }
-    match codec::decode_state::<Picture>(state) {
+    match Picture::from_stored(state) {
         Ok(picture) if picture.size != cursor.size => Ok(Loaded::Refused(format!(
             "its state holds {} entries but its cursor says {}",
             picture.size, cursor.size
@@ -454,7 +453,7 @@ pub fn store_snapshot(
     picture: &Picture,
     cursor: Cursor,
 ) -> Result<(), ReadError> {
-    let state = picture.encode_state();
+    let state = picture.to_stored();
     let mut bytes = Vec::with_capacity(HEADER_LEN + state.len());
     bytes.extend_from_slice(&SNAPSHOT_VERSION.to_be_bytes());
     bytes.extend_from_slice(&cursor.size.to_be_bytes());

@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use super::Projection;
-use crate::codec::{Decode, Encode};
+use crate::codec::{self, CodecError, Decode, Encode};
 use crate::entry::{Entry, Seq};
 use crate::fact::FactBody;
+use crate::parallel;
 use crate::time::Timestamp;
 
 /// One fact as the picture keeps it.
@@ -41,7 +42,119 @@ pub struct Picture {
     pub size: u64,
 }
 
+/// How many parts a stored snapshot cuts the facts into, so that they are
+/// written and read on every core.
+const STORED_PARTS: usize = 16;
+
+/// The most parts a stored snapshot may declare (refused beyond: hostile bytes
+/// must not make the reader allocate for millions of parts).
+const MAX_STORED_PARTS: usize = 1 << 12;
+
+/// What a stored snapshot keeps after its fact parts.
+#[derive(Encode, Decode)]
+struct Rest {
+    revised_by: Vec<(String, Vec<String>)>,
+    merges: Vec<String>,
+    size: u64,
+}
+
+/// A part of the facts, as written (borrowed) and as read.
+type FactsPart<'a> = Vec<(&'a String, &'a Recorded)>;
+type FactsRead = Vec<(String, Recorded)>;
+
+/// Whether the keys of `pairs` strictly increase (as a map's encoding has them).
+fn strictly_sorted<V>(pairs: &[(String, V)]) -> bool {
+    pairs.windows(2).all(|w| w[0].0 < w[1].0)
+}
+
 impl Picture {
+    /// The picture as a snapshot stores it: the number of parts (u32, big
+    /// endian), each part's length (u64, big endian), then the parts — the
+    /// facts in key order cut into [`STORED_PARTS`] lists of (key, fact) pairs,
+    /// then the revisions, merges and size. Each part is encoded like the
+    /// canonical state, and the parts are written and read on every core. This is
+    /// a storage layout, not the canonical encoding that digests compare
+    /// ([`Projection::encode_state`]); only [`Picture::from_stored`] reads it.
+    pub fn to_stored(&self) -> Vec<u8> {
+        let facts: FactsPart<'_> = self.facts.iter().collect();
+        let per = facts.len().div_ceil(STORED_PARTS).max(1);
+        let cuts: Vec<&[(&String, &Recorded)]> = facts.chunks(per).collect();
+        let mut parts = parallel::map(&cuts, 2, codec::encode_state);
+        parts.push(codec::encode_state(&Rest {
+            revised_by: self
+                .revised_by
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            merges: self.merges.clone(),
+            size: self.size,
+        }));
+        let body: usize = parts.iter().map(Vec::len).sum();
+        let mut out = Vec::with_capacity(4 + 8 * parts.len() + body);
+        out.extend_from_slice(&(parts.len() as u32).to_be_bytes());
+        for part in &parts {
+            out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        }
+        for part in &parts {
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// Reads what [`Picture::to_stored`] wrote, refusing a malformed layout and
+    /// keys out of order or repeated, which no picture stores.
+    pub fn from_stored(bytes: &[u8]) -> Result<Picture, CodecError> {
+        let malformed = |why: &str| CodecError::Malformed(format!("stored picture: {why}"));
+        let count = bytes
+            .get(..4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes)
+            .ok_or_else(|| malformed("truncated"))? as usize;
+        if count == 0 || count > MAX_STORED_PARTS {
+            return Err(malformed("impossible number of parts"));
+        }
+        let lengths_end = 4 + 8 * count;
+        let lengths = bytes
+            .get(4..lengths_end)
+            .ok_or_else(|| malformed("truncated"))?;
+        let mut parts = Vec::with_capacity(count);
+        let mut at = lengths_end;
+        for length in lengths.chunks_exact(8) {
+            let length = <[u8; 8]>::try_from(length)
+                .ok()
+                .and_then(|b| usize::try_from(u64::from_be_bytes(b)).ok())
+                .ok_or_else(|| malformed("part too long"))?;
+            let end = at
+                .checked_add(length)
+                .ok_or_else(|| malformed("part too long"))?;
+            parts.push(bytes.get(at..end).ok_or_else(|| malformed("truncated"))?);
+            at = end;
+        }
+        if at != bytes.len() {
+            return Err(CodecError::Trailing(bytes.len() - at));
+        }
+        let Some((rest, fact_parts)) = parts.split_last() else {
+            return Err(malformed("no parts"));
+        };
+        let read: Vec<Result<FactsRead, CodecError>> =
+            parallel::map(fact_parts, 2, |part| codec::decode_state(part));
+        let mut facts: FactsRead = Vec::new();
+        for part in read {
+            facts.extend(part?);
+        }
+        let rest: Rest = codec::decode_state(rest)?;
+        if !strictly_sorted(&facts) || !strictly_sorted(&rest.revised_by) {
+            return Err(CodecError::NonCanonical);
+        }
+        Ok(Picture {
+            // Sorted pairs: the maps are built in one bulk pass.
+            facts: facts.into_iter().collect(),
+            revised_by: rest.revised_by.into_iter().collect(),
+            merges: rest.merges,
+            size: rest.size,
+        })
+    }
+
     /// The fact with this key, if folded in.
     pub fn get(&self, key: &str) -> Option<&Recorded> {
         self.facts.get(key)
@@ -102,5 +215,93 @@ impl Projection for Picture {
                 body: entry.fact.body,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{AppendOptions, Journal};
+
+    fn picture_of(n: u64) -> Picture {
+        let mut journal = Journal::in_memory("picture-test").unwrap();
+        let options = AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        };
+        crate::synth::append_corpus(&mut journal, 11, n, 500, &options).unwrap();
+        crate::projection::engine::rebuild(&journal).unwrap()
+    }
+
+    #[test]
+    fn a_picture_reads_back_from_its_stored_bytes() {
+        for n in [0, 1, 7, 2_000] {
+            let picture = picture_of(n);
+            if n == 2_000 {
+                // Every field is exercised, and the facts fill every part.
+                assert!(!picture.revised_by.is_empty() && !picture.merges.is_empty());
+                assert!(picture.facts.len() > STORED_PARTS);
+            }
+            let stored = picture.to_stored();
+            assert_eq!(Picture::from_stored(&stored).unwrap(), picture, "{n} facts");
+        }
+    }
+
+    #[test]
+    fn a_damaged_layout_is_refused_not_misread() {
+        let picture = picture_of(300);
+        let stored = picture.to_stored();
+        assert!(Picture::from_stored(&stored[..stored.len() - 1]).is_err());
+        assert!(Picture::from_stored(&[stored.as_slice(), &[0]].concat()).is_err());
+        assert!(Picture::from_stored(&[0, 0, 0, 0]).is_err(), "no parts");
+        assert!(Picture::from_stored(&[0xff; 12]).is_err(), "too many parts");
+        let mut longer = stored.clone();
+        longer[4..12].copy_from_slice(&u64::MAX.to_be_bytes());
+        assert!(
+            Picture::from_stored(&longer).is_err(),
+            "a part past the end"
+        );
+    }
+
+    /// Stored bytes whose only fact part holds `pairs` as given.
+    fn stored_with(pairs: &[(String, Recorded)], picture: &Picture) -> Vec<u8> {
+        let parts = [
+            codec::encode_state(&pairs),
+            codec::encode_state(&Rest {
+                revised_by: picture.revised_by.clone().into_iter().collect(),
+                merges: picture.merges.clone(),
+                size: picture.size,
+            }),
+        ];
+        let mut stored = (parts.len() as u32).to_be_bytes().to_vec();
+        for part in &parts {
+            stored.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        }
+        stored.extend(parts.concat());
+        stored
+    }
+
+    #[test]
+    fn keys_out_of_order_or_repeated_are_refused() {
+        let picture = picture_of(300);
+        let pairs: Vec<(String, Recorded)> = picture.facts.clone().into_iter().collect();
+        assert_eq!(
+            Picture::from_stored(&stored_with(&pairs, &picture)).unwrap(),
+            picture,
+            "one part is as good as sixteen"
+        );
+        let mut swapped = pairs.clone();
+        swapped.swap(3, 4);
+        assert!(matches!(
+            Picture::from_stored(&stored_with(&swapped, &picture)),
+            Err(CodecError::NonCanonical)
+        ));
+        let mut repeated = pairs.clone();
+        repeated.insert(7, pairs[7].clone());
+        assert!(matches!(
+            Picture::from_stored(&stored_with(&repeated, &picture)),
+            Err(CodecError::NonCanonical)
+        ));
     }
 }
