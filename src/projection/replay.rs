@@ -13,7 +13,6 @@ use super::resolve::Resolved;
 use super::views::{Params, View};
 use super::{Projection, StateDigest};
 use crate::journal::Journal;
-use crate::parallel;
 use crate::progress::Progress;
 
 /// One projection's two digests.
@@ -57,12 +56,13 @@ impl ReplayReport {
 }
 
 /// Digests of the picture and of every view with default parameters. The views
-/// are built on every core, each dropped once its digest is taken.
+/// are built on every core ([`View::each`]), each dropped once its digest is
+/// taken.
 pub fn digests(picture: &Picture) -> Vec<(&'static str, StateDigest)> {
     let resolved = Resolved::new(picture);
     let params = Params::default();
     let mut out = vec![(<Picture as Projection>::NAME, picture.digest())];
-    out.extend(parallel::map_balanced(&View::ALL, |view| {
+    out.extend(View::each(|view| {
         (view.name(), view.build(&resolved, &params).digest())
     }));
     out

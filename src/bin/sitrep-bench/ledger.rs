@@ -13,7 +13,7 @@ use sitrep::projection::engine;
 use sitrep::projection::picture::Picture;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::views::{Params, View};
-use sitrep::{parallel, Seq};
+use sitrep::Seq;
 
 use crate::workload::{chunks, clock, options, ORIGIN};
 
@@ -46,10 +46,10 @@ pub fn import(dir: &Path, seed: u64, n: u64) -> anyhow::Result<(Journal, Duratio
 
 /// Rebuilds the picture from the log and computes every view with the default
 /// parameters (incidents, tallies, pauses, counts, statements, revisions,
-/// timeline) on every core, as `sitrep replay` does, calling `report` as each
-/// part finishes: `rebuild`, `resolve`, then `views` (the wall time of all
-/// seven). Returns the number of rows across the views and each view's own
-/// time (they overlap: two run at once on two cores).
+/// timeline) as `sitrep replay` does (`View::each`: incidents, then the six
+/// others side by side), calling `report` as each part finishes: `rebuild`,
+/// `resolve`, then `views` (the wall time of all seven). Returns the number of
+/// rows across the views and each view's own time (the six overlap).
 pub fn replay_reporting(
     journal: &Journal,
     report: &mut dyn FnMut(&str, Duration) -> anyhow::Result<()>,
@@ -62,7 +62,7 @@ pub fn replay_reporting(
     report("resolve", started.elapsed())?;
     let params = Params::default();
     let started = Instant::now();
-    let built = parallel::map_balanced(&View::ALL, |view| {
+    let built = View::each(|view| {
         let started = Instant::now();
         let rows = std::hint::black_box(view.build(&resolved, &params))
             .rows
