@@ -42,20 +42,18 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => {
-            let mut value = t.to_json();
-            if let Value::Object(map) = &mut value {
-                map.insert("as_of".into(), json!(at.as_of));
-                map.insert("entries".into(), json!(at.size));
-                map.insert(
-                    "left_out".into(),
-                    json!(at
-                        .left_out
-                        .iter()
-                        .map(|l| json!({"source": l.source, "reason": l.reason}))
-                        .collect::<Vec<_>>()),
-                );
-            }
-            writeln!(out, "{value}")
+            let left_out: Vec<Value> = at
+                .left_out
+                .iter()
+                .map(|l| json!({"source": l.source, "reason": l.reason}))
+                .collect();
+            let trailer = [
+                ("as_of", json!(at.as_of)),
+                ("entries", json!(at.size)),
+                ("left_out", Value::Array(left_out)),
+            ];
+            t.write_json(&mut *out, &trailer)?;
+            writeln!(out)
         }
         Format::Csv => {
             writeln!(out, "{}", csv_line(t.columns.iter().copied()))?;

@@ -321,18 +321,22 @@ impl<'p> Resolved<'p> {
         mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
     ) -> BTreeMap<String, Group<'p>> {
         let mut groups: BTreeMap<String, Group<'p>> = BTreeMap::new();
-        let group = |key: &str| -> String { self.incident_key(key).to_owned() };
-        let mut ensure = |groups: &mut BTreeMap<String, Group<'p>>, name: String| {
-            groups.entry(name.clone()).or_insert_with(|| Group {
-                aliases: vec![name.clone()],
-                merges: merges_by_root.remove(&name).unwrap_or_default(),
-                key: name,
-                reports: Vec::new(),
-                claims: Vec::new(),
-            });
+        // The group an incident key goes to, made on first use: one lookup per
+        // report, and a key copied once per group rather than once per report.
+        let mut ensure = |groups: &mut BTreeMap<String, Group<'p>>, name: &str| {
+            if !groups.contains_key(name) {
+                let group = Group {
+                    aliases: vec![name.to_owned()],
+                    merges: merges_by_root.remove(name).unwrap_or_default(),
+                    key: name.to_owned(),
+                    reports: Vec::new(),
+                    claims: Vec::new(),
+                };
+                groups.insert(name.to_owned(), group);
+            }
         };
         for (alias, name) in &self.alias_of {
-            ensure(&mut groups, name.clone());
+            ensure(&mut groups, name);
             if let Some(g) = groups.get_mut(name) {
                 if !g.aliases.contains(alias) {
                     g.aliases.push(alias.clone());
@@ -340,17 +344,26 @@ impl<'p> Resolved<'p> {
             }
         }
         for (l, incident) in self.incidents() {
-            let name = group(&incident.incident);
-            ensure(&mut groups, name.clone());
-            if let Some(g) = groups.get_mut(&name) {
-                g.reports.push(l.key);
+            let name = self.incident_key(&incident.incident);
+            match groups.get_mut(name) {
+                Some(g) => g.reports.push(l.key),
+                None => {
+                    ensure(&mut groups, name);
+                    if let Some(g) = groups.get_mut(name) {
+                        g.reports.push(l.key);
+                    }
+                }
             }
         }
         for (l, claim) in self.claims() {
-            let mut named: Vec<String> = claim.incidents.iter().map(|k| group(k)).collect();
+            let mut named: Vec<&str> = claim
+                .incidents
+                .iter()
+                .map(|k| self.incident_key(k))
+                .collect();
             named.dedup();
             for name in named {
-                if let Some(g) = groups.get_mut(&name) {
+                if let Some(g) = groups.get_mut(name) {
                     if !g.claims.contains(&l.key) {
                         g.claims.push(l.key);
                     }

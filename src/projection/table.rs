@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::StateDigest;
@@ -95,9 +97,30 @@ impl Table {
         Value::Object(out)
     }
 
-    /// BLAKE3 of the JSON form's bytes: equal tables have equal digests.
+    /// BLAKE3 of the JSON form's bytes: equal tables have equal digests. The
+    /// bytes are streamed into the hash, never held whole.
     pub fn digest(&self) -> StateDigest {
-        StateDigest::of(self.to_json().to_string().as_bytes())
+        let mut hasher = blake3::Hasher::new();
+        // Writing into a hasher cannot fail, and every value here serialises.
+        let _ = self.write_json(&mut hasher, &[]);
+        StateDigest(*hasher.finalize().as_bytes())
+    }
+
+    /// Writes the JSON form ([`Table::to_json`], the same bytes) followed by
+    /// the `trailer` members, serialising the rows where they are instead of
+    /// copying every row into one value first.
+    pub fn write_json(
+        &self,
+        out: impl std::io::Write,
+        trailer: &[(&str, Value)],
+    ) -> serde_json::Result<()> {
+        serde_json::to_writer(
+            out,
+            &JsonForm {
+                table: self,
+                trailer,
+            },
+        )
     }
 
     /// The rows that changed from `before` to `self`, keyed by row key: added,
@@ -152,6 +175,42 @@ impl Table {
     }
 }
 
+/// The JSON form of a table, serialised from the table itself.
+struct JsonForm<'t> {
+    table: &'t Table,
+    trailer: &'t [(&'t str, Value)],
+}
+
+/// The members the JSON form names itself; a view's `extra` never uses them.
+const OWN_MEMBERS: [&str; 3] = ["projection", "rule", "rows"];
+
+impl Serialize for JsonForm<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let table = self.table;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("projection", table.projection)?;
+        map.serialize_entry("rule", &table.rule)?;
+        for (key, value) in &table.extra {
+            debug_assert!(!OWN_MEMBERS.contains(&key.as_str()), "extra member {key}");
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("rows", &Rows(&table.rows))?;
+        for (key, value) in self.trailer {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Rows serialised as the list of their details.
+struct Rows<'t>(&'t [Row]);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|row| &row.detail))
+    }
+}
+
 /// A table's rows by key (the first row of a key, should two share one).
 fn rows_by_key(table: &Table) -> HashMap<&str, &Row> {
     let mut rows = HashMap::with_capacity(table.rows.len());
@@ -171,6 +230,43 @@ mod tests {
             t.push(*k, vec![n.to_string()], json!({"key": k, "n": n}));
         }
         t
+    }
+
+    /// Every view of a synthetic ledger, written as a stream, is byte for byte
+    /// its JSON value written whole, with the trailer members at the end.
+    #[test]
+    fn the_streamed_json_form_is_the_json_value() {
+        use crate::journal::{AppendOptions, Journal};
+        use crate::projection::views::{Params, View};
+        let mut journal = Journal::in_memory("table-test").unwrap();
+        let options = AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        };
+        crate::synth::append_corpus(&mut journal, 12, 1_500, 500, &options).unwrap();
+        let picture = crate::projection::engine::rebuild(&journal).unwrap();
+        let resolved = crate::projection::resolve::Resolved::new(&picture);
+        let trailer = [("as_of", json!("head")), ("entries", json!(1_500))];
+        for view in View::ALL {
+            let t = view.build(&resolved, &Params::default());
+            assert!(!t.rows.is_empty(), "{view}");
+            let whole = t.to_json().to_string();
+            assert_eq!(t.digest(), StateDigest::of(whole.as_bytes()), "{view}");
+            let mut streamed = Vec::new();
+            t.write_json(&mut streamed, &trailer).unwrap();
+            let mut value = t.to_json();
+            if let Value::Object(map) = &mut value {
+                for (k, v) in &trailer {
+                    map.insert((*k).to_owned(), v.clone());
+                }
+            }
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                value.to_string(),
+                "{view}"
+            );
+        }
     }
 
     #[test]
