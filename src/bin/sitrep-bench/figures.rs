@@ -202,6 +202,7 @@ pub fn measure(
     details.push(detail);
 
     let mut journal = Journal::open(&ledger_dir).context("reopening the ledger")?;
+    settle_disk();
     progress("4 single durable appends");
     match append_rows(n, &mut journal, &sides.raw, plan) {
         Ok(more) => rows.extend(more),
@@ -218,6 +219,7 @@ pub fn measure(
 
     progress("9 peak memory of the import (child process)");
     rows.extend(rss_rows(n, plan.seed, &dir, &replay, limits));
+    settle_disk();
     progress("10 CLI wall times");
     rows.extend(cli_timing::rows(
         &ledger_dir,
@@ -504,6 +506,14 @@ fn append_rows(
     ])
 }
 
+/// Waits until the writes of the figures before have reached the disk (`sync`),
+/// so that a figure that flushes (4, 10) does not queue behind hundreds of MB of
+/// another figure's writeback (figure 5 writes a snapshot per sample, figure 9
+/// a whole ledger). Best effort: without `sync`, the figure runs anyway.
+fn settle_disk() {
+    let _ = std::process::Command::new("sync").status();
+}
+
 /// After each single append: the in-process update of projections kept open
 /// (`Current::follow`, 5a) and the update from the stored snapshot
 /// (`engine::current`: load, fold, store; 5b), which a new process pays.
@@ -546,6 +556,8 @@ fn incremental_rows(
         }
         Ok::<_, anyhow::Error>(elapsed)
     })?;
+    // Not timed: the snapshot catches up with the appends of the loop above.
+    engine::current(journal)?;
     let mut last = None;
     let stored = sample(plan.samples.incremental, plan.samples.budget, &mut |_| {
         append_one(journal)?;
