@@ -28,26 +28,35 @@ impl Nodes for StoredNodes<'_> {
         if level >= 64 || index >= self.size >> level {
             return Err(missing);
         }
-        let Some((key, run)) = self
-            .store
-            .last_at_or_before(&node_level_prefix(level), &node_key(level, index))?
-        else {
-            return Err(missing);
-        };
-        let first = node_first_index(&key).ok_or(ReadError::Node {
-            level,
-            index,
-            why: "under a malformed key",
-        })?;
-        let offset = usize::try_from(index - first).map_err(|_| ReadError::Node {
-            level,
-            index,
-            why: "missing",
-        })?;
-        run.get(offset * 32..offset * 32 + 32)
-            .and_then(|bytes| <Hash>::try_from(bytes).ok())
-            .ok_or(missing)
+        // Only the node's 32 bytes are copied out of its run (up to 32 KiB).
+        let mut found: Result<Hash, ReadError> = Err(missing);
+        self.store.visit_last_at_or_before(
+            &node_level_prefix(level),
+            &node_key(level, index),
+            &mut |key, run| {
+                found = node_in_run(key, run, level, index);
+            },
+        )?;
+        found
     }
+}
+
+/// Node `index` of `level` in the run stored under `key`.
+fn node_in_run(key: &[u8], run: &[u8], level: u32, index: u64) -> Result<Hash, ReadError> {
+    let missing = || ReadError::Node {
+        level,
+        index,
+        why: "missing",
+    };
+    let first = node_first_index(key).ok_or(ReadError::Node {
+        level,
+        index,
+        why: "under a malformed key",
+    })?;
+    let offset = usize::try_from(index - first).map_err(|_| missing())?;
+    run.get(offset * 32..offset * 32 + 32)
+        .and_then(|bytes| <Hash>::try_from(bytes).ok())
+        .ok_or_else(missing)
 }
 
 /// Reads the frontier of a tree of `size` leaves from its stored peaks.

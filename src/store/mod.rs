@@ -49,6 +49,24 @@ pub trait Store {
     /// The last pair whose key is `<= key` and starts with `prefix`.
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError>;
 
+    /// [`Store::last_at_or_before`], handing the pair to `visit` where it lies
+    /// instead of copying it out: for reading a few bytes of a large value (one
+    /// 32-byte Merkle node of a 32 KiB run). Returns whether there was one.
+    fn visit_last_at_or_before(
+        &self,
+        prefix: &[u8],
+        key: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<bool, StoreError> {
+        Ok(match self.last_at_or_before(prefix, key)? {
+            Some((k, v)) => {
+                visit(&k, &v);
+                true
+            }
+            None => false,
+        })
+    }
+
     /// Every pair whose key starts with `prefix` and is `>= from`, in key order,
     /// handed to `visit` until it returns `false`.
     fn scan(
@@ -74,6 +92,15 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
         (**self).last_at_or_before(prefix, key)
+    }
+
+    fn visit_last_at_or_before(
+        &self,
+        prefix: &[u8],
+        key: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<bool, StoreError> {
+        (**self).visit_last_at_or_before(prefix, key, visit)
     }
 
     fn scan(

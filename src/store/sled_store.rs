@@ -129,6 +129,25 @@ impl Store for SledStore {
         }
     }
 
+    fn visit_last_at_or_before(
+        &self,
+        prefix: &[u8],
+        key: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<bool, StoreError> {
+        match self.db.range(prefix..=key).next_back() {
+            Some(pair) => {
+                let (k, v) = pair.map_err(io)?;
+                let found = k.starts_with(prefix);
+                if found {
+                    visit(&k, &v);
+                }
+                Ok(found)
+            }
+            None => Ok(false),
+        }
+    }
+
     fn scan(
         &self,
         prefix: &[u8],
@@ -166,5 +185,46 @@ impl Store for SledStore {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// What `visit_last_at_or_before` hands over, copied out.
+    fn visited(store: &dyn Store, prefix: &[u8], key: &[u8]) -> Option<Pair> {
+        let mut seen = None;
+        let found = store
+            .visit_last_at_or_before(prefix, key, &mut |k, v| {
+                seen = Some((k.to_vec(), v.to_vec()));
+            })
+            .unwrap();
+        assert_eq!(found, seen.is_some());
+        seen
+    }
+
+    #[test]
+    fn visiting_finds_what_last_at_or_before_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        let memory = MemoryStore::default();
+        let writes = || {
+            [b"a1".as_slice(), b"b1", b"b5", b"b9", b"c0"]
+                .iter()
+                .map(|k| Write::Put(k.to_vec(), [*k, &[7u8; 40_000]].concat()))
+                .collect::<Vec<_>>()
+        };
+        sled.commit(writes()).unwrap();
+        memory.commit(writes()).unwrap();
+        for key in [b"b".as_slice(), b"b0", b"b1", b"b4", b"b5", b"b99", b"bz"] {
+            let expected = memory.last_at_or_before(b"b", key).unwrap();
+            assert_eq!(sled.last_at_or_before(b"b", key).unwrap(), expected);
+            assert_eq!(visited(&sled, b"b", key), expected, "sled, {key:?}");
+            assert_eq!(visited(&memory, b"b", key), expected, "memory, {key:?}");
+        }
+        assert_eq!(visited(&sled, b"b", b"b0"), None, "nothing at or before");
+        assert!(visited(&sled, b"b", b"b7").is_some_and(|(k, _)| k == b"b5"));
     }
 }
