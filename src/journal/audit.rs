@@ -185,8 +185,9 @@ struct StoredSegment {
 }
 
 /// How many stored segment bytes are read before their entries are checked
-/// together.
-const BATCH_BYTES: usize = 4 << 20;
+/// together (small in unit tests, so that small ledgers span many batches, each
+/// prepared while the one before is checked).
+const BATCH_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
 
 /// A segment, with what its entries give on their own.
 struct PreparedSegment {
