@@ -12,8 +12,9 @@ use super::{decode_checked, packing, Journal, ReadError};
 use crate::entry::{Entry, Seq};
 use crate::parallel::Background;
 
-/// How many stored segment bytes go into one batch.
-const BATCH_BYTES: usize = 4 << 20;
+/// How many stored segment bytes go into one batch (small in unit tests, so
+/// that small ledgers span many batches).
+const BATCH_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
 
 /// One segment's entries in the range, or why it could not be read.
 type Decoded = Result<Vec<Entry>, ReadError>;
@@ -183,16 +184,17 @@ mod tests {
 
     #[test]
     fn entries_are_the_entries_scan_gives_for_any_range() {
-        // Batches of 700 facts make segments that start off the 1,024 grid, and
-        // 40,000 facts make more than one 4 MiB batch of stored segments.
-        let journal = ledger(40_000, 700);
+        // Batches of 300 facts make segments that start off the 1,024 grid, and
+        // 6,300 facts make several batches of stored segments (64 KiB each in
+        // unit tests).
+        let journal = ledger(6_300, 300);
         let size = journal.head().size;
         for (from, to) in [
             (0, size),
             (0, 1),
             (699, 1501),
             (1024, 1025),
-            (39_000, u64::MAX),
+            (5_000, u64::MAX),
             (size, size + 5),
         ] {
             let got = by_entries(&journal, from, to);
@@ -204,14 +206,14 @@ mod tests {
 
     #[test]
     fn a_visit_that_stops_is_not_called_again() {
-        let journal = ledger(30_000, 5_000);
+        let journal = ledger(6_000, 1_000);
         let mut seen = 0;
         journal
             .entries(Seq::new(0), Seq::new(u64::MAX), &mut |_| {
                 seen += 1;
-                seen < 12_345
+                seen < 2_345
             })
             .unwrap();
-        assert_eq!(seen, 12_345);
+        assert_eq!(seen, 2_345);
     }
 }
