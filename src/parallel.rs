@@ -8,12 +8,19 @@
 //! thread costs tens of microseconds, more than a single append's whole check.
 //! [`Background`] runs such a map while the caller goes on with other work.
 
+/// How many cores this process may use, asked once: on Linux the standard
+/// library reads cgroup files to answer, which is not work for every append.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// How many threads to use for `len` items.
 fn workers(len: usize, min_items: usize) -> usize {
     if len < min_items.max(2) {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(len))
+    cores().min(len)
 }
 
 /// `items.iter().map(f).collect()`, on every core when there are at least
@@ -175,7 +182,7 @@ mod tests {
 
     #[test]
     fn many_items_use_more_than_one_thread_where_there_are_cores() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = cores();
         let threads = map_owned((0..1000).collect::<Vec<u32>>(), 2, |_| {
             std::thread::current().id()
         });

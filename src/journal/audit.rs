@@ -13,9 +13,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::append::{check_target_kind, incident_keys_of, BodyShape, RefError};
-use super::layout::{
-    node_first_index, node_key, node_level_prefix, segment_first_seq, unframe, SEGMENT_PREFIX,
-};
+use super::entries::StoredSegment;
+use super::layout::{node_first_index, node_key, node_level_prefix, unframe, SEGMENT_PREFIX};
 use super::packing;
 use super::{Journal, ReadError};
 use crate::codec;
@@ -24,7 +23,6 @@ use crate::fact::{FactBody, FactKind, Reference};
 use crate::hash::Id;
 use crate::merkle::{Blake3, Frontier, Hash, Hasher};
 use crate::note::{SignedCheckpoint, VerifierKey};
-use crate::parallel::Background;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -177,18 +175,6 @@ struct Pass<'j> {
     node_failure: Option<ReadError>,
 }
 
-/// A segment as stored: its first seq (`None` if its key is malformed) and its
-/// stored (usually packed) bytes.
-struct StoredSegment {
-    first: Option<u64>,
-    stored: Vec<u8>,
-}
-
-/// How many stored segment bytes are read before their entries are checked
-/// together (small in unit tests, so that small ledgers span many batches, each
-/// prepared while the one before is checked).
-const BATCH_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
-
 /// A segment, with what its entries give on their own.
 struct PreparedSegment {
     first: Option<u64>,
@@ -290,12 +276,6 @@ fn summarise(entry: crate::entry::Entry) -> Summary {
         incidents: incident_keys_of(body).into_iter().map(digest).collect(),
         key: entry.fact.key,
     }
-}
-
-/// Starts unpacking and preparing a batch of segments on every core, while
-/// the pass checks the batch before it and reads the next.
-fn prepare_in_background(batch: Vec<StoredSegment>, size: u64) -> Background<PreparedSegment> {
-    Background::map_owned(batch, 2, move |segment| prepare_segment(segment, size))
 }
 
 /// Unpacks and unframes one stored segment and prepares its entries below the
@@ -588,38 +568,19 @@ impl Journal {
             wanted_roots,
             node_failure: None,
         };
-        let mut batch: Vec<StoredSegment> = Vec::new();
-        let mut batch_bytes = 0;
-        let mut in_flight: Option<Background<PreparedSegment>> = None;
-        self.store
-            .scan(SEGMENT_PREFIX, SEGMENT_PREFIX, &mut |key, segment| {
-                let first = segment_first_seq(key).map(|s| s.get());
-                if first.is_some_and(|first| first >= size) {
-                    // Past the head: not part of the ledger.
-                    return false;
-                }
-                batch_bytes += segment.len();
-                batch.push(StoredSegment {
-                    first,
-                    stored: segment.to_vec(),
-                });
-                if batch_bytes >= BATCH_BYTES {
-                    let next = prepare_in_background(std::mem::take(&mut batch), size);
-                    if let Some(previous) = in_flight.replace(next) {
-                        let before = pass.next;
-                        pass.segments(previous.join());
-                        options.progress.advance(pass.next.saturating_sub(before));
-                    }
-                    batch_bytes = 0;
-                }
+        // Past the head is not part of the ledger; every stored segment below
+        // it, under a malformed key too, is checked.
+        self.prepared_segments(
+            SEGMENT_PREFIX,
+            size,
+            move |segment| prepare_segment(segment, size),
+            &mut |prepared| {
+                let before = pass.next;
+                pass.segments(prepared);
+                options.progress.advance(pass.next.saturating_sub(before));
                 true
-            })?;
-        let last = prepare_in_background(batch, size);
-        for preparing in in_flight.into_iter().chain([last]) {
-            let before = pass.next;
-            pass.segments(preparing.join());
-            options.progress.advance(pass.next.saturating_sub(before));
-        }
+            },
+        )?;
         if let Some(e) = pass.node_failure.take() {
             return Err(e);
         }

@@ -1,11 +1,13 @@
-//! Reading a range of the log in bulk, decoded on every core.
+//! Reading the log in bulk, decoded on every core.
 //!
-//! A rebuild of the projections folds every entry in order, but decoding an
-//! entry (with its canonical-form check) depends on its bytes alone. So segments
-//! are read from the store in batches of a few MiB, and each batch is unpacked
-//! and decoded on every core while the caller folds the batch before it. Ids
-//! and stored bytes are not kept, since a fold needs neither; [`Journal::scan`]
-//! gives them, one entry at a time, where they are wanted.
+//! A rebuild of the projections folds every entry in order, and the audit checks
+//! them in order, but unpacking and decoding an entry (with its canonical-form
+//! check) depends on its bytes alone. So [`Journal::prepared_segments`] reads
+//! stored segments in batches of a few MiB and prepares each batch on every core
+//! while its caller takes the batch before: [`Journal::entries`] decodes them
+//! for a fold, the audit (`audit.rs`) summarises them for its checks. Ids and
+//! stored bytes are not kept by `entries`, since a fold needs neither;
+//! [`Journal::scan`] gives them, one entry at a time, where they are wanted.
 
 use super::layout::{segment_first_seq, unframe, SEGMENT_PREFIX};
 use super::{decode_checked, packing, Journal, ReadError};
@@ -16,38 +18,71 @@ use crate::parallel::Background;
 /// that small ledgers span many batches).
 const BATCH_BYTES: usize = if cfg!(test) { 64 << 10 } else { 4 << 20 };
 
+/// A segment as stored: its first seq (`None` if its key is malformed) and its
+/// stored (usually packed) bytes.
+pub(super) struct StoredSegment {
+    pub(super) first: Option<u64>,
+    pub(super) stored: Vec<u8>,
+}
+
 /// One segment's entries in the range, or why it could not be read.
 type Decoded = Result<Vec<Entry>, ReadError>;
 
-/// Hands decoded batches to the caller, in order, until it or a failure stops.
-struct Delivery<'v> {
-    visit: &'v mut dyn FnMut(Entry) -> bool,
-    failure: Option<ReadError>,
-}
-
-impl Delivery<'_> {
-    /// False once the caller or a failure has stopped the reading.
-    fn deliver(&mut self, batch: Background<Decoded>) -> bool {
-        for segment in batch.join() {
-            match segment {
-                Err(e) => {
-                    self.failure = Some(e);
+impl Journal {
+    /// Reads the stored segments in key order from `start` up to the first
+    /// that starts at seq `limit` or later, in batches of about
+    /// [`BATCH_BYTES`]. Each batch is prepared on every core (`prepare`, one
+    /// segment at a time) while `take` receives the batch before, in order;
+    /// `take` returns false to stop.
+    pub(super) fn prepared_segments<R, F>(
+        &self,
+        start: &[u8],
+        limit: u64,
+        prepare: F,
+        take: &mut dyn FnMut(Vec<R>) -> bool,
+    ) -> Result<(), ReadError>
+    where
+        R: Send + 'static,
+        F: Fn(StoredSegment) -> R + Send + Sync + Copy + 'static,
+    {
+        let mut batch: Vec<StoredSegment> = Vec::new();
+        let mut batch_bytes = 0;
+        let mut in_flight: Option<Background<R>> = None;
+        let mut stopped = false;
+        self.store
+            .scan(SEGMENT_PREFIX, start, &mut |key, segment| {
+                let first = segment_first_seq(key).map(Seq::get);
+                if first.is_some_and(|first| first >= limit) {
                     return false;
                 }
-                Ok(entries) => {
-                    for entry in entries {
-                        if !(self.visit)(entry) {
+                batch_bytes += segment.len();
+                batch.push(StoredSegment {
+                    first,
+                    stored: segment.to_vec(),
+                });
+                if batch_bytes >= BATCH_BYTES {
+                    batch_bytes = 0;
+                    let next = Background::map_owned(std::mem::take(&mut batch), 2, prepare);
+                    if let Some(previous) = in_flight.replace(next) {
+                        if !take(previous.join()) {
+                            stopped = true;
                             return false;
                         }
                     }
                 }
+                true
+            })?;
+        if !stopped {
+            let last = Background::map_owned(batch, 2, prepare);
+            for preparing in in_flight.into_iter().chain([last]) {
+                if !take(preparing.join()) {
+                    break;
+                }
             }
         }
-        true
+        Ok(())
     }
-}
 
-impl Journal {
     /// Visits the entries with seqs in `from..to` (and below the head) in log
     /// order, until `visit` returns false. Same entries and errors as
     /// [`Journal::scan`], decoded on every core.
@@ -62,65 +97,46 @@ impl Journal {
             return Ok(());
         }
         let start = self.segment_key_at_or_before(Seq::new(from))?;
-        let mut delivery = Delivery {
-            visit,
-            failure: None,
-        };
-        let mut batch: Vec<(u64, Vec<u8>)> = Vec::new();
-        let mut batch_bytes = 0;
-        let mut in_flight: Option<Background<Decoded>> = None;
-        let mut stopped = false;
-        self.store
-            .scan(SEGMENT_PREFIX, &start, &mut |key, segment| {
-                let Some(first) = segment_first_seq(key) else {
-                    delivery.failure = Some(ReadError::Segment {
-                        seq: Seq::new(from),
-                    });
-                    stopped = true;
-                    return false;
-                };
-                if first.get() >= end {
-                    return false;
-                }
-                batch_bytes += segment.len();
-                batch.push((first.get(), segment.to_vec()));
-                if batch_bytes >= BATCH_BYTES {
-                    batch_bytes = 0;
-                    let next = decode_in_background(std::mem::take(&mut batch), from, end);
-                    if let Some(previous) = in_flight.replace(next) {
-                        if !delivery.deliver(previous) {
-                            stopped = true;
+        let mut failure = None;
+        self.prepared_segments(
+            &start,
+            end,
+            move |segment| decode_segment(segment, from, end),
+            &mut |batch: Vec<Decoded>| {
+                for segment in batch {
+                    match segment {
+                        Err(e) => {
+                            failure = Some(e);
                             return false;
+                        }
+                        Ok(entries) => {
+                            for entry in entries {
+                                if !visit(entry) {
+                                    return false;
+                                }
+                            }
                         }
                     }
                 }
                 true
-            })?;
-        if !stopped {
-            let last = decode_in_background(batch, from, end);
-            for decoding in in_flight.into_iter().chain([last]) {
-                if !delivery.deliver(decoding) {
-                    break;
-                }
-            }
-        }
-        delivery.failure.map_or(Ok(()), Err)
+            },
+        )?;
+        failure.map_or(Ok(()), Err)
     }
 }
 
-/// Starts decoding a batch of stored segments on every core.
-fn decode_in_background(batch: Vec<(u64, Vec<u8>)>, from: u64, end: u64) -> Background<Decoded> {
-    Background::map_owned(batch, 2, move |(first, stored)| {
-        decode_segment(first, &stored, from, end)
-    })
-}
-
 /// The entries of one stored segment with seqs in `from..end`.
-fn decode_segment(first: u64, stored: &[u8], from: u64, end: u64) -> Decoded {
+fn decode_segment(segment: StoredSegment, from: u64, end: u64) -> Decoded {
+    let Some(first) = segment.first else {
+        // A segment under a malformed key: as `Journal::scan` reports it.
+        return Err(ReadError::Segment {
+            seq: Seq::new(from),
+        });
+    };
     let damaged = || ReadError::Segment {
         seq: Seq::new(first),
     };
-    let framed = packing::unpack(stored).ok_or_else(damaged)?;
+    let framed = packing::unpack(&segment.stored).ok_or_else(damaged)?;
     let frames = unframe(&framed).ok_or_else(damaged)?;
     let mut entries = Vec::with_capacity(frames.len());
     for (seq, bytes) in (first..).zip(frames) {

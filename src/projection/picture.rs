@@ -80,15 +80,9 @@ impl Picture {
         let per = facts.len().div_ceil(STORED_PARTS).max(1);
         let cuts: Vec<&[(&String, &Recorded)]> = facts.chunks(per).collect();
         let mut parts = parallel::map(&cuts, 2, codec::encode_state);
-        parts.push(codec::encode_state(&Rest {
-            revised_by: self
-                .revised_by
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            merges: self.merges.clone(),
-            size: self.size,
-        }));
+        // The fields of `Rest`, borrowed: a tuple encodes as a struct does.
+        let revised_by: Vec<(&String, &Vec<String>)> = self.revised_by.iter().collect();
+        parts.push(codec::encode_state(&(revised_by, &self.merges, self.size)));
         let body: usize = parts.iter().map(Vec::len).sum();
         let mut out = Vec::with_capacity(4 + 8 * parts.len() + body);
         out.extend_from_slice(&(parts.len() as u32).to_be_bytes());

@@ -82,19 +82,14 @@ impl Table {
         });
     }
 
-    /// The stable JSON form (docs/cli.md).
+    /// The stable JSON form (docs/cli.md) as a value; [`Table::write_json`]
+    /// writes the same without building it.
     pub fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("projection".into(), json!(self.projection));
-        out.insert("rule".into(), json!(self.rule));
-        for (k, v) in &self.extra {
-            out.insert(k.clone(), v.clone());
-        }
-        out.insert(
-            "rows".into(),
-            Value::Array(self.rows.iter().map(|r| r.detail.clone()).collect()),
-        );
-        Value::Object(out)
+        serde_json::to_value(JsonForm {
+            table: self,
+            trailer: &[],
+        })
+        .unwrap_or(Value::Null)
     }
 
     /// BLAKE3 of the JSON form's bytes: equal tables have equal digests. The
@@ -232,6 +227,22 @@ mod tests {
         t
     }
 
+    /// The JSON form as it was built before it was streamed: one value with
+    /// every row's detail copied in (the reference the stream must match).
+    fn as_one_value(t: &Table) -> Value {
+        let mut out = Map::new();
+        out.insert("projection".into(), json!(t.projection));
+        out.insert("rule".into(), json!(t.rule));
+        for (k, v) in &t.extra {
+            out.insert(k.clone(), v.clone());
+        }
+        out.insert(
+            "rows".into(),
+            Value::Array(t.rows.iter().map(|r| r.detail.clone()).collect()),
+        );
+        Value::Object(out)
+    }
+
     /// Every view of a synthetic ledger, written as a stream, is byte for byte
     /// its JSON value written whole, with the trailer members at the end.
     #[test]
@@ -251,11 +262,12 @@ mod tests {
         for view in View::ALL {
             let t = view.build(&resolved, &Params::default());
             assert!(!t.rows.is_empty(), "{view}");
-            let whole = t.to_json().to_string();
+            let whole = as_one_value(&t).to_string();
             assert_eq!(t.digest(), StateDigest::of(whole.as_bytes()), "{view}");
+            assert_eq!(t.to_json().to_string(), whole, "{view}");
             let mut streamed = Vec::new();
             t.write_json(&mut streamed, &trailer).unwrap();
-            let mut value = t.to_json();
+            let mut value = as_one_value(&t);
             if let Value::Object(map) = &mut value {
                 for (k, v) in &trailer {
                     map.insert((*k).to_owned(), v.clone());

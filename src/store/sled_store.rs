@@ -120,13 +120,11 @@ impl Store for SledStore {
     }
 
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
-        match self.db.range(prefix..=key).next_back() {
-            Some(pair) => {
-                let (k, v) = pair.map_err(io)?;
-                Ok(k.starts_with(prefix).then(|| (k.to_vec(), v.to_vec())))
-            }
-            None => Ok(None),
-        }
+        let mut found = None;
+        self.visit_last_at_or_before(prefix, key, &mut |k, v| {
+            found = Some((k.to_vec(), v.to_vec()));
+        })?;
+        Ok(found)
     }
 
     fn visit_last_at_or_before(
