@@ -456,12 +456,13 @@ fn incidents_match_model(picture: &Picture, model: &Model) -> Result<(), TestCas
     let table = View::Incidents.build(&Resolved::new(picture), &Params::default());
     let mut actual: BTreeMap<String, ExpectedRow> = BTreeMap::new();
     for row in &table.rows {
-        prop_assert_eq!(row.detail["key"].as_str(), Some(row.key.as_str()));
-        let status = strings(&row.detail, "status");
+        let detail = row.detail.value();
+        prop_assert_eq!(detail["key"].as_str(), Some(row.key.as_str()));
+        let status = strings(&detail, "status");
         let seen = ExpectedRow {
-            aliases: strings(&row.detail, "aliases"),
-            reports: strings(&row.detail, "reports"),
-            sources: strings(&row.detail, "sources"),
+            aliases: strings(&detail, "aliases"),
+            reports: strings(&detail, "reports"),
+            sources: strings(&detail, "sources"),
             denied: status.iter().any(|s| s == "denied"),
         };
         prop_assert!(

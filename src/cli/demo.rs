@@ -102,21 +102,20 @@ fn write_pauses(out: &mut dyn Write, tables: &[Table]) -> std::io::Result<()> {
                 ""
             }
         )?;
-        let active: Vec<String> = t
-            .rows
+        let details: Vec<serde_json::Value> = t.rows.iter().map(|r| r.detail.value()).collect();
+        let active: Vec<String> = details
             .iter()
-            .filter(|r| r.detail["kind"] == "active")
-            .map(|r| {
+            .filter(|d| d["kind"] == "active")
+            .map(|d| {
                 format!(
                     "{} → {}",
-                    r.detail["from"].as_str().unwrap_or("?"),
-                    r.detail["to"].as_str().unwrap_or("?")
+                    d["from"].as_str().unwrap_or("?"),
+                    d["to"].as_str().unwrap_or("?")
                 )
             })
             .collect();
         writeln!(out, "  active: {}", active.join("; "))?;
-        for row in t.rows.iter().filter(|r| r.detail["kind"] == "pause") {
-            let d = &row.detail;
+        for d in details.iter().filter(|d| d["kind"] == "pause") {
             writeln!(
                 out,
                 "  pause {} → {}  {} days (possibly {})  last before {}, resumed with {}",

@@ -15,6 +15,7 @@
 
 pub mod as_of;
 pub mod combine;
+pub mod detail;
 pub mod engine;
 pub mod history;
 pub mod picture;

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
+use super::detail::Detail;
 use super::StateDigest;
 
 /// One row of a view.
@@ -21,8 +22,8 @@ pub struct Row {
     pub key: String,
     /// One display string per column.
     pub cells: Vec<String>,
-    /// The row as structured data.
-    pub detail: Value,
+    /// The row as structured data (compact JSON text).
+    pub detail: Detail,
 }
 
 /// How a table reads best in a terminal.
@@ -68,7 +69,7 @@ impl Table {
     }
 
     /// Adds a row; `cells` must match the columns.
-    pub fn push(&mut self, key: impl Into<String>, cells: Vec<String>, detail: Value) {
+    pub fn push(&mut self, key: impl Into<String>, cells: Vec<String>, detail: impl Into<Detail>) {
         debug_assert_eq!(
             cells.len(),
             self.columns.len(),
@@ -78,7 +79,7 @@ impl Table {
         self.rows.push(Row {
             key: key.into(),
             cells,
-            detail,
+            detail: detail.into(),
         });
     }
 
@@ -151,16 +152,16 @@ impl Table {
         mark: &str,
         change: &str,
         row: &Row,
-        before: Option<&Value>,
-        after: Option<&Value>,
+        before: Option<&Detail>,
+        after: Option<&Detail>,
     ) {
         let mut cells = vec![mark.to_owned()];
         cells.extend(row.cells.iter().cloned());
-        let detail = json!({
-            "change": change,
-            "key": row.key,
-            "before": before,
-            "after": after,
+        let detail = Detail::of(&Change {
+            change,
+            key: &row.key,
+            before,
+            after,
         });
         self.rows.push(Row {
             key: row.key.clone(),
@@ -168,6 +169,15 @@ impl Table {
             detail,
         });
     }
+}
+
+/// A diff row's detail: the row before and after the change.
+#[derive(Serialize)]
+struct Change<'r> {
+    change: &'r str,
+    key: &'r str,
+    before: Option<&'r Detail>,
+    after: Option<&'r Detail>,
 }
 
 /// The JSON form of a table, serialised from the table itself.
@@ -218,6 +228,7 @@ fn rows_by_key(table: &Table) -> HashMap<&str, &Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn table(rows: &[(&str, i64)]) -> Table {
         let mut t = Table::new("test", vec!["n"]);
@@ -238,7 +249,7 @@ mod tests {
         }
         out.insert(
             "rows".into(),
-            Value::Array(t.rows.iter().map(|r| r.detail.clone()).collect()),
+            Value::Array(t.rows.iter().map(|r| r.detail.value()).collect()),
         );
         Value::Object(out)
     }

@@ -21,14 +21,18 @@
 //! ledger recorded it. Deaths and injuries add up the figures the reports state;
 //! an incident with no figure adds nothing and is listed as `no_figure`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use super::count_tally::{summarise, Basis, Query, Summary};
 use super::incidents::Combined;
 use super::rule::{DirectionRule, Fit, Rule};
-use super::{denials_json, disputes, list, name_of, unused_flags, Params};
-use crate::fact::{CasualtyGroup, Count, DateSpec, Direction, Metric};
+use super::{denials_json, disputes, list, name_of, unused_flags, DenialDetail, Params};
+use crate::fact::{
+    ActorRef, BreakdownRow, CasualtyGroup, Count, DateSpec, Direction, Metric, Qualifier, Scope,
+};
 use crate::projection::combine::{wording, Range, Span};
+use crate::projection::detail::Detail;
 use crate::projection::resolve::{Live, Publication, Resolved};
 use crate::projection::table::Table;
 use crate::time::Date;
@@ -145,19 +149,22 @@ fn publication_span(p: &Publication) -> String {
 }
 
 /// A side of a window as JSON: `null` when open.
-fn bound(day: Date) -> Value {
-    if day == Date::MIN || day == Date::MAX {
-        Value::Null
-    } else {
-        json!(day)
-    }
+fn bound(day: Date) -> Option<Date> {
+    (day != Date::MIN && day != Date::MAX).then_some(day)
 }
 
-fn span_json(span: Option<Span>) -> Value {
-    span.map_or(
-        Value::Null,
-        |s| json!({"start": bound(s.start), "end": bound(s.end)}),
-    )
+/// A window in a row's detail: its first and last day, `null` where open.
+#[derive(Serialize)]
+struct SpanDetail {
+    start: Option<Date>,
+    end: Option<Date>,
+}
+
+fn span_json(span: Option<Span>) -> Option<SpanDetail> {
+    span.map(|s| SpanDetail {
+        start: bound(s.start),
+        end: bound(s.end),
+    })
 }
 
 /// The ledger's tally for one count.
@@ -169,6 +176,7 @@ struct Tally {
 }
 
 /// The incidents a tally counts, by key.
+#[derive(Serialize)]
 struct Listed {
     /// Counted in the low end, with a figure when counting people.
     certain: Vec<String>,
@@ -390,7 +398,7 @@ fn row(
     end: &End<'_>,
     window: &Window,
     tally: &Tally,
-) -> (String, Vec<String>, Value) {
+) -> (String, Vec<String>, Detail) {
     let basis = basis(count.metric);
     let stated = Range::of(&count.value);
     let status = disputes(resolved, live);
@@ -411,65 +419,137 @@ fn row(
         },
     ];
     let (to_is, publication) = match end {
-        End::Stated(_) => ("stated", Value::Null),
-        End::Publication(p) => (
-            if p.stated { "publication" } else { "open" },
-            json!({"not_before": p.not_before, "not_after": p.not_after, "stated": p.stated}),
-        ),
-        End::Unknown => ("open", Value::Null),
+        End::Stated(_) => ("stated", None),
+        End::Publication(p) => (if p.stated { "publication" } else { "open" }, Some(p)),
+        End::Unknown => ("open", None),
     };
-    let detail = json!({
-        "key": live.key,
-        "seq": live.seq.get(),
-        "source": count.source,
-        "speaker": count.speaker,
-        "metric": count.metric,
-        "stated": {
-            "low": count.value.low,
-            "best": count.value.best,
-            "high": count.value.high,
-            "qualifier": count.value.qualifier,
-            "raw": count.value.raw,
-            "range": stated,
+    let detail = Detail::of(&CountDetail {
+        key: live.key,
+        seq: live.seq.get(),
+        source: &count.source,
+        speaker: &count.speaker,
+        metric: &count.metric,
+        stated: StatedDetail {
+            low: count.value.low,
+            best: count.value.best,
+            high: count.value.high,
+            qualifier: &count.value.qualifier,
+            raw: &count.value.raw,
+            range: stated,
         },
-        "definition": count.definition,
-        "quote": count.quote,
-        "breakdown": count.breakdown,
-        "period": {
-            "from": count.period.from,
-            "to": count.period.to,
-            "to_is": to_is,
-            "publication": publication,
-            "certain_window": span_json(window.narrow),
-            "possible_window": span_json(Some(window.wide)),
-            "text": period,
+        definition: &count.definition,
+        quote: &count.quote,
+        breakdown: &count.breakdown,
+        period: PeriodDetail {
+            from: &count.period.from,
+            to: &count.period.to,
+            to_is,
+            publication: publication.map(|p| PublicationDetail {
+                not_before: p.not_before,
+                not_after: p.not_after,
+                stated: p.stated,
+            }),
+            certain_window: span_json(window.narrow),
+            possible_window: span_json(Some(window.wide)),
+            text: &period,
         },
-        "scope": count.scope,
-        "ledger_tally": ledger_tally(&basis, tally),
-        "status": status,
-        "corrections": live.corrections,
-        "denials": denials_json(resolved, live.key),
+        scope: &count.scope,
+        ledger_tally: ledger_tally(&basis, tally),
+        status: &status,
+        corrections: &live.corrections,
+        denials: denials_json(resolved, live.key),
     });
     (live.key.to_owned(), cells, detail)
 }
 
+/// A count's row in full.
+#[derive(Serialize)]
+struct CountDetail<'a> {
+    key: &'a str,
+    seq: u64,
+    source: &'a str,
+    speaker: &'a ActorRef,
+    metric: &'a Metric,
+    stated: StatedDetail<'a>,
+    definition: &'a Option<String>,
+    quote: &'a Option<String>,
+    breakdown: &'a [BreakdownRow],
+    period: PeriodDetail<'a>,
+    scope: &'a Scope,
+    ledger_tally: TallyDetail<'a>,
+    status: &'a [String],
+    corrections: &'a [&'a str],
+    denials: Vec<DenialDetail<'a>>,
+}
+
+/// The stated figure, and the range it reads as.
+#[derive(Serialize)]
+struct StatedDetail<'a> {
+    low: Option<u64>,
+    best: Option<u64>,
+    high: Option<u64>,
+    qualifier: &'a Qualifier,
+    raw: &'a Option<String>,
+    range: Range,
+}
+
+/// The period a count speaks for, and the days it covers.
+#[derive(Serialize)]
+struct PeriodDetail<'a> {
+    from: &'a Option<DateSpec>,
+    to: &'a Option<DateSpec>,
+    to_is: &'a str,
+    publication: Option<PublicationDetail>,
+    certain_window: Option<SpanDetail>,
+    possible_window: Option<SpanDetail>,
+    text: &'a str,
+}
+
+/// When the statement was published, as far as the ledger can tell.
+#[derive(Serialize)]
+struct PublicationDetail {
+    not_before: Option<Date>,
+    not_after: Date,
+    stated: bool,
+}
+
+/// The ledger's tally: the range, how many incidents, and with
+/// `--list-incidents` which (the lists follow the numbers).
+#[derive(Serialize)]
+struct TallyDetail<'a> {
+    low: u64,
+    high: Option<u64>,
+    counts: &'a str,
+    direction: &'a Direction,
+    incidents: IncidentCounts,
+    #[serde(flatten)]
+    listed: Option<&'a Listed>,
+}
+
+/// How many incidents a tally counts.
+#[derive(Serialize)]
+struct IncidentCounts {
+    certain: u64,
+    possible: u64,
+    no_figure: u64,
+}
+
 /// The tally as JSON: the range, how many incidents, and with
 /// `--list-incidents` which.
-fn ledger_tally(basis: &Basis, tally: &Tally) -> Value {
+fn ledger_tally<'a>(basis: &'a Basis, tally: &'a Tally) -> TallyDetail<'a> {
     let s = &tally.summary;
-    let mut out = json!({
-        "low": s.range.low,
-        "high": s.range.high,
-        "counts": basis.words,
-        "direction": basis.direction,
-        "incidents": {"certain": s.certain, "possible": s.possible, "no_figure": s.no_figure},
-    });
-    if let (Some(listed), Value::Object(map)) = (&tally.listed, &mut out) {
-        map.insert("certain".into(), json!(listed.certain));
-        map.insert("possible".into(), json!(listed.possible));
-        map.insert("no_figure".into(), json!(listed.no_figure));
+    TallyDetail {
+        low: s.range.low,
+        high: s.range.high,
+        counts: basis.words,
+        direction: &basis.direction,
+        incidents: IncidentCounts {
+            certain: s.certain,
+            possible: s.possible,
+            no_figure: s.no_figure,
+        },
+        listed: tally.listed.as_ref(),
     }
-    out
 }
 
 #[cfg(test)]
@@ -477,6 +557,7 @@ mod tests {
     use super::*;
     use crate::projection::views::testing::{cell, keys, picture, row, seeds};
     use crate::projection::views::Rule;
+    use serde_json::Value;
 
     /// A dated source and seven reports in January 2024; see each test.
     const JANUARY: &str = r#"
@@ -520,14 +601,14 @@ mod tests {
         for (a, b) in listed.rows.iter().zip(&unlisted.rows) {
             assert_eq!(a.key, b.key);
             assert_eq!(a.cells, b.cells, "{}", a.key);
-            let mut detail = a.detail.clone();
+            let mut detail = a.detail.value();
             let tally = detail["ledger_tally"].as_object_mut().unwrap();
             for list in ["certain", "possible", "no_figure"] {
                 let keys = tally.remove(list).unwrap();
                 let n = keys.as_array().unwrap().len() as u64;
                 assert_eq!(tally["incidents"][list], json!(n), "{} {list}", a.key);
             }
-            assert_eq!(detail, b.detail, "{}", a.key);
+            assert_eq!(detail, b.detail.value(), "{}", a.key);
         }
     }
 
@@ -557,7 +638,7 @@ mod tests {
                     .rows
                     .iter()
                     .map(|r| {
-                        r.detail["ledger_tally"]["incidents"]["certain"]
+                        r.detail.value()["ledger_tally"]["incidents"]["certain"]
                             .as_u64()
                             .unwrap()
                     })
@@ -567,8 +648,8 @@ mod tests {
         }
     }
 
-    fn ledger<'t>(t: &'t Table, key: &str) -> &'t Value {
-        &row(t, key).detail["ledger_tally"]
+    fn ledger(t: &Table, key: &str) -> Value {
+        row(t, key).detail.value()["ledger_tally"].clone()
     }
 
     #[test]
@@ -596,7 +677,7 @@ mod tests {
         assert_eq!(l["certain"], json!(["a", "b"]));
         assert_eq!(l["possible"], json!(["c", "d"]));
         assert_eq!((&l["low"], &l["high"]), (&json!(2), &json!(4)));
-        let stated = &row(&t, "c/window").detail["stated"];
+        let stated = row(&t, "c/window").detail.value()["stated"].clone();
         assert_eq!(stated["qualifier"], json!("at_least"));
         assert_eq!(stated["low"], json!(4));
         assert_eq!(stated["raw"], json!("at least 4"));
@@ -629,7 +710,7 @@ mod tests {
         assert_eq!(l["certain"], json!(["a", "b", "g"]));
         assert_eq!(l["possible"], json!(["c", "d"]));
         assert_eq!(
-            row(&t, "c/published").detail["period"]["to_is"],
+            row(&t, "c/published").detail.value()["period"]["to_is"],
             json!("publication")
         );
     }
@@ -653,7 +734,7 @@ mod tests {
         assert_eq!(l["certain"], json!(["c", "a", "g", "h"]));
         assert_eq!(l["possible"], json!(["d", "i"]));
         assert_eq!(cell(&t, "c2/open", "ledger tally"), "4–6");
-        let period = &row(&t, "c2/open").detail["period"];
+        let period = row(&t, "c2/open").detail.value()["period"].clone();
         assert_eq!(period["to_is"], json!("open"));
         assert_eq!(
             period["certain_window"],
@@ -679,7 +760,7 @@ mod tests {
 {"key":"c9/deaths","kind":"count","source":"src9","speaker":{"name":"Blog"},"metric":"deaths","value":"one","period":{"from":"2025-06-01"}}
 "#;
         let t = counts(&picture(&[JANUARY, odd]), Rule::default());
-        let window = &row(&t, "c9/attacks").detail["period"];
+        let window = row(&t, "c9/attacks").detail.value()["period"].clone();
         assert_eq!(window["certain_window"]["end"], json!("2026-03-01"));
         assert_eq!(window["possible_window"]["end"], json!("2026-01-02"));
         // late lies in the narrow window only; span (no country) may count.
@@ -727,7 +808,7 @@ mod tests {
             cell(&t, "c/published", "status"),
             "denied (figures) by Militia: “inflated”"
         );
-        let denials = &row(&t, "c/published").detail["denials"];
+        let denials = row(&t, "c/published").detail.value()["denials"].clone();
         assert_eq!(denials[0]["key"], json!("deny/published"));
         assert_eq!(denials[0]["quote"], json!("inflated"));
         assert_eq!(cell(&t, "c/killed", "status"), "—");

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::rule::{DirectionRule, Fit};
 use super::{list, name_of, Params};
@@ -16,6 +15,7 @@ use crate::fact::{
 };
 use crate::parallel;
 use crate::projection::combine::{combine_dates, wording, CombinedDate, Range};
+use crate::projection::detail::Detail;
 use crate::projection::resolve::{Group, Resolved};
 use crate::projection::table::Table;
 
@@ -389,7 +389,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
 
 /// One incident's row (key, cells, JSON detail), or `None` when the rule
 /// leaves it out.
-fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<String>, Value)> {
+fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<String>, Detail)> {
     let fit = params.rule.fit(incident, DirectionRule::Any);
     if fit == Fit::Out {
         return None;
@@ -429,9 +429,15 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
         list(&incident.sources),
         status.join(", "),
     ];
-    let mut detail = serde_json::to_value(incident).unwrap_or_else(|_| json!({}));
-    if let Some(obj) = detail.as_object_mut() {
-        obj.insert("status".into(), json!(status));
-    }
+    // The detail is the incident itself, with the row's status (which may
+    // carry the window's caveat).
+    let detail = if status == incident.status {
+        Detail::of(incident)
+    } else {
+        Detail::of(&Combined {
+            status,
+            ..incident.clone()
+        })
+    };
     Some((incident.key.clone(), cells, detail))
 }

@@ -16,10 +16,11 @@ pub mod timeline;
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::resolve::{Live, Resolved};
 use super::table::Table;
+use crate::fact::{ActorRef, DenialType};
 use crate::parallel;
 pub use rule::{DirectionRule, Fit, Rule};
 pub use tallies::GroupBy;
@@ -189,20 +190,29 @@ pub fn denial_words(denial: &crate::fact::Denial) -> String {
     )
 }
 
+/// One live denial in a row's detail.
+#[derive(Serialize)]
+pub struct DenialDetail<'p> {
+    key: &'p str,
+    denier: &'p ActorRef,
+    #[serde(rename = "type")]
+    denial_type: &'p DenialType,
+    quote: &'p Option<String>,
+    source: &'p str,
+}
+
 /// The live denials of `key` as JSON objects (key, denier, type, quote, source),
 /// in log order.
-pub fn denials_json(resolved: &Resolved<'_>, key: &str) -> Vec<Value> {
+pub fn denials_json<'p>(resolved: &Resolved<'p>, key: &str) -> Vec<DenialDetail<'p>> {
     resolved
         .denials_of(key)
         .into_iter()
-        .map(|(live, denial)| {
-            json!({
-                "key": live.key,
-                "denier": denial.denier,
-                "type": denial.denial_type,
-                "quote": denial.quote,
-                "source": denial.source,
-            })
+        .map(|(live, denial)| DenialDetail {
+            key: live.key,
+            denier: &denial.denier,
+            denial_type: &denial.denial_type,
+            quote: &denial.quote,
+            source: &denial.source,
         })
         .collect()
 }

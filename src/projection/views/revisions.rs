@@ -17,23 +17,87 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{denial_words, list, name_of, unused_flags, Params};
 use crate::entry::Seq;
-use crate::fact::{FactBody, Merge};
+use crate::fact::{ActorRef, DenialType, FactBody, Merge, RetractionReason};
+use crate::projection::detail::Detail;
 use crate::projection::picture::Recorded;
 use crate::projection::resolve::{Group, Resolved};
 use crate::projection::table::{Layout, Table};
+use crate::time::Timestamp;
 
 /// One revising entry, as its target's chain shows it.
-struct Link {
+struct Link<'p> {
     /// "seq 91 denial KEY — … [source, recorded …] (in force)".
     line: String,
     /// The same in full.
-    detail: Value,
+    detail: LinkDetail<'p>,
     /// What it does to the target now, if it is in force ("corrected: …").
     effect: Option<String>,
+}
+
+/// A revising entry in full (`--json`: one element of a row's `chain`).
+#[derive(Serialize)]
+struct LinkDetail<'p> {
+    seq: u64,
+    kind: &'p str,
+    key: String,
+    source: &'p str,
+    recorded_at: Timestamp,
+    standing: String,
+    #[serde(flatten)]
+    says: Says<'p>,
+}
+
+/// What a revising entry says, by kind (its members follow the common ones).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Says<'p> {
+    Denial {
+        denier: &'p ActorRef,
+        #[serde(rename = "type")]
+        denial_type: &'p DenialType,
+        quote: &'p Option<String>,
+    },
+    Correction {
+        reason: &'p str,
+        replacement: &'p FactBody,
+    },
+    Retraction {
+        reason: &'p RetractionReason,
+        note: &'p Option<String>,
+    },
+    Merge {
+        incidents: &'p [String],
+        surviving: &'p str,
+        reason: &'p str,
+    },
+}
+
+/// A revised fact's row in full.
+#[derive(Serialize)]
+struct FactDetail<'a> {
+    key: &'a str,
+    kind: Option<&'a str>,
+    seq: Option<u64>,
+    recorded_at: Option<Timestamp>,
+    fact: Option<&'a FactBody>,
+    now: &'a [String],
+    chain: Vec<&'a LinkDetail<'a>>,
+}
+
+/// A merged incident's row in full.
+#[derive(Serialize)]
+struct MergeDetail<'a> {
+    key: &'a str,
+    kind: &'a str,
+    incident: &'a str,
+    aliases: &'a [String],
+    reports: &'a [&'a str],
+    now: &'a [String],
+    chain: Vec<&'a LinkDetail<'a>>,
 }
 
 /// A row before it is pushed, with the seq it is ordered by.
@@ -41,7 +105,7 @@ struct Pending {
     order: Option<Seq>,
     key: String,
     cells: Vec<String>,
-    detail: Value,
+    detail: Detail,
 }
 
 /// The `revisions` view.
@@ -95,14 +159,14 @@ fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[String]) -> Pendi
         now.join("; "),
         lines(&links),
     ];
-    let detail = json!({
-        "key": target,
-        "kind": recorded.map(|r| r.body.kind().name()),
-        "seq": recorded.map(|r| r.seq.get()),
-        "recorded_at": recorded.map(|r| r.recorded_at),
-        "fact": recorded.map(|r| &r.body),
-        "now": now,
-        "chain": links.iter().map(|l| &l.detail).collect::<Vec<_>>(),
+    let detail = Detail::of(&FactDetail {
+        key: target,
+        kind: recorded.map(|r| r.body.kind().name()),
+        seq: recorded.map(|r| r.seq.get()),
+        recorded_at: recorded.map(|r| r.recorded_at),
+        fact: recorded.map(|r| &r.body),
+        now: &now,
+        chain: links.iter().map(|l| &l.detail).collect(),
     });
     Pending {
         order: recorded.map(|r| r.seq).or_else(|| {
@@ -132,15 +196,20 @@ fn now(resolved: &Resolved<'_>, target: &str, links: &[Link]) -> Vec<String> {
 }
 
 /// What one revision says, how it stands, and what it does to its target now.
-struct Reading {
+struct Reading<'p> {
     words: String,
-    extra: Value,
+    says: Says<'p>,
     standing: String,
     effect: Option<String>,
 }
 
 /// One revising entry of `target`; `revisers` is the target's whole chain.
-fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -> Option<Link> {
+fn link<'p>(
+    resolved: &Resolved<'p>,
+    target: &str,
+    revisers: &[String],
+    key: &str,
+) -> Option<Link<'p>> {
     let recorded = resolved.recorded(key)?;
     // A corrected denial speaks with its version in force.
     let body = resolved.live(key).map_or(&recorded.body, |l| l.body);
@@ -158,7 +227,11 @@ fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -
                     format!("in force, as corrected by {}", corrections.join(", "))
                 },
                 effect: Some(words.clone()),
-                extra: json!({"denier": d.denier, "type": d.denial_type, "quote": d.quote}),
+                says: Says::Denial {
+                    denier: &d.denier,
+                    denial_type: &d.denial_type,
+                    quote: &d.quote,
+                },
                 words,
             }
         }
@@ -170,7 +243,10 @@ fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -
                 .find(|k| is_live_correction(resolved, k));
             Reading {
                 words: format!("corrected: {}", gist(&c.reason)),
-                extra: json!({"reason": c.reason, "replacement": c.replacement}),
+                says: Says::Correction {
+                    reason: &c.reason,
+                    replacement: &c.replacement,
+                },
                 standing: later
                     .map_or_else(|| "in force".to_owned(), |k| format!("superseded by {k}")),
                 effect: later
@@ -187,7 +263,10 @@ fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -
             let first = resolved.retracted_by(target);
             Reading {
                 words: format!("retracted ({}){note}", name_of(&r.reason)),
-                extra: json!({"reason": r.reason, "note": r.note}),
+                says: Says::Retraction {
+                    reason: &r.reason,
+                    note: &r.note,
+                },
                 standing: if first == Some(key) {
                     "in force".to_owned()
                 } else {
@@ -216,17 +295,15 @@ fn link(resolved: &Resolved<'_>, target: &str, revisers: &[String], key: &str) -
         recorded.recorded_at,
         reading.standing,
     );
-    let mut detail = json!({
-        "seq": recorded.seq.get(),
-        "kind": body.kind().name(),
-        "key": key,
-        "source": source,
-        "recorded_at": recorded.recorded_at,
-        "standing": reading.standing,
-    });
-    if let (Some(obj), Value::Object(mut extra)) = (detail.as_object_mut(), reading.extra) {
-        obj.append(&mut extra);
-    }
+    let detail = LinkDetail {
+        seq: recorded.seq.get(),
+        kind: body.kind().name(),
+        key: key.to_owned(),
+        source,
+        recorded_at: recorded.recorded_at,
+        standing: reading.standing,
+        says: reading.says,
+    };
     Some(Link {
         line,
         detail,
@@ -350,14 +427,15 @@ fn merge_row(
         now.join("; "),
         lines(&links),
     ];
-    let detail = json!({
-        "key": format!("incident {name}"),
-        "kind": "incident_key",
-        "incident": name,
-        "aliases": aliases,
-        "reports": reports,
-        "now": now,
-        "chain": links.iter().map(|l| &l.detail).collect::<Vec<_>>(),
+    let key = format!("incident {name}");
+    let detail = Detail::of(&MergeDetail {
+        key: &key,
+        kind: "incident_key",
+        incident: name,
+        aliases,
+        reports: &reports,
+        now: &now,
+        chain: links.iter().map(|l| &l.detail).collect(),
     });
     Pending {
         order: first_report.map(|r| r.seq).or_else(|| {
@@ -367,13 +445,13 @@ fn merge_row(
                 .map(|r| r.seq)
                 .min()
         }),
-        key: format!("incident {name}"),
+        key,
         cells,
         detail,
     }
 }
 
-fn merge_link(resolved: &Resolved<'_>, key: &str) -> Option<Link> {
+fn merge_link<'p>(resolved: &Resolved<'p>, key: &str) -> Option<Link<'p>> {
     let recorded = resolved.recorded(key)?;
     let m = merge_of(Some(recorded))?;
     let line = format!(
@@ -385,17 +463,19 @@ fn merge_link(resolved: &Resolved<'_>, key: &str) -> Option<Link> {
         m.source,
         recorded.recorded_at
     );
-    let detail = json!({
-        "seq": recorded.seq.get(),
-        "kind": "merge",
-        "key": key,
-        "source": m.source,
-        "recorded_at": recorded.recorded_at,
-        "standing": "in force",
-        "incidents": m.incidents,
-        "surviving": m.surviving,
-        "reason": m.reason,
-    });
+    let detail = LinkDetail {
+        seq: recorded.seq.get(),
+        kind: "merge",
+        key: key.to_owned(),
+        source: &m.source,
+        recorded_at: recorded.recorded_at,
+        standing: "in force".to_owned(),
+        says: Says::Merge {
+            incidents: &m.incidents,
+            surviving: &m.surviving,
+            reason: &m.reason,
+        },
+    };
     Some(Link {
         line,
         detail,
@@ -473,6 +553,7 @@ mod tests {
     use super::*;
     use crate::projection::picture::Picture;
     use crate::projection::views::testing::{cell, keys, picture, row, seeds};
+    use serde_json::json;
 
     const FACTS: &str = r#"
 {"key":"src","kind":"source","publisher":"Wire","type":"wire","party":false}
@@ -534,7 +615,7 @@ mod tests {
             cell(&t, "st/x", "now"),
             "corrected: the version of fix1 applies; denied (authorship) by G: “never said”"
         );
-        let chain = &row(&t, "st/x").detail["chain"];
+        let chain = row(&t, "st/x").detail.value()["chain"].clone();
         assert_eq!(chain.as_array().unwrap().len(), 3);
         assert_eq!(chain[0]["key"], json!("fix1"));
         assert_eq!(chain[0]["seq"], json!(10));
@@ -556,12 +637,12 @@ mod tests {
         assert_eq!(cell(&t, "fix2", "kind"), "correction");
         assert_eq!(cell(&t, "fix2", "now"), "retracted by retract/fix2");
         assert_eq!(
-            row(&t, "fix2").detail["chain"][0]["note"],
+            row(&t, "fix2").detail.value()["chain"][0]["note"],
             json!("H did not speak")
         );
         // A retracted fact keeps its denial in the chain.
         assert_eq!(cell(&t, "r/gone", "now"), "retracted by retract/gone");
-        let gone = &row(&t, "r/gone").detail["chain"];
+        let gone = row(&t, "r/gone").detail.value()["chain"].clone();
         assert_eq!(gone[0]["key"], json!("deny/gone"));
         assert_eq!(gone[1]["key"], json!("retract/gone"));
         assert_eq!(gone[1]["reason"], json!("source_withdrew"));
@@ -579,7 +660,7 @@ mod tests {
             "seq 14 merge merge/ab — a + b → a: Same place and day. Both say base A. [src,"
         ));
         assert_eq!(
-            row(&t, "incident a").detail["reports"],
+            row(&t, "incident a").detail.value()["reports"],
             json!(["r/a", "r/b"])
         );
         // A merge whose reports are all retracted still shows.
@@ -613,14 +694,14 @@ mod tests {
             cell(&t, key, "now"),
             "denied (authorship) by Kataib Hezbollah: “fabricated news”"
         );
-        let chain = &row(&t, key).detail["chain"];
+        let chain = row(&t, key).detail.value()["chain"].clone();
         assert_eq!(
             chain[0]["key"],
             json!("antiwar/denial/kh-denies-resumption-statement")
         );
         assert_eq!(chain[0]["type"], json!("authorship"));
         assert_eq!(
-            row(&t, "incident wiki/2024-01-28-tower-22").detail["aliases"],
+            row(&t, "incident wiki/2024-01-28-tower-22").detail.value()["aliases"],
             json!([
                 "antiwar/tower-22",
                 "sofrep/late-jan-jordan-base",

@@ -11,11 +11,12 @@
 //! interval overlaps the window; those that only partly overlap it, and undated
 //! ones, are kept and marked, as in `incidents`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use super::{denials_json, disputes, name_of, unused_flags, Params};
-use crate::fact::{Attribution, DateSpec, Statement};
+use super::{denials_json, disputes, name_of, unused_flags, DenialDetail, Params};
+use crate::fact::{ActorRef, Attribution, DateSpec, Statement, StatementType};
 use crate::projection::combine::Span;
+use crate::projection::detail::Detail;
 use crate::projection::resolve::{Live, Resolved};
 use crate::projection::table::{Layout, Table};
 
@@ -155,7 +156,7 @@ fn row(
     live: &Live<'_>,
     statement: &Statement,
     status: &[String],
-) -> (String, Vec<String>, Value) {
+) -> (String, Vec<String>, Detail) {
     let denials = denials_json(resolved, live.key);
     let denials_cell = if denials.is_empty() {
         "—".to_owned()
@@ -179,27 +180,55 @@ fn row(
         status.join("; "),
         denials_cell,
     ];
-    let detail = json!({
-        "key": live.key,
-        "seq": live.seq.get(),
-        "source": statement.source,
-        "date": date_of(statement).map(Span::of),
-        "made": statement.made,
-        "effective": statement.effective,
-        "speaker": statement.speaker,
-        "type": statement.statement_type,
-        "attribution": {
-            "kind": statement.attribution,
-            "reported_by": statement.reported_by,
-            "text": attributed,
+    let detail = Detail::of(&StatementDetail {
+        key: live.key,
+        seq: live.seq.get(),
+        source: &statement.source,
+        date: date_of(statement).map(Span::of),
+        made: &statement.made,
+        effective: &statement.effective,
+        speaker: &statement.speaker,
+        statement_type: &statement.statement_type,
+        attribution: AttributionDetail {
+            kind: &statement.attribution,
+            reported_by: &statement.reported_by,
+            text: &attributed,
         },
-        "scope": statement.scope,
-        "text": statement.text,
-        "status": status,
-        "corrections": live.corrections,
-        "denials": denials,
+        scope: &statement.scope,
+        text: &statement.text,
+        status,
+        corrections: &live.corrections,
+        denials,
     });
     (live.key.to_owned(), cells, detail)
+}
+
+/// A statement's row in full.
+#[derive(Serialize)]
+struct StatementDetail<'a> {
+    key: &'a str,
+    seq: u64,
+    source: &'a str,
+    date: Option<Span>,
+    made: &'a Option<DateSpec>,
+    effective: &'a Option<DateSpec>,
+    speaker: &'a ActorRef,
+    #[serde(rename = "type")]
+    statement_type: &'a StatementType,
+    attribution: AttributionDetail<'a>,
+    scope: &'a Option<String>,
+    text: &'a str,
+    status: &'a [String],
+    corrections: &'a [&'a str],
+    denials: Vec<DenialDetail<'a>>,
+}
+
+/// Who a statement is attributed to, and how.
+#[derive(Serialize)]
+struct AttributionDetail<'a> {
+    kind: &'a Attribution,
+    reported_by: &'a Option<String>,
+    text: &'a str,
 }
 
 #[cfg(test)]
@@ -209,6 +238,7 @@ mod tests {
     use crate::projection::views::testing::{cell, keys, picture, row, seeds};
     use crate::projection::views::Rule;
     use crate::time::Date;
+    use serde_json::json;
 
     const STATEMENTS: &str = r#"
 {"key":"src","kind":"source","publisher":"Wire","type":"wire","party":false}
@@ -278,7 +308,7 @@ mod tests {
             "attributed via a linked channel; denied (authorship) by Group A: “fabricated news”"
         );
         assert_eq!(cell(&t, "st/march", "denials"), "deny/march (src2)");
-        let denial = &row(&t, "st/march").detail["denials"][0];
+        let denial = row(&t, "st/march").detail.value()["denials"][0].clone();
         assert_eq!(denial["type"], json!("authorship"));
         assert_eq!(denial["denier"]["name"], json!("Group A"));
         assert_eq!(cell(&t, "st/effective", "attribution"), "reported by AFP");
@@ -340,7 +370,7 @@ mod tests {
             "attributed via a linked channel; denied (authorship) by Kataib Hezbollah: “fabricated news”"
         );
         assert_eq!(
-            row(&t, key).detail["denials"][0]["key"],
+            row(&t, key).detail.value()["denials"][0]["key"],
             json!("antiwar/denial/kh-denies-resumption-statement")
         );
         let suspension = "wiki/statement/2024-01-30-kh-suspension";

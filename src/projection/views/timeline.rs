@@ -5,14 +5,15 @@
 //! a date. Counts are placed at the end of their period (the day the figure
 //! speaks for); a count with no period end is undated.
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::incidents::{casualty_cell, date_cell};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
 use super::{list, name_of, Params, View};
-use crate::fact::Direction;
-use crate::projection::combine::{wording, Span};
+use crate::fact::{Direction, Metric, Quantity, StatementType};
+use crate::projection::combine::{wording, CombinedDate, Span};
+use crate::projection::detail::Detail;
 use crate::projection::resolve::Resolved;
 use crate::projection::table::Table;
 
@@ -23,7 +24,37 @@ struct Item {
     rank: u8,
     key: String,
     cells: Vec<String>,
-    detail: serde_json::Value,
+    detail: Detail,
+}
+
+/// An incident's detail.
+#[derive(Serialize)]
+struct IncidentDetail<'a> {
+    kind: &'a str,
+    key: &'a str,
+    date: &'a Option<CombinedDate>,
+    sources: &'a [String],
+}
+
+/// A statement's detail.
+#[derive(Serialize)]
+struct StatementDetail<'a> {
+    kind: &'a str,
+    key: &'a str,
+    date: Option<Span>,
+    #[serde(rename = "type")]
+    statement_type: &'a StatementType,
+    status: &'a str,
+}
+
+/// A stated count's detail.
+#[derive(Serialize)]
+struct CountDetail<'a> {
+    kind: &'a str,
+    key: &'a str,
+    date: Option<Span>,
+    metric: &'a Metric,
+    value: &'a Quantity,
 }
 
 /// The `timeline` view.
@@ -75,8 +106,18 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             span: incident.date.map(|d| d.span),
             rank: 0,
             key: incident.key.clone(),
-            cells: vec![date_cell(incident), kind.to_owned(), incident.key.clone(), what],
-            detail: json!({"kind": kind, "key": incident.key, "date": incident.date, "sources": incident.sources}),
+            cells: vec![
+                date_cell(incident),
+                kind.to_owned(),
+                incident.key.clone(),
+                what,
+            ],
+            detail: Detail::of(&IncidentDetail {
+                kind,
+                key: &incident.key,
+                date: &incident.date,
+                sources: &incident.sources,
+            }),
         });
     }
     for (live, statement) in resolved.statements() {
@@ -101,7 +142,13 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
                 live.key.to_owned(),
                 what,
             ],
-            detail: json!({"kind": "statement", "key": live.key, "date": span, "type": statement.statement_type, "status": status}),
+            detail: Detail::of(&StatementDetail {
+                kind: "statement",
+                key: live.key,
+                date: span,
+                statement_type: &statement.statement_type,
+                status: &status,
+            }),
         });
     }
     for (live, count) in resolved.counts() {
@@ -125,16 +172,26 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
                 live.key.to_owned(),
                 what,
             ],
-            detail: json!({"kind": "count", "key": live.key, "date": span, "metric": count.metric, "value": count.value}),
+            detail: Detail::of(&CountDetail {
+                kind: "count",
+                key: live.key,
+                date: span,
+                metric: &count.metric,
+                value: &count.value,
+            }),
         });
     }
     let pauses = View::Pauses.build(resolved, params);
-    for row in pauses.rows.iter().filter(|r| r.detail["kind"] == "pause") {
+    for row in &pauses.rows {
+        let detail = row.detail.value();
+        if detail["kind"] != "pause" {
+            continue;
+        }
         let (Some(from), Some(to)) = (
-            row.detail["from"]
+            detail["from"]
                 .as_str()
                 .and_then(|d| crate::time::Date::parse(d).ok()),
-            row.detail["to"]
+            detail["to"]
                 .as_str()
                 .and_then(|d| crate::time::Date::parse(d).ok()),
         ) else {
