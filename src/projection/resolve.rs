@@ -103,7 +103,7 @@ pub struct Resolved<'p> {
     latest_event: std::sync::OnceLock<HashMap<&'p str, Date>>,
     /// Every incident with its sources combined: built on first use and shared
     /// by every view that counts incidents.
-    combined: std::sync::OnceLock<Vec<Combined>>,
+    combined: std::sync::OnceLock<Vec<Combined<'p>>>,
 }
 
 impl<'p> Resolved<'p> {
@@ -299,7 +299,7 @@ impl<'p> Resolved<'p> {
 
     /// Every incident with at least one live report, its sources combined, in
     /// date order (undated last): computed once, then shared.
-    pub fn combined(&self) -> &[Combined] {
+    pub fn combined(&self) -> &[Combined<'p>] {
         self.combined.get_or_init(|| combine(self))
     }
 

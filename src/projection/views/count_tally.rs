@@ -171,8 +171,8 @@ enum Class {
     Out,
 }
 
-fn class(countries: &[String], scope: &[String]) -> Class {
-    if scope.is_empty() || countries.iter().any(|c| scope.contains(c)) {
+fn class(countries: &[&str], scope: &[String]) -> Class {
+    if scope.is_empty() || countries.iter().any(|c| scope.iter().any(|s| s == c)) {
         Class::InScope
     } else if countries.is_empty() {
         Class::NoCountry
@@ -248,8 +248,8 @@ struct Point {
 }
 
 /// The incidents of one basis that name the same countries.
-struct Group {
-    countries: Vec<String>,
+struct Group<'p> {
+    countries: Vec<&'p str>,
     undated: Weight,
     /// Dated incidents by start day, with prefix sums (`by_start_sums[i]` adds
     /// the first `i`).
@@ -260,8 +260,12 @@ struct Group {
     by_end_sums: Vec<Weight>,
 }
 
-fn groups(incidents: &[Combined], basis: Basis, exclude_intercepted: bool) -> Vec<Group> {
-    let mut by_countries: std::collections::BTreeMap<Vec<String>, (Weight, Vec<Point>)> =
+fn groups<'p>(
+    incidents: &[Combined<'p>],
+    basis: Basis,
+    exclude_intercepted: bool,
+) -> Vec<Group<'p>> {
+    let mut by_countries: std::collections::BTreeMap<Vec<&'p str>, (Weight, Vec<Point>)> =
         std::collections::BTreeMap::new();
     for incident in incidents {
         if !basis.admits(incident, exclude_intercepted) {
@@ -310,7 +314,7 @@ fn prefix_sums(weights: impl Iterator<Item = Weight>) -> Vec<Weight> {
     sums
 }
 
-impl Group {
+impl Group<'_> {
     /// Undated incidents and those whose dates share a day with `wide`: all
     /// dated ones but those starting after it and those ending before it (a
     /// span cannot do both).

@@ -213,7 +213,12 @@ fn fit(
         Fit::Maybe
     };
     let scope = &count.scope.countries;
-    if scope.is_empty() || incident.countries.iter().any(|c| scope.contains(c)) {
+    if scope.is_empty()
+        || incident
+            .countries
+            .iter()
+            .any(|c| scope.iter().any(|s| s == c))
+    {
         fit
     } else if incident.countries.is_empty() && fit != Fit::Out {
         Fit::Maybe

@@ -50,18 +50,19 @@ pub struct GroupFigures {
 
 /// One source's date for the incident.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SourceDate {
+pub struct SourceDate<'p> {
     /// The source key.
-    pub source: String,
+    pub source: &'p str,
     /// The interval, as `YYYY-MM-DD` or `start..end`.
     pub date: String,
     /// The source's words, when kept.
-    pub raw: Option<String>,
+    pub raw: Option<&'p str>,
 }
 
-/// An incident with every live report combined.
+/// An incident with every live report combined. Its names and keys are
+/// borrowed from the picture's facts, not copied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Combined {
+pub struct Combined<'p> {
     /// The key it goes by.
     pub key: String,
     /// Every key merged into it, including `key`.
@@ -69,13 +70,13 @@ pub struct Combined {
     /// The combined date interval.
     pub date: Option<CombinedDate>,
     /// Each source's date.
-    pub dates: Vec<SourceDate>,
+    pub dates: Vec<SourceDate<'p>>,
     /// Place names as reported, distinct.
-    pub places: Vec<String>,
+    pub places: Vec<&'p str>,
     /// Countries, distinct.
-    pub countries: Vec<String>,
+    pub countries: Vec<&'p str>,
     /// Registry site keys, distinct.
-    pub sites: Vec<String>,
+    pub sites: Vec<&'p str>,
     /// The direction of its first report under its own key.
     pub direction: Direction,
     /// Every direction its reports give, when they disagree.
@@ -89,23 +90,23 @@ pub struct Combined {
     /// Casualties by group.
     pub casualties: Vec<GroupFigures>,
     /// Attackers as reported.
-    pub attackers: Vec<String>,
+    pub attackers: Vec<&'p str>,
     /// Who is named as attacker or claimant: registry keys where the report
     /// gives one, else names as reported (for grouping by actor).
-    pub actors: Vec<String>,
+    pub actors: Vec<&'p str>,
     /// Claimants of live claims naming it.
-    pub claimed_by: Vec<String>,
+    pub claimed_by: Vec<&'p str>,
     /// Live denials of any of its reports or claims ("Kataib Hezbollah (involvement)").
     pub denied_by: Vec<String>,
     /// Source keys of its live reports.
-    pub sources: Vec<String>,
+    pub sources: Vec<&'p str>,
     /// Fact keys of its live reports.
-    pub reports: Vec<String>,
+    pub reports: Vec<&'p str>,
     /// "2 sources", "merged", "corrected", "denied", "dates disputed".
     pub status: Vec<String>,
 }
 
-impl Combined {
+impl Combined<'_> {
     /// Killed or wounded, summed over every group, when any group states it.
     pub fn total(&self, killed: bool) -> Option<Range> {
         self.casualties
@@ -127,7 +128,7 @@ impl Combined {
 }
 
 /// Every incident with at least one live report, in date order (undated last).
-pub fn combine(resolved: &Resolved<'_>) -> Vec<Combined> {
+pub fn combine<'p>(resolved: &Resolved<'p>) -> Vec<Combined<'p>> {
     let groups: Vec<&Group<'_>> = resolved.groups().collect();
     // Each incident is combined from its own reports alone: on every core.
     let mut out = parallel::map(&groups, 1024, |g| combine_group(resolved, g));
@@ -136,12 +137,12 @@ pub fn combine(resolved: &Resolved<'_>) -> Vec<Combined> {
 }
 
 /// Dated incidents first, by date, then by key.
-fn order_key(c: &Combined) -> (bool, Option<crate::projection::combine::Span>, &str) {
+fn order_key<'c>(c: &'c Combined<'_>) -> (bool, Option<crate::projection::combine::Span>, &'c str) {
     (c.date.is_none(), c.date.map(|d| d.span), c.key.as_str())
 }
 
-fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
-    let reports: Vec<(&str, &Incident)> = group
+fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p> {
+    let reports: Vec<(&'p str, &'p Incident)> = group
         .reports
         .iter()
         .filter_map(|k| match resolved.live(k).map(|l| l.body) {
@@ -153,9 +154,9 @@ fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
     let dates = reports
         .iter()
         .map(|(_, i)| SourceDate {
-            source: i.source.clone(),
+            source: i.source.as_str(),
             date: crate::projection::combine::Span::of(&i.occurred).to_string(),
-            raw: i.occurred.raw.clone(),
+            raw: i.occurred.raw.as_deref(),
         })
         .collect();
     let primary = reports
@@ -186,7 +187,7 @@ fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
             }
         }
     }
-    let claims: Vec<&ActorRef> = group
+    let claims: Vec<&'p ActorRef> = group
         .claims
         .iter()
         .filter_map(|k| match resolved.live(k).map(|l| l.body) {
@@ -194,19 +195,19 @@ fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
             _ => None,
         })
         .collect();
-    let claimed_by = distinct_strings(claims.iter().map(|a| a.name.clone()));
-    let actors = distinct_strings(
+    let claimed_by = distinct(claims.iter().map(|a| a.name.as_str()));
+    let actors = distinct(
         reports
             .iter()
             .flat_map(|(_, i)| i.attackers.iter())
             .chain(claims.iter().copied())
-            .map(|a| a.actor.clone().unwrap_or_else(|| a.name.clone())),
+            .map(|a| a.actor.as_deref().unwrap_or(a.name.as_str())),
     );
     let corrected = group
         .reports
         .iter()
         .any(|k| resolved.live(k).is_some_and(|l| !l.corrections.is_empty()));
-    let sources = distinct_strings(reports.iter().map(|(_, i)| i.source.clone()));
+    let sources = distinct(reports.iter().map(|(_, i)| i.source.as_str()));
     let mut status = vec![if sources.len() == 1 {
         "1 source".to_owned()
     } else {
@@ -229,9 +230,13 @@ fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
         aliases: group.aliases.clone(),
         date,
         dates,
-        places: distinct_strings(reports.iter().map(|(_, i)| i.target.name.clone())),
-        countries: distinct_strings(reports.iter().filter_map(|(_, i)| i.target.country.clone())),
-        sites: distinct_strings(reports.iter().filter_map(|(_, i)| i.target.site.clone())),
+        places: distinct(reports.iter().map(|(_, i)| i.target.name.as_str())),
+        countries: distinct(
+            reports
+                .iter()
+                .filter_map(|(_, i)| i.target.country.as_deref()),
+        ),
+        sites: distinct(reports.iter().filter_map(|(_, i)| i.target.site.as_deref())),
         direction: primary,
         directions,
         attack_types: distinct(
@@ -242,16 +247,16 @@ fn combine_group(resolved: &Resolved<'_>, group: &Group<'_>) -> Combined {
         outcome,
         outcomes,
         casualties: casualties(&reports),
-        attackers: distinct_strings(
+        attackers: distinct(
             reports
                 .iter()
-                .flat_map(|(_, i)| i.attackers.iter().map(|a| a.name.clone())),
+                .flat_map(|(_, i)| i.attackers.iter().map(|a| a.name.as_str())),
         ),
         actors,
         claimed_by,
         denied_by,
         sources,
-        reports: reports.iter().map(|(k, _)| (*k).to_owned()).collect(),
+        reports: reports.iter().map(|(k, _)| *k).collect(),
         status,
     }
 }
@@ -319,10 +324,6 @@ fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
         }
     }
     out
-}
-
-fn distinct_strings(items: impl Iterator<Item = String>) -> Vec<String> {
-    distinct(items)
 }
 
 /// Killed or wounded by group, for a table cell: "us_military 3; partner_forces ≥7".

@@ -15,7 +15,7 @@
 //! the original when every revision was itself withdrawn. `--json` gives each
 //! revision in full, corrections with their replacement.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -323,7 +323,7 @@ fn is_live_correction(resolved: &Resolved<'_>, key: &str) -> bool {
 /// (from `groups`), then any whose reports are all retracted.
 fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
     let mut rows = Vec::new();
-    let mut covered: BTreeSet<&str> = BTreeSet::new();
+    let mut covered: HashSet<&str> = HashSet::new();
     let first_reports = first_reports(resolved);
     for group in resolved.groups().filter(|g| g.aliases.len() > 1) {
         covered.extend(group.merges.iter().copied());
@@ -375,8 +375,8 @@ fn merge_of(recorded: Option<&Recorded>) -> Option<&Merge> {
 
 /// Per incident key, its first report, in force or not (one pass over the
 /// facts, not one per merge row).
-fn first_reports<'p>(resolved: &Resolved<'p>) -> BTreeMap<&'p str, &'p Recorded> {
-    let mut first: BTreeMap<&'p str, &'p Recorded> = BTreeMap::new();
+fn first_reports<'p>(resolved: &Resolved<'p>) -> HashMap<&'p str, &'p Recorded> {
+    let mut first: HashMap<&'p str, &'p Recorded> = HashMap::new();
     for recorded in resolved.picture().facts.values() {
         if let FactBody::Incident(i) = &recorded.body {
             let slot = first.entry(i.incident.as_str()).or_insert(recorded);
@@ -390,7 +390,7 @@ fn first_reports<'p>(resolved: &Resolved<'p>) -> BTreeMap<&'p str, &'p Recorded>
 
 fn merge_row(
     resolved: &Resolved<'_>,
-    first_reports: &BTreeMap<&str, &Recorded>,
+    first_reports: &HashMap<&str, &Recorded>,
     name: &str,
     aliases: &[String],
     group: Option<&Group<'_>>,

@@ -82,7 +82,7 @@ impl Rule {
             && !incident
                 .countries
                 .iter()
-                .any(|c| self.countries.contains(c))
+                .any(|c| self.countries.iter().any(|wanted| wanted == c))
         {
             return Fit::Out;
         }

@@ -75,10 +75,10 @@ impl GroupBy {
     /// The labels an incident falls under for this key (several for attack
     /// types and actors).
     fn labels(self, incident: &Combined) -> Vec<String> {
-        let one_or = |items: &[String], none: &str| -> Vec<String> {
+        let one_or = |items: &[&str], none: &str| -> Vec<String> {
             match items {
                 [] => vec![none.to_owned()],
-                [one] => vec![one.clone()],
+                [one] => vec![(*one).to_owned()],
                 many => vec![format!("{} (sources differ)", many.join("/"))],
             }
         };
@@ -110,7 +110,7 @@ impl GroupBy {
                 if incident.actors.is_empty() {
                     vec!["unattributed".to_owned()]
                 } else {
-                    incident.actors.clone()
+                    incident.actors.iter().map(|a| (*a).to_owned()).collect()
                 }
             }
             GroupBy::Outcome => vec![name_of(&incident.outcome)],

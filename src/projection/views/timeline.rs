@@ -33,7 +33,7 @@ struct IncidentDetail<'a> {
     kind: &'a str,
     key: &'a str,
     date: &'a Option<CombinedDate>,
-    sources: &'a [String],
+    sources: &'a [&'a str],
 }
 
 /// A statement's detail.
