@@ -4,8 +4,6 @@
 //! [`combine`] builds the [`Combined`] incident that `tallies`, `pauses`, `counts`
 //! and `timeline` count, so every numeric view agrees on what an incident is.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::rule::{DirectionRule, Fit};
@@ -21,31 +19,31 @@ use crate::projection::table::Table;
 
 /// One source's figure, as it worded it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SourceFigure {
+pub struct SourceFigure<'p> {
     /// The source key.
-    pub source: String,
+    pub source: &'p str,
     /// The report's words ("three", "at least seven + 18").
     pub stated: String,
 }
 
 /// A figure combined across sources.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Figure {
+pub struct Figure<'p> {
     /// From the lowest to the highest any source allows.
     pub range: Range,
     /// What each source said.
-    pub by_source: Vec<SourceFigure>,
+    pub by_source: Vec<SourceFigure<'p>>,
 }
 
 /// Killed and wounded in one group, combined across sources.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GroupFigures {
+pub struct GroupFigures<'p> {
     /// Who.
     pub group: CasualtyGroup,
     /// Killed, when some source states it.
-    pub killed: Option<Figure>,
+    pub killed: Option<Figure<'p>>,
     /// Wounded, when some source states it.
-    pub wounded: Option<Figure>,
+    pub wounded: Option<Figure<'p>>,
 }
 
 /// One source's date for the incident.
@@ -88,7 +86,7 @@ pub struct Combined<'p> {
     /// Every stated outcome.
     pub outcomes: Vec<Outcome>,
     /// Casualties by group.
-    pub casualties: Vec<GroupFigures>,
+    pub casualties: Vec<GroupFigures<'p>>,
     /// Attackers as reported.
     pub attackers: Vec<&'p str>,
     /// Who is named as attacker or claimant: registry keys where the report
@@ -263,45 +261,58 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
 
 /// Per group: each report's rows of that group summed (they count different
 /// people), then the reports' sums spread into one range.
-fn casualties(reports: &[(&str, &Incident)]) -> Vec<GroupFigures> {
-    let mut by_group: BTreeMap<CasualtyGroup, (Option<Figure>, Option<Figure>)> = BTreeMap::new();
+fn casualties<'p>(reports: &[(&'p str, &'p Incident)]) -> Vec<GroupFigures<'p>> {
+    // A handful of groups at most: small vectors, not maps.
+    let mut by_group: Vec<GroupFigures<'p>> = Vec::new();
+    let mut mine: Vec<(CasualtyGroup, Vec<&Quantity>, Vec<&Quantity>)> = Vec::new();
     for (_, incident) in reports {
-        let mut mine: BTreeMap<CasualtyGroup, (Vec<&Quantity>, Vec<&Quantity>)> = BTreeMap::new();
+        mine.clear();
         for row in &incident.casualties {
-            let slot = mine.entry(row.group).or_default();
-            slot.0.extend(row.killed.as_ref());
-            slot.1.extend(row.wounded.as_ref());
+            let at = match mine.iter().position(|(g, _, _)| *g == row.group) {
+                Some(at) => at,
+                None => {
+                    mine.push((row.group, Vec::new(), Vec::new()));
+                    mine.len() - 1
+                }
+            };
+            mine[at].1.extend(row.killed.as_ref());
+            mine[at].2.extend(row.wounded.as_ref());
         }
-        for (group, (killed, wounded)) in mine {
-            let slot = by_group.entry(group).or_default();
-            add_figure(&mut slot.0, &incident.source, &killed);
-            add_figure(&mut slot.1, &incident.source, &wounded);
+        for (group, killed, wounded) in &mine {
+            let at = match by_group.iter().position(|g| g.group == *group) {
+                Some(at) => at,
+                None => {
+                    by_group.push(GroupFigures {
+                        group: *group,
+                        killed: None,
+                        wounded: None,
+                    });
+                    by_group.len() - 1
+                }
+            };
+            let slot = &mut by_group[at];
+            add_figure(&mut slot.killed, &incident.source, killed);
+            add_figure(&mut slot.wounded, &incident.source, wounded);
         }
     }
+    by_group.retain(|g| g.killed.is_some() || g.wounded.is_some());
+    by_group.sort_by_key(|g| g.group);
     by_group
-        .into_iter()
-        .filter(|(_, (k, w))| k.is_some() || w.is_some())
-        .map(|(group, (killed, wounded))| GroupFigures {
-            group,
-            killed,
-            wounded,
-        })
-        .collect()
 }
 
-fn add_figure(slot: &mut Option<Figure>, source: &str, rows: &[&Quantity]) {
+fn add_figure<'p>(slot: &mut Option<Figure<'p>>, source: &'p str, rows: &[&Quantity]) {
     let Some(sum) = rows.iter().map(|q| Range::of(q)).reduce(Range::plus) else {
         return;
     };
-    let stated = rows
-        .iter()
-        .map(|q| wording(q))
-        .collect::<Vec<_>>()
-        .join(" + ");
-    let entry = SourceFigure {
-        source: source.to_owned(),
-        stated,
+    let stated = match rows {
+        [one] => wording(one),
+        _ => rows
+            .iter()
+            .map(|q| wording(q))
+            .collect::<Vec<_>>()
+            .join(" + "),
     };
+    let entry = SourceFigure { source, stated };
     match slot {
         Some(figure) => {
             figure.range = figure.range.spread(sum);
