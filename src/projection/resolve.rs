@@ -97,7 +97,8 @@ pub struct Resolved<'p> {
     live: HashMap<&'p str, Live<'p>>,
     retracted_by: HashMap<&'p str, &'p str>,
     alias_of: BTreeMap<String, String>,
-    groups: BTreeMap<String, Group<'p>>,
+    /// By key (the name each incident goes by), in key order.
+    groups: Vec<Group<'p>>,
     /// Per source, the latest day its live facts say something began: built
     /// on first use, in one pass, for [`Resolved::publication`].
     latest_event: std::sync::OnceLock<HashMap<&'p str, Date>>,
@@ -112,12 +113,18 @@ impl<'p> Resolved<'p> {
         let retracted_by = retractions(picture);
         let is_live = |key: &str| !retracted_by.contains_key(key);
         let mut live: HashMap<&'p str, Live<'p>> = HashMap::with_capacity(picture.facts.len());
+        // Facts and their revisions are both in key order: walked side by
+        // side, not looked up one by one.
+        let mut revised = picture.revised_by.iter().peekable();
         for (key, recorded) in &picture.facts {
             if !is_live(key) || is_revision(&recorded.body) {
                 continue;
             }
-            let corrections: Vec<&'p str> = picture
-                .revisions_of(key)
+            while revised.next_if(|(target, _)| *target < key).is_some() {}
+            let revisers: &'p [String] = revised
+                .next_if(|(target, _)| *target == key)
+                .map_or(&[], |(_, revisers)| revisers.as_slice());
+            let corrections: Vec<&'p str> = revisers
                 .iter()
                 .map(String::as_str)
                 .filter(|k| is_live(k))
@@ -163,7 +170,7 @@ impl<'p> Resolved<'p> {
             live,
             retracted_by,
             alias_of,
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
             latest_event: std::sync::OnceLock::new(),
             combined: std::sync::OnceLock::new(),
         };
@@ -203,7 +210,7 @@ impl<'p> Resolved<'p> {
 
     /// Every incident with at least one report in force, by key.
     pub fn groups(&self) -> impl Iterator<Item = &Group<'p>> {
-        self.groups.values().filter(|g| !g.reports.is_empty())
+        self.groups.iter().filter(|g| !g.reports.is_empty())
     }
 
     /// Live facts of one kind, in log order, with their body in force.
@@ -316,28 +323,25 @@ impl<'p> Resolved<'p> {
         })
     }
 
-    fn build_groups(
-        &self,
+    fn build_groups<'s>(
+        &'s self,
         mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
-    ) -> BTreeMap<String, Group<'p>> {
-        let mut groups: BTreeMap<String, Group<'p>> = BTreeMap::new();
-        // The group an incident key goes to, made on first use: one lookup per
-        // report, and a key copied once per group rather than once per report.
-        let mut ensure = |groups: &mut BTreeMap<String, Group<'p>>, name: &str| {
-            if !groups.contains_key(name) {
-                let group = Group {
-                    aliases: vec![name.to_owned()],
-                    merges: merges_by_root.remove(name).unwrap_or_default(),
-                    key: name.to_owned(),
-                    reports: Vec::new(),
-                    claims: Vec::new(),
-                };
-                groups.insert(name.to_owned(), group);
-            }
+    ) -> Vec<Group<'p>> {
+        // Built in a hash map (one lookup per report; a key copied once per
+        // group rather than once per report), then put in key order once.
+        let mut groups: HashMap<&'s str, Group<'p>> = HashMap::new();
+        let mut ensure = |groups: &mut HashMap<&'s str, Group<'p>>, name: &'s str| {
+            groups.entry(name).or_insert_with(|| Group {
+                aliases: vec![name.to_owned()],
+                merges: merges_by_root.remove(name).unwrap_or_default(),
+                key: name.to_owned(),
+                reports: Vec::new(),
+                claims: Vec::new(),
+            });
         };
         for (alias, name) in &self.alias_of {
-            ensure(&mut groups, name);
-            if let Some(g) = groups.get_mut(name) {
+            ensure(&mut groups, name.as_str());
+            if let Some(g) = groups.get_mut(name.as_str()) {
                 if !g.aliases.contains(alias) {
                     g.aliases.push(alias.clone());
                 }
@@ -370,9 +374,11 @@ impl<'p> Resolved<'p> {
                 }
             }
         }
-        for g in groups.values_mut() {
+        let mut groups: Vec<Group<'p>> = groups.into_values().collect();
+        for g in &mut groups {
             g.aliases.sort();
         }
+        groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         groups
     }
 }
