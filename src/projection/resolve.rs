@@ -92,9 +92,12 @@ impl Publication {
 /// The picture with every revision applied.
 pub struct Resolved<'p> {
     picture: &'p Picture,
-    /// Looked up by key for every report of every incident: a hash map (the
-    /// views that list facts sort them by seq themselves).
-    live: HashMap<&'p str, Live<'p>>,
+    /// The facts in force, in log order: the views that list facts of one
+    /// kind walk it front to back, with no sort and no random access.
+    live: Vec<Live<'p>>,
+    /// Where each key is in `live`: looked up for every report of every
+    /// incident.
+    live_at: HashMap<&'p str, u32>,
     retracted_by: HashMap<&'p str, &'p str>,
     alias_of: BTreeMap<String, String>,
     /// By key (the name each incident goes by), in key order.
@@ -112,7 +115,7 @@ impl<'p> Resolved<'p> {
     pub fn new(picture: &'p Picture) -> Resolved<'p> {
         let retracted_by = retractions(picture);
         let is_live = |key: &str| !retracted_by.contains_key(key);
-        let mut live: HashMap<&'p str, Live<'p>> = HashMap::with_capacity(picture.facts.len());
+        let mut live: Vec<Live<'p>> = Vec::with_capacity(picture.facts.len());
         // Facts and their revisions are both in key order: walked side by
         // side, not looked up one by one.
         let mut revised = picture.revised_by.iter().peekable();
@@ -137,37 +140,39 @@ impl<'p> Resolved<'p> {
                     _ => None,
                 })
                 .unwrap_or(&recorded.body);
-            live.insert(
+            live.push(Live {
                 key,
-                Live {
-                    key,
-                    seq: recorded.seq,
-                    recorded_at: recorded.recorded_at,
-                    body,
-                    corrections,
-                    denials: Vec::new(),
-                },
-            );
+                seq: recorded.seq,
+                recorded_at: recorded.recorded_at,
+                body,
+                corrections,
+                denials: Vec::new(),
+            });
         }
-        // Denials in force, by the target their version in force names.
-        let denials: Vec<(&'p str, &'p str, Seq)> = live
-            .values()
+        live.sort_unstable_by_key(|l| l.seq);
+        let mut live_at: HashMap<&'p str, u32> = HashMap::with_capacity(live.len());
+        for (at, l) in (0u32..).zip(&live) {
+            live_at.insert(l.key, at);
+        }
+        // Denials in force, in log order, by the target their version in
+        // force names.
+        let denials: Vec<(&'p str, &'p str)> = live
+            .iter()
             .filter_map(|l| match l.body {
-                FactBody::Denial(d) => Some((d.target.as_str(), l.key, l.seq)),
+                FactBody::Denial(d) => Some((d.target.as_str(), l.key)),
                 _ => None,
             })
             .collect();
-        let mut denials = denials;
-        denials.sort_by_key(|&(_, _, seq)| seq);
-        for (target, key, _) in denials {
-            if let Some(l) = live.get_mut(target) {
-                l.denials.push(key);
+        for (target, key) in denials {
+            if let Some(&at) = live_at.get(target) {
+                live[at as usize].denials.push(key);
             }
         }
         let (alias_of, merges_by_root) = merge_groups(picture, &retracted_by);
         let mut resolved = Resolved {
             picture,
             live,
+            live_at,
             retracted_by,
             alias_of,
             groups: Vec::new(),
@@ -185,12 +190,12 @@ impl<'p> Resolved<'p> {
 
     /// The fact in force under `key`, unless it is retracted or is a revision.
     pub fn live(&self, key: &str) -> Option<&Live<'p>> {
-        self.live.get(key)
+        self.live_at.get(key).map(|&at| &self.live[at as usize])
     }
 
-    /// Every fact in force, by key.
+    /// Every fact in force, in log order.
     pub fn all_live(&self) -> impl Iterator<Item = &Live<'p>> {
-        self.live.values()
+        self.live.iter()
     }
 
     /// The key of the retraction that withdrew `key`, if one did.
@@ -218,13 +223,10 @@ impl<'p> Resolved<'p> {
         &self,
         pick: impl Fn(&'p FactBody) -> Option<&'p T>,
     ) -> Vec<(&Live<'p>, &'p T)> {
-        let mut out: Vec<(&Live<'p>, &'p T)> = self
-            .live
-            .values()
+        self.live
+            .iter()
             .filter_map(|l| pick(l.body).map(|t| (l, t)))
-            .collect();
-        out.sort_by_key(|(l, _)| l.seq);
-        out
+            .collect()
     }
 
     /// Sources in force, in log order.
@@ -313,7 +315,7 @@ impl<'p> Resolved<'p> {
     fn latest_events(&self) -> &HashMap<&'p str, Date> {
         self.latest_event.get_or_init(|| {
             let mut latest: HashMap<&'p str, Date> = HashMap::new();
-            for l in self.live.values() {
+            for l in &self.live {
                 if let (Some(source), Some(start)) = (l.body.source_key(), event_start(l.body)) {
                     let day = latest.entry(source).or_insert(start);
                     *day = (*day).max(start);
