@@ -322,20 +322,11 @@ fn is_live_correction(resolved: &Resolved<'_>, key: &str) -> bool {
 /// One row per incident formed by live merges: those with a report in force
 /// (from `groups`), then any whose reports are all retracted.
 fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
-    let mut rows = Vec::new();
-    let mut covered: HashSet<&str> = HashSet::new();
-    let first_reports = first_reports(resolved);
-    for group in resolved.groups().filter(|g| g.aliases.len() > 1) {
-        covered.extend(group.merges.iter().copied());
-        rows.push(merge_row(
-            resolved,
-            &first_reports,
-            &group.key,
-            &group.aliases,
-            Some(group),
-            &group.merges,
-        ));
-    }
+    let merged: Vec<&Group<'_>> = resolved.groups().filter(|g| g.aliases.len() > 1).collect();
+    let covered: HashSet<&str> = merged
+        .iter()
+        .flat_map(|g| g.merges.iter().copied())
+        .collect();
     let mut orphans: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for key in &resolved.picture().merges {
         if covered.contains(key.as_str()) || resolved.retracted_by(key).is_some() {
@@ -346,21 +337,46 @@ fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
             orphans.entry(name).or_default().push(key.as_str());
         }
     }
-    for (name, merges) in orphans {
-        let mut aliases: Vec<String> = merges
-            .iter()
-            .filter_map(|k| merge_of(resolved.recorded(k)))
-            .flat_map(|m| m.incidents.iter().cloned())
-            .collect();
-        aliases.sort();
-        aliases.dedup();
+    let orphans: Vec<(String, Vec<String>, Vec<&str>)> = orphans
+        .into_iter()
+        .map(|(name, merges)| {
+            let mut aliases: Vec<String> = merges
+                .iter()
+                .filter_map(|k| merge_of(resolved.recorded(k)))
+                .flat_map(|m| m.incidents.iter().cloned())
+                .collect();
+            aliases.sort();
+            aliases.dedup();
+            (name, aliases, merges)
+        })
+        .collect();
+    // First reports only of the keys these rows name (a few in a hundred).
+    let wanted: HashSet<&str> = merged
+        .iter()
+        .flat_map(|g| g.aliases.iter())
+        .chain(orphans.iter().flat_map(|(_, aliases, _)| aliases.iter()))
+        .map(String::as_str)
+        .collect();
+    let first_reports = first_reports(resolved, &wanted);
+    let mut rows = Vec::with_capacity(merged.len() + orphans.len());
+    for group in merged {
         rows.push(merge_row(
             resolved,
             &first_reports,
-            &name,
-            &aliases,
+            &group.key,
+            &group.aliases,
+            Some(group),
+            &group.merges,
+        ));
+    }
+    for (name, aliases, merges) in &orphans {
+        rows.push(merge_row(
+            resolved,
+            &first_reports,
+            name,
+            aliases,
             None,
-            &merges,
+            merges,
         ));
     }
     rows
@@ -373,12 +389,21 @@ fn merge_of(recorded: Option<&Recorded>) -> Option<&Merge> {
     }
 }
 
-/// Per incident key, its first report, in force or not (one pass over the
-/// facts, not one per merge row).
-fn first_reports<'p>(resolved: &Resolved<'p>) -> HashMap<&'p str, &'p Recorded> {
-    let mut first: HashMap<&'p str, &'p Recorded> = HashMap::new();
+/// Per incident key in `wanted`, its first report, in force or not (one pass
+/// over the facts, not one per merge row).
+fn first_reports<'p>(
+    resolved: &Resolved<'p>,
+    wanted: &HashSet<&str>,
+) -> HashMap<&'p str, &'p Recorded> {
+    let mut first: HashMap<&'p str, &'p Recorded> = HashMap::with_capacity(wanted.len());
+    if wanted.is_empty() {
+        return first;
+    }
     for recorded in resolved.picture().facts.values() {
         if let FactBody::Incident(i) = &recorded.body {
+            if !wanted.contains(i.incident.as_str()) {
+                continue;
+            }
             let slot = first.entry(i.incident.as_str()).or_insert(recorded);
             if recorded.seq < slot.seq {
                 *slot = recorded;
