@@ -154,11 +154,6 @@ impl Picture {
         self.facts.get(key)
     }
 
-    /// The keys of the revisions naming `key`, in log order.
-    pub fn revisions_of(&self, key: &str) -> &[String] {
-        self.revised_by.get(key).map_or(&[], Vec::as_slice)
-    }
-
     /// Everything [`Projection::apply`] does except keeping the fact.
     fn link_revisions(&mut self, entry: &Entry) {
         let key = &entry.fact.key;

@@ -332,34 +332,31 @@ impl<'p> Resolved<'p> {
         // Built in a hash map (one lookup per report; a key copied once per
         // group rather than once per report), then put in key order once.
         let mut groups: HashMap<&'s str, Group<'p>> = HashMap::new();
-        let mut ensure = |groups: &mut HashMap<&'s str, Group<'p>>, name: &'s str| {
+        // The group `name` goes by, made on first use.
+        fn group_of<'g, 's, 'p>(
+            groups: &'g mut HashMap<&'s str, Group<'p>>,
+            merges_by_root: &mut BTreeMap<String, Vec<&'p str>>,
+            name: &'s str,
+        ) -> &'g mut Group<'p> {
             groups.entry(name).or_insert_with(|| Group {
                 aliases: vec![name.to_owned()],
                 merges: merges_by_root.remove(name).unwrap_or_default(),
                 key: name.to_owned(),
                 reports: Vec::new(),
                 claims: Vec::new(),
-            });
-        };
+            })
+        }
         for (alias, name) in &self.alias_of {
-            ensure(&mut groups, name.as_str());
-            if let Some(g) = groups.get_mut(name.as_str()) {
-                if !g.aliases.contains(alias) {
-                    g.aliases.push(alias.clone());
-                }
+            let group = group_of(&mut groups, &mut merges_by_root, name);
+            if !group.aliases.contains(alias) {
+                group.aliases.push(alias.clone());
             }
         }
         for (l, incident) in self.incidents() {
             let name = self.incident_key(&incident.incident);
-            match groups.get_mut(name) {
-                Some(g) => g.reports.push(l.key),
-                None => {
-                    ensure(&mut groups, name);
-                    if let Some(g) = groups.get_mut(name) {
-                        g.reports.push(l.key);
-                    }
-                }
-            }
+            group_of(&mut groups, &mut merges_by_root, name)
+                .reports
+                .push(l.key);
         }
         for (l, claim) in self.claims() {
             let mut named: Vec<&str> = claim

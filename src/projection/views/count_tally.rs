@@ -11,7 +11,7 @@
 
 use std::ops::{Add, Sub};
 
-use super::incidents::Combined;
+use super::incidents::{names_any, Combined};
 use crate::fact::{CasualtyGroup, Direction, Outcome};
 use crate::projection::combine::{Range, Span};
 use crate::time::Date;
@@ -172,7 +172,7 @@ enum Class {
 }
 
 fn class(countries: &[&str], scope: &[String]) -> Class {
-    if scope.is_empty() || countries.iter().any(|c| scope.iter().any(|s| s == c)) {
+    if scope.is_empty() || names_any(countries, scope) {
         Class::InScope
     } else if countries.is_empty() {
         Class::NoCountry

@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::count_tally::{summarise, Basis, Query, Summary};
-use super::incidents::Combined;
+use super::incidents::{names_any, Combined};
 use super::rule::{DirectionRule, Fit, Rule};
 use super::{denials_json, disputes, list, name_of, unused_flags, DenialDetail, Params};
 use crate::fact::{
@@ -160,7 +160,7 @@ struct SpanDetail {
     end: Option<Date>,
 }
 
-fn span_json(span: Option<Span>) -> Option<SpanDetail> {
+fn span_detail(span: Option<Span>) -> Option<SpanDetail> {
     span.map(|s| SpanDetail {
         start: bound(s.start),
         end: bound(s.end),
@@ -213,12 +213,7 @@ fn fit(
         Fit::Maybe
     };
     let scope = &count.scope.countries;
-    if scope.is_empty()
-        || incident
-            .countries
-            .iter()
-            .any(|c| scope.iter().any(|s| s == c))
-    {
+    if scope.is_empty() || names_any(&incident.countries, scope) {
         fit
     } else if incident.countries.is_empty() && fit != Fit::Out {
         Fit::Maybe
@@ -454,8 +449,8 @@ fn row(
                 not_after: p.not_after,
                 stated: p.stated,
             }),
-            certain_window: span_json(window.narrow),
-            possible_window: span_json(Some(window.wide)),
+            certain_window: span_detail(window.narrow),
+            possible_window: span_detail(Some(window.wide)),
             text: &period,
         },
         scope: &count.scope,

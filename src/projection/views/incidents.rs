@@ -356,6 +356,23 @@ pub fn casualty_cell(incident: &Combined, killed: bool) -> String {
     }
 }
 
+/// Whether any of `countries` is one of `wanted` (the country filters of
+/// `--country` and of a count's scope).
+pub fn names_any(countries: &[&str], wanted: &[String]) -> bool {
+    countries.iter().any(|c| wanted.iter().any(|w| w == c))
+}
+
+/// Every attack type any report gives, for a table cell.
+pub fn attack_types_cell(incident: &Combined) -> String {
+    list(
+        &incident
+            .attack_types
+            .iter()
+            .map(name_of)
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// The date cell: the combined interval, marked when the sources disagree.
 pub fn date_cell(incident: &Combined) -> String {
     match incident.date {
@@ -426,13 +443,7 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
         list(&incident.places),
         list(&incident.countries),
         name_of(&incident.direction),
-        list(
-            &incident
-                .attack_types
-                .iter()
-                .map(name_of)
-                .collect::<Vec<_>>(),
-        ),
+        attack_types_cell(incident),
         outcome,
         casualty_cell(incident, true),
         casualty_cell(incident, false),

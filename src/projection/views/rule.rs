@@ -9,7 +9,7 @@
 
 use serde_json::{json, Value};
 
-use super::incidents::Combined;
+use super::incidents::{names_any, Combined};
 use super::name_of;
 use crate::fact::{Direction, Outcome};
 use crate::projection::combine::Span;
@@ -78,12 +78,7 @@ impl Rule {
         if self.exclude_intercepted && incident.outcome == Outcome::Intercepted {
             return Fit::Out;
         }
-        if !self.countries.is_empty()
-            && !incident
-                .countries
-                .iter()
-                .any(|c| self.countries.iter().any(|wanted| wanted == c))
-        {
+        if !self.countries.is_empty() && !names_any(&incident.countries, &self.countries) {
             return Fit::Out;
         }
         match (self.window(), incident.date) {

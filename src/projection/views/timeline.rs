@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::incidents::{casualty_cell, date_cell};
+use super::incidents::{attack_types_cell, casualty_cell, date_cell};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
 use super::{list, name_of, Params, View};
@@ -84,13 +84,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             "{} ({}) — {}, {}",
             list(&incident.places),
             list(&incident.countries),
-            list(
-                &incident
-                    .attack_types
-                    .iter()
-                    .map(name_of)
-                    .collect::<Vec<_>>()
-            ),
+            attack_types_cell(incident),
             name_of(&incident.outcome)
         );
         for (label, killed) in [("killed", true), ("wounded", false)] {
