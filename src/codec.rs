@@ -13,7 +13,7 @@ use crate::fact::Fact;
 use crate::hash::Id;
 use crate::time::Timestamp;
 
-pub use bincode::{Decode, Encode};
+pub use bincode::{BorrowDecode, Decode, Encode};
 
 /// The largest entry the decoder will read. Larger inputs are refused before any
 /// allocation, so hostile bytes cannot make the decoder allocate gigabytes.
@@ -133,6 +133,18 @@ pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
 pub fn decode_state<T: Decode<()>>(bytes: &[u8]) -> Result<T, CodecError> {
     let config: StateConfig = config::standard().with_limit::<MAX_STATE_BYTES>();
     let (state, used): (T, usize) = bincode::decode_from_slice(bytes, config)
+        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    Ok(state)
+}
+
+/// [`decode_state`] for state that borrows its strings from `bytes` instead
+/// of copying them.
+pub fn borrow_decode_state<'a, T: BorrowDecode<'a, ()>>(bytes: &'a [u8]) -> Result<T, CodecError> {
+    let config: StateConfig = config::standard().with_limit::<MAX_STATE_BYTES>();
+    let (state, used): (T, usize) = bincode::borrow_decode_from_slice(bytes, config)
         .map_err(|e| CodecError::Malformed(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));

@@ -461,7 +461,7 @@ fn replay_check_exits_1_when_the_snapshot_differs_from_a_rebuild() {
 #[test]
 fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     let ledger = demo();
-    let expected = ledger.ok(&["--json", "project", "tallies", "--by", "country"]);
+    let expected = ledger.ok(&["--json", "project", "pauses"]);
     {
         let journal = open(&ledger);
         let picture = engine::rebuild(&journal).unwrap();
@@ -479,7 +479,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     }
     wait_until_released(&ledger);
     forget_views(&ledger);
-    let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+    let run = ledger.run(&["--json", "project", "pauses"]);
     assert_eq!(run.code, Some(0), "{run}");
     assert_contains(
         &run.stderr,
@@ -491,7 +491,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     );
     assert_eq!(run.stdout, expected);
     // Rebuilt and stored: the next run is quiet.
-    let again = ledger.run(&["project", "tallies"]);
+    let again = ledger.run(&["project", "pauses"]);
     assert_eq!(again.stderr, "", "{again}");
 
     // A snapshot whose state holds fewer entries than its cursor says is
@@ -513,7 +513,7 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     }
     wait_until_released(&ledger);
     forget_views(&ledger);
-    let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+    let run = ledger.run(&["--json", "project", "pauses"]);
     assert_contains(
         &run.stderr,
         &[
@@ -533,11 +533,11 @@ fn a_snapshot_that_does_not_match_the_log_is_refused_and_rebuilt() {
     for bytes in [damaged, good[..good.len() / 2].to_vec()] {
         std::fs::write(&file, bytes).unwrap();
         forget_views(&ledger);
-        let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+        let run = ledger.run(&["--json", "project", "pauses"]);
         assert_contains(&run.stderr, &["projection snapshot refused"]);
         assert_eq!(run.stdout, expected);
     }
-    assert_eq!(ledger.run(&["project", "tallies"]).stderr, "");
+    assert_eq!(ledger.run(&["project", "pauses"]).stderr, "");
 }
 
 #[test]
@@ -688,4 +688,80 @@ fn a_view_asked_again_at_the_same_head_is_read_back_and_never_stale() {
     let after = ledger.ok(&args);
     assert!(after.contains("KW"), "{after}");
     assert!(!after.contains("XX"), "{after}");
+}
+
+/// `tallies` at the head is counted from the materialised incident table,
+/// which `append` brings up to date: it must say what the whole picture says
+/// (`--as-of-seq` of the last entry computes from the picture), and a table
+/// file that does not match its manifest is refused and rebuilt.
+#[test]
+fn tallies_at_the_head_come_from_the_materialised_table_and_agree_with_the_picture() {
+    let ledger = demo();
+    let table = |args: &[&str]| -> Value {
+        let mut value = project(&ledger, args);
+        value["as_of"] = Value::Null;
+        value
+    };
+    let last_seq = |ledger: &Ledger| {
+        (project(ledger, &["tallies"])["entries"].as_u64().unwrap() - 1).to_string()
+    };
+    let flags: [&[&str]; 3] = [
+        &["tallies"],
+        &["tallies", "--by", "country,month"],
+        &[
+            "tallies",
+            "--by",
+            "actor",
+            "--direction",
+            "any",
+            "--from",
+            "2024-01-01",
+        ],
+    ];
+    let manifest = ledger.path.join("derived").join("incidents-manifest");
+    ledger.ok(&["project", "tallies"]);
+    assert!(manifest.is_file(), "the first tallies build the table");
+    let report = ledger.write(
+        "later.jsonl",
+        r#"{"key":"table/src","kind":"source","publisher":"Wire","type":"wire","party":false,"published":"2024-03-02"}
+{"key":"table/i","kind":"incident","source":"table/src","incident":"table-i","direction":"on_us_forces","occurred":"2024-03-01","target":{"name":"a new base","country":"KW"},"casualties":[{"group":"us_military","killed":"two"}]}
+{"key":"table/merge","kind":"merge","source":"table/src","incidents":["table-i","s001/mon-al-shaddadi-missiles"],"surviving":"table-i","reason":"the same attack"}"#,
+    );
+    let before = std::fs::read(&manifest).unwrap();
+    let appended = ledger.run(&["append", path_str(&report)]);
+    assert_eq!(appended.code, Some(0), "{appended}");
+    assert_eq!(appended.stderr, "", "{appended}");
+    assert_ne!(
+        std::fs::read(&manifest).unwrap(),
+        before,
+        "append updated the table"
+    );
+    let seq = last_seq(&ledger);
+    for args in flags {
+        let mut whole: Vec<&str> = args.to_vec();
+        whole.extend(["--as-of-seq", &seq]);
+        assert_eq!(table(args), table(&whole), "{args:?}");
+    }
+    let merged = project(&ledger, &["tallies", "--by", "country"]);
+    assert!(merged.to_string().contains("table-i"), "{merged}");
+
+    // A damaged summaries file: refused, rebuilt, the same answer.
+    let expected = ledger.ok(&["--json", "project", "tallies", "--by", "country"]);
+    let file = ledger
+        .path
+        .join("derived")
+        .join("incidents-summaries-00000");
+    std::fs::write(&file, b"damaged").unwrap();
+    forget_views(&ledger);
+    let run = ledger.run(&["--json", "project", "tallies", "--by", "country"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_contains(
+        &run.stderr,
+        &[
+            "materialised incident table refused",
+            "incidents-summaries-00000",
+            "rebuilt",
+        ],
+    );
+    assert_eq!(run.stdout, expected);
 }

@@ -122,13 +122,21 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
 
 /// Rewrites the projection snapshot once the log has run
 /// `engine::REFRESH_LAG` entries past it (until then the next `project` folds
-/// the few newer entries from the log). The facts are already committed: a
-/// failure here is reported, not fatal, and the next command catches up instead.
+/// the few newer entries from the log), and brings the materialised incident
+/// table up to date. The facts are already committed: a failure here is
+/// reported, not fatal, and the next command catches up instead.
 fn catch_up_projections(journal: &sitrep::journal::Journal) {
-    match sitrep::projection::engine::refresh(journal) {
-        Ok(None) => {}
-        Ok(Some(current)) => {
-            for note in current.notes {
+    let notes = sitrep::projection::engine::refresh(journal)
+        .map(|current| current.map(|c| c.notes))
+        .and_then(|notes| {
+            // The materialised incident table follows every append, touching
+            // only the incidents the new facts reach.
+            let table = sitrep::projection::materialised::follow(journal)?;
+            Ok(notes.into_iter().chain(table.map(|t| t.notes)).flatten())
+        });
+    match notes {
+        Ok(notes) => {
+            for note in notes {
                 eprintln!("sitrep: note: {note}");
             }
         }

@@ -10,10 +10,11 @@ use clap::Args as ClapArgs;
 use sitrep::fact::Direction;
 use sitrep::journal::Journal;
 use sitrep::projection::as_of::{AsOf, Cut};
-use sitrep::projection::engine;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::table::Table;
+use sitrep::projection::views::tallies::Details;
 use sitrep::projection::views::{DirectionRule, GroupBy, Params, Rule, View};
+use sitrep::projection::{engine, materialised};
 use sitrep::time::{Date, Timestamp};
 use sitrep::Seq;
 
@@ -162,6 +163,18 @@ fn compute(
     as_of: &AsOf,
     last: bool,
 ) -> anyhow::Result<Computed> {
+    if request.view == View::Tallies && as_of.cut == Cut::Head && as_of.published.is_none() {
+        // At the head, tallies are counted from the materialised incident
+        // table, which an append keeps up to date (projection/materialised).
+        // Text and CSV show only the cells; a diff compares details too.
+        let details = if request.format == Format::Json || request.diff.is_some() {
+            Details::Full
+        } else {
+            Details::CellsOnly
+        };
+        let (table, notes) = materialised::tallies(journal, &request.params, details)?;
+        return Ok((table, journal.head().size, Vec::new(), notes));
+    }
     let point = engine::at(journal, as_of)?;
     let resolved = Resolved::new(&point.picture);
     let table = request.view.build(&resolved, &request.params);

@@ -26,6 +26,7 @@ use std::path::Path;
 pub use append::{AppendOptions, AppendReport, FactOutcome};
 pub use audit::{AuditOptions, AuditReport, Finding, Place, MAX_FINDINGS};
 pub use checkpoints::{CheckpointError, Signed, StoredCheckpoint};
+pub use derived::DIR as DERIVED_DIR;
 pub use error::{AppendError, OpenError, ReadError, ResolveError};
 pub use layout::Head;
 

@@ -10,11 +10,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::codec::{Decode, Encode};
+
 use crate::fact::{DateSpec, Quantity};
 use crate::time::Date;
 
 /// An inclusive interval of days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Encode, Decode)]
 pub struct Span {
     /// First possible day.
     pub start: Date,
@@ -66,7 +68,7 @@ impl fmt::Display for Span {
 }
 
 /// The date of an incident reported by several sources.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
 pub struct CombinedDate {
     /// Where every source agrees it happened (the intersection of their
     /// intervals), or, when they cannot all be right, the union.
@@ -105,7 +107,7 @@ pub fn combine_dates<'a>(specs: impl IntoIterator<Item = &'a DateSpec>) -> Optio
 
 /// A figure as an inclusive range; `high: None` is an open upper bound. The lower
 /// bound of a figure with none stated is 0, which is always true of a count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
 pub struct Range {
     /// Inclusive lower bound.
     pub low: u64,

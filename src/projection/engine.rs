@@ -59,6 +59,9 @@ pub enum ProjectionError {
         /// The last seq folded in.
         seq: u64,
     },
+    /// The materialised incident table could not be used, even rebuilt.
+    #[error("the materialised incident table cannot be used: {0}")]
+    Table(String),
     /// `--as-of-seq` names a seq the ledger does not have.
     #[error("as-of seq {seq} is beyond the head: the ledger has {size} entries (seq 0 to {last})", last = size.saturating_sub(1))]
     BeyondHead {

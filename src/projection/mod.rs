@@ -18,6 +18,7 @@ pub mod combine;
 pub mod detail;
 pub mod engine;
 pub mod history;
+pub mod materialised;
 pub mod picture;
 pub mod replay;
 pub mod resolve;

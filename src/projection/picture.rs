@@ -154,10 +154,16 @@ impl Picture {
         self.facts.get(key)
     }
 
+    /// Keeps a fact recorded at `recorded.seq`, as folding its entry would:
+    /// facts must be given in log order.
+    pub fn insert(&mut self, key: String, recorded: Recorded) {
+        self.link_revisions(&key, &recorded.body, recorded.seq);
+        self.facts.insert(key, recorded);
+    }
+
     /// Everything [`Projection::apply`] does except keeping the fact.
-    fn link_revisions(&mut self, entry: &Entry) {
-        let key = &entry.fact.key;
-        match &entry.fact.body {
+    fn link_revisions(&mut self, key: &str, body: &FactBody, seq: Seq) {
+        match body {
             FactBody::Source(_)
             | FactBody::Incident(_)
             | FactBody::Count(_)
@@ -166,9 +172,9 @@ impl Picture {
             FactBody::Denial(d) => self.link(&d.target, key),
             FactBody::Correction(c) => self.link(&c.target, key),
             FactBody::Retraction(r) => self.link(&r.target, key),
-            FactBody::Merge(_) => self.merges.push(key.clone()),
+            FactBody::Merge(_) => self.merges.push(key.to_owned()),
         }
-        self.size = entry.seq.get() + 1;
+        self.size = seq.get() + 1;
     }
 
     fn link(&mut self, target: &str, key: &str) {
@@ -183,8 +189,7 @@ impl Projection for Picture {
     const NAME: &'static str = "picture";
 
     fn apply(&mut self, entry: &Entry) {
-        self.link_revisions(entry);
-        self.facts.insert(
+        self.insert(
             entry.fact.key.clone(),
             Recorded {
                 seq: entry.seq,
@@ -195,8 +200,7 @@ impl Projection for Picture {
     }
 
     fn apply_owned(&mut self, entry: Entry) {
-        self.link_revisions(&entry);
-        self.facts.insert(
+        self.insert(
             entry.fact.key,
             Recorded {
                 seq: entry.seq,

@@ -5,15 +5,22 @@
 //! encoding; each view is compared by the digest of its default table. The views
 //! are pure functions of the picture, so they can only differ when the picture
 //! does — they are listed so that a reader can compare them across machines and
-//! versions without trusting that argument.
+//! versions without trusting that argument. The materialised incident table
+//! is a second incremental state, so its tallies are compared too.
 
 use super::engine::{self, store_snapshot, Cursor, ProjectionError};
+use super::materialised;
 use super::picture::Picture;
 use super::resolve::Resolved;
+use super::views::tallies::Details;
 use super::views::{Params, View};
 use super::{Projection, StateDigest};
 use crate::journal::Journal;
 use crate::progress::Progress;
+
+/// The name `replay` gives the tallies counted from the materialised incident
+/// table.
+pub const TABLE_TALLIES: &str = "tallies (table)";
 
 /// One projection's two digests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +91,7 @@ pub fn replay_with(
 ) -> Result<ReplayReport, ProjectionError> {
     let incremental = engine::current(journal)?;
     let rebuilt = engine::rebuild_with(journal, progress)?;
-    let comparisons = digests(&incremental.picture)
+    let mut comparisons: Vec<Comparison> = digests(&incremental.picture)
         .into_iter()
         .zip(digests(&rebuilt))
         .map(|((name, incremental), (_, rebuilt))| Comparison {
@@ -93,8 +100,19 @@ pub fn replay_with(
             rebuilt,
         })
         .collect();
-    let head = journal.head();
     let mut notes = incremental.notes;
+    // The materialised incident table is a second incremental state: its
+    // tallies are compared with those of the rebuilt picture.
+    let (table, table_notes) = materialised::tallies(journal, &Params::default(), Details::Full)?;
+    notes.extend(table_notes);
+    if let Some(tallies) = comparisons.iter().find(|c| c.name == View::Tallies.name()) {
+        comparisons.push(Comparison {
+            name: TABLE_TALLIES,
+            incremental: table.digest(),
+            rebuilt: tallies.rebuilt,
+        });
+    }
+    let head = journal.head();
     if store {
         let cursor = Cursor {
             size: head.size,
@@ -102,6 +120,9 @@ pub fn replay_with(
         };
         if let Err(e) = store_snapshot(journal, &rebuilt, cursor) {
             notes.push(format!("could not save the rebuilt snapshot ({e})"));
+        }
+        if let Err(e) = materialised::build::build(journal, &Resolved::new(&rebuilt), cursor) {
+            notes.push(format!("could not save the rebuilt incident table ({e})"));
         }
     }
     Ok(ReplayReport {

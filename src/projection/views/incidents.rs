@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::counted::order_key;
 use super::rule::{DirectionRule, Fit};
 use super::{list, name_of, Params};
 use crate::fact::{
@@ -132,11 +133,6 @@ pub fn combine<'p>(resolved: &Resolved<'p>) -> Vec<Combined<'p>> {
     let mut out = parallel::map(&groups, 1024, |g| combine_group(resolved, g));
     out.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     out
-}
-
-/// Dated incidents first, by date, then by key.
-fn order_key<'c>(c: &'c Combined<'_>) -> (bool, Option<crate::projection::combine::Span>, &'c str) {
-    (c.date.is_none(), c.date.map(|d| d.span), c.key.as_str())
 }
 
 fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p> {

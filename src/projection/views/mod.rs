@@ -4,6 +4,7 @@
 //! counts is in [`incidents`].
 
 pub mod count_tally;
+pub mod counted;
 pub mod counts;
 pub mod incidents;
 pub mod pauses;

@@ -9,7 +9,8 @@
 
 use serde_json::{json, Value};
 
-use super::incidents::{names_any, Combined};
+use super::counted::Counted;
+use super::incidents::names_any;
 use super::name_of;
 use crate::fact::{Direction, Outcome};
 use crate::projection::combine::Span;
@@ -68,20 +69,26 @@ impl Rule {
         })
     }
 
+    /// Whether an incident of this direction and outcome can count at all: the
+    /// first tests of [`Rule::fit`], which a reader of stored summaries makes
+    /// before decoding the rest.
+    pub fn may_fit(&self, direction: Direction, outcome: Outcome, default: DirectionRule) -> bool {
+        let direction_fits = match self.direction_or(default) {
+            DirectionRule::Any => true,
+            DirectionRule::Only(d) => direction == d,
+        };
+        direction_fits && !(self.exclude_intercepted && outcome == Outcome::Intercepted)
+    }
+
     /// Whether `incident` counts under this rule with the view's default direction.
-    pub fn fit(&self, incident: &Combined, default: DirectionRule) -> Fit {
-        if let DirectionRule::Only(d) = self.direction_or(default) {
-            if incident.direction != d {
-                return Fit::Out;
-            }
-        }
-        if self.exclude_intercepted && incident.outcome == Outcome::Intercepted {
+    pub fn fit(&self, incident: &impl Counted, default: DirectionRule) -> Fit {
+        if !self.may_fit(incident.direction(), incident.outcome(), default) {
             return Fit::Out;
         }
-        if !self.countries.is_empty() && !names_any(&incident.countries, &self.countries) {
+        if !self.countries.is_empty() && !names_any(incident.countries(), &self.countries) {
             return Fit::Out;
         }
-        match (self.window(), incident.date) {
+        match (self.window(), incident.date()) {
             (None, _) => Fit::In,
             (Some(_), None) => Fit::Maybe,
             (Some(window), Some(date)) if date.span.within(window) => Fit::In,

@@ -14,15 +14,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::incidents::Combined;
+use super::counted::{Counted, Listed};
 use super::rule::{DirectionRule, Fit};
 use super::{name_of, Params};
 use crate::fact::Direction;
 use crate::projection::combine::{Range, Span};
+use crate::projection::detail::Detail;
 use crate::projection::resolve::Resolved;
 use crate::projection::table::Table;
+use crate::time::Date;
 
 /// A `--by` key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +77,7 @@ impl GroupBy {
 
     /// The labels an incident falls under for this key (several for attack
     /// types and actors).
-    fn labels(self, incident: &Combined) -> Vec<String> {
+    fn labels(self, incident: &impl Counted) -> Vec<String> {
         let one_or = |items: &[&str], none: &str| -> Vec<String> {
             match items {
                 [] => vec![none.to_owned()],
@@ -83,13 +86,13 @@ impl GroupBy {
             }
         };
         match self {
-            GroupBy::Country => one_or(&incident.countries, "unknown"),
-            GroupBy::Site => one_or(&incident.sites, "no site"),
-            GroupBy::Month => vec![incident.date.map_or_else(
+            GroupBy::Country => one_or(incident.countries(), "unknown"),
+            GroupBy::Site => one_or(incident.sites(), "no site"),
+            GroupBy::Month => vec![incident.date().map_or_else(
                 || "undated".to_owned(),
                 |d| period_label(d.span, |day| day.to_string()[..7].to_owned()),
             )],
-            GroupBy::Week => vec![incident.date.map_or_else(
+            GroupBy::Week => vec![incident.date().map_or_else(
                 || "undated".to_owned(),
                 |d| {
                     period_label(d.span, |day| {
@@ -99,7 +102,7 @@ impl GroupBy {
                 },
             )],
             GroupBy::AttackType => {
-                let types: Vec<String> = incident.attack_types.iter().map(name_of).collect();
+                let types: Vec<String> = incident.attack_types().iter().map(name_of).collect();
                 if types.is_empty() {
                     vec!["unknown".to_owned()]
                 } else {
@@ -107,14 +110,14 @@ impl GroupBy {
                 }
             }
             GroupBy::Actor => {
-                if incident.actors.is_empty() {
+                if incident.actors().is_empty() {
                     vec!["unattributed".to_owned()]
                 } else {
-                    incident.actors.iter().map(|a| (*a).to_owned()).collect()
+                    incident.actors().iter().map(|a| (*a).to_owned()).collect()
                 }
             }
-            GroupBy::Outcome => vec![name_of(&incident.outcome)],
-            GroupBy::Direction => vec![name_of(&incident.direction)],
+            GroupBy::Outcome => vec![name_of(&incident.outcome())],
+            GroupBy::Direction => vec![name_of(&incident.direction())],
         }
     }
 }
@@ -151,26 +154,45 @@ impl FromStr for GroupBy {
     }
 }
 
-/// One group's running totals; incident keys are borrowed from the combined
-/// incidents (a total row at a million facts lists over half a million).
+/// An incident as a row lists it: where it sorts (its dates packed so that
+/// they compare as one integer; undated last), and its key (borrowed; a total
+/// row at a million facts lists over half a million).
+type Entry<'c> = (u64, &'c str);
+
+fn entry<'c>(incident: &impl Listed<'c>) -> Entry<'c> {
+    let place = incident.date().map_or(u64::MAX, |d| {
+        let biased = |day: Date| u64::from(day.days_since_epoch().wrapping_sub(i32::MIN) as u32);
+        biased(d.span.start) << 32 | biased(d.span.end)
+    });
+    (place, incident.listed_key())
+}
+
+/// One group's running totals.
 #[derive(Default)]
 struct Tally<'c> {
-    certain: Vec<&'c str>,
-    possible: Vec<&'c str>,
+    certain: Vec<Entry<'c>>,
+    possible: Vec<Entry<'c>>,
     killed: Option<(Range, Range)>,
     wounded: Option<(Range, Range)>,
 }
 
 impl<'c> Tally<'c> {
-    fn add(&mut self, incident: &'c Combined, fit: Fit) {
+    fn add(&mut self, incident: &impl Listed<'c>, fit: Fit) {
         let certain = fit == Fit::In;
         if certain {
-            self.certain.push(&incident.key);
+            self.certain.push(entry(incident));
         } else {
-            self.possible.push(&incident.key);
+            self.possible.push(entry(incident));
         }
         add_figure(&mut self.killed, incident.total(true), certain);
         add_figure(&mut self.wounded, incident.total(false), certain);
+    }
+
+    fn merge(&mut self, other: Tally<'c>) {
+        self.certain.extend(other.certain);
+        self.possible.extend(other.possible);
+        merge_figures(&mut self.killed, other.killed);
+        merge_figures(&mut self.wounded, other.wounded);
     }
 
     fn incidents(&self) -> Range {
@@ -182,6 +204,26 @@ impl<'c> Tally<'c> {
     }
 }
 
+/// The keys of `entries` in incident order (dated first, by date, then by
+/// key; keys are distinct, so the order is total). Sorted in place: nearly
+/// linear when they came in that order already.
+fn listed<'c>(entries: &mut [Entry<'c>]) -> Vec<&'c str> {
+    entries.sort_unstable();
+    entries.iter().map(|(_, key)| *key).collect()
+}
+
+/// A row's detail (the field order is the JSON's).
+#[derive(Serialize)]
+struct RowDetail<'a> {
+    key: &'a str,
+    group: Option<Map<String, Value>>,
+    incidents: Range,
+    killed: Option<Range>,
+    wounded: Option<Range>,
+    certain: Vec<&'a str>,
+    possible: Vec<&'a str>,
+}
+
 /// Adds a figure to a (certain, possible) pair of sums: a certain incident adds
 /// to both, a possible one only to the upper sum.
 fn add_figure(slot: &mut Option<(Range, Range)>, figure: Option<Range>, certain: bool) {
@@ -191,6 +233,16 @@ fn add_figure(slot: &mut Option<(Range, Range)>, figure: Option<Range>, certain:
         *low = low.plus(figure);
     }
     *high = high.plus(figure);
+}
+
+/// Adds another part's (certain, possible) sums to these.
+fn merge_figures(slot: &mut Option<(Range, Range)>, other: Option<(Range, Range)>) {
+    let Some((other_low, other_high)) = other else {
+        return;
+    };
+    let (low, high) = slot.get_or_insert((Range::ZERO, Range::ZERO));
+    *low = low.plus(other_low);
+    *high = high.plus(other_high);
 }
 
 /// Shows a (certain, possible) pair as one range: from the certain sum's low to
@@ -208,36 +260,54 @@ fn cell(range: Option<Range>) -> String {
 
 /// The `tallies` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let default = DirectionRule::Only(Direction::OnUsForces);
-    let mut columns: Vec<&'static str> = params.by.iter().map(|g| g.name()).collect();
-    columns.extend(["incidents", "killed", "wounded"]);
-    let mut table = Table::new("tallies", columns);
-    table.rule = params.rule.describe(default);
-    table.rule.push("incidents as a range: the low end counts those certainly in the group, the high end adds those whose date only may fall in the window".to_owned());
-    if params
-        .by
-        .iter()
-        .any(|g| matches!(g, GroupBy::AttackType | GroupBy::Actor))
-    {
-        table.rule.push("an incident with several attack types or actors counts once under each; the total counts it once".to_owned());
-    }
-    table.rule.push("killed and wounded add up the figures the sources state (every group of people); an incident with no figure stated adds nothing".to_owned());
-    table.extra.insert(
-        "by".into(),
-        json!(params.by.iter().map(|g| g.name()).collect::<Vec<_>>()),
-    );
-    table
-        .extra
-        .insert("counting_rule".into(), params.rule.to_json(default));
+    table_of(resolved.combined(), params)
+}
 
-    let mut groups: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
-    for incident in resolved.combined() {
-        let fit = params.rule.fit(incident, default);
+/// The `tallies` view of these incidents, given in any order.
+pub fn table_of<'c, C: Listed<'c>>(
+    incidents: impl IntoIterator<Item = C>,
+    params: &Params,
+) -> Table {
+    let mut counting = Counting::default();
+    for incident in incidents {
+        counting.add(&incident, params);
+    }
+    counting.table(params, Details::Full)
+}
+
+/// Whether rows carry their JSON detail. Text and CSV show only the cells;
+/// a row's detail lists every incident it counts (over half a million keys at
+/// a million facts), which costs more than all the counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Details {
+    /// Every row with its detail.
+    Full,
+    /// Cells only; each detail is `null`.
+    CellsOnly,
+}
+
+/// Incidents counted into groups and the total, not yet rows: parts of the
+/// incidents can be counted apart (on several cores) and merged.
+#[derive(Default)]
+pub struct Counting<'c> {
+    groups: BTreeMap<Vec<String>, Tally<'c>>,
+    total: Tally<'c>,
+}
+
+/// The direction `tallies` counts unless told otherwise.
+pub const DEFAULT_DIRECTION: DirectionRule = DirectionRule::Only(Direction::OnUsForces);
+
+impl<'c> Counting<'c> {
+    /// Counts one incident under `params`.
+    pub fn add(&mut self, incident: &impl Listed<'c>, params: &Params) {
+        let fit = params.rule.fit(incident, DEFAULT_DIRECTION);
         if fit == Fit::Out {
-            continue;
+            return;
         }
-        total.add(incident, fit);
+        self.total.add(incident, fit);
+        if params.by.is_empty() {
+            return;
+        }
         let mut keys: Vec<Vec<String>> = vec![Vec::new()];
         for by in &params.by {
             let labels = by.labels(incident);
@@ -252,42 +322,77 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
                 })
                 .collect();
         }
-        if !params.by.is_empty() {
-            for key in keys {
-                groups.entry(key).or_default().add(incident, fit);
-            }
+        for key in keys {
+            self.groups.entry(key).or_default().add(incident, fit);
         }
     }
-    for (labels, tally) in &groups {
-        push_row(&mut table, params, labels, tally, false);
+
+    /// Adds what another part counted.
+    pub fn merge(&mut self, other: Counting<'c>) {
+        for (key, tally) in other.groups {
+            self.groups.entry(key).or_default().merge(tally);
+        }
+        self.total.merge(other.total);
     }
-    let total_labels: Vec<String> = params
-        .by
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            if i == 0 {
-                "total".to_owned()
-            } else {
-                String::new()
-            }
-        })
-        .collect();
-    push_row(&mut table, params, &total_labels, &total, true);
-    table
+
+    /// The table: a row per group, then the total.
+    pub fn table(mut self, params: &Params, details: Details) -> Table {
+        let default = DEFAULT_DIRECTION;
+        let mut columns: Vec<&'static str> = params.by.iter().map(|g| g.name()).collect();
+        columns.extend(["incidents", "killed", "wounded"]);
+        let mut table = Table::new("tallies", columns);
+        table.rule = params.rule.describe(default);
+        table.rule.push("incidents as a range: the low end counts those certainly in the group, the high end adds those whose date only may fall in the window".to_owned());
+        if params
+            .by
+            .iter()
+            .any(|g| matches!(g, GroupBy::AttackType | GroupBy::Actor))
+        {
+            table.rule.push("an incident with several attack types or actors counts once under each; the total counts it once".to_owned());
+        }
+        table.rule.push("killed and wounded add up the figures the sources state (every group of people); an incident with no figure stated adds nothing".to_owned());
+        table.extra.insert(
+            "by".into(),
+            json!(params.by.iter().map(|g| g.name()).collect::<Vec<_>>()),
+        );
+        table
+            .extra
+            .insert("counting_rule".into(), params.rule.to_json(default));
+        for (labels, tally) in &mut self.groups {
+            push_row(&mut table, params, labels, tally, false, details);
+        }
+        let total_labels: Vec<String> = params
+            .by
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                if i == 0 {
+                    "total".to_owned()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        push_row(
+            &mut table,
+            params,
+            &total_labels,
+            &mut self.total,
+            true,
+            details,
+        );
+        table
+    }
 }
 
 fn push_row(
     table: &mut Table,
     params: &Params,
     labels: &[String],
-    tally: &Tally<'_>,
+    tally: &mut Tally<'_>,
     is_total: bool,
+    details: Details,
 ) {
-    let mut group = Map::new();
-    for (by, label) in params.by.iter().zip(labels) {
-        group.insert(by.name().to_owned(), Value::String(label.clone()));
-    }
     let (killed, wounded) = (span_of(tally.killed), span_of(tally.wounded));
     let mut cells = labels.to_vec();
     cells.extend([tally.incidents().to_string(), cell(killed), cell(wounded)]);
@@ -296,14 +401,22 @@ fn push_row(
     } else {
         labels.join("|")
     };
-    let detail = json!({
-        "key": key,
-        "group": if is_total { Value::Null } else { Value::Object(group) },
-        "incidents": tally.incidents(),
-        "killed": killed,
-        "wounded": wounded,
-        "certain": tally.certain,
-        "possible": tally.possible,
+    if details == Details::CellsOnly {
+        table.push(key, cells, Detail::of(&()));
+        return;
+    }
+    let mut group = Map::new();
+    for (by, label) in params.by.iter().zip(labels) {
+        group.insert(by.name().to_owned(), Value::String(label.clone()));
+    }
+    let detail = Detail::of(&RowDetail {
+        key: &key,
+        group: (!is_total).then_some(group),
+        incidents: tally.incidents(),
+        killed,
+        wounded,
+        certain: listed(&mut tally.certain),
+        possible: listed(&mut tally.possible),
     });
     table.push(key, cells, detail);
 }

@@ -1,0 +1,178 @@
+//! The materialised incident table: every combined incident's summary kept in
+//! derived files beside the log and brought up to date after each append by
+//! recomputing only the incidents the new facts reach, so that `tallies` at
+//! the head reads small summaries instead of loading and resolving the whole
+//! picture (docs/projections.md, "The materialised incident table").
+//!
+//! The table is derived data like the picture's snapshot: never needed for a
+//! correct answer, refused (and rebuilt from the picture) when it does not
+//! match the log or its own digests. A table more than [`UPDATE_LIMIT`]
+//! entries behind is rebuilt rather than updated.
+
+pub mod build;
+mod stored;
+pub mod summary;
+pub mod touch;
+mod update;
+
+#[cfg(test)]
+mod tests;
+
+use crate::journal::{Journal, ReadError};
+use crate::parallel;
+use crate::projection::engine::{self, ProjectionError};
+use crate::projection::resolve::Resolved;
+use crate::projection::table::Table;
+use crate::projection::views::tallies::{Counting, Details, DEFAULT_DIRECTION};
+use crate::projection::views::Params;
+use crate::Seq;
+
+pub use stored::{Manifest, Trouble};
+
+/// The most entries an update folds in; a table further behind is rebuilt
+/// from the picture, which then costs less than following every change.
+pub const UPDATE_LIMIT: u64 = 1 << 16;
+
+/// What catching the table up did.
+#[derive(Debug)]
+pub struct CatchUp {
+    /// The table as it now stands (at the head).
+    pub manifest: Manifest,
+    /// Entries folded in by an update (0 when rebuilt or already current).
+    pub folded: u64,
+    /// Whether it was rebuilt from the picture.
+    pub rebuilt: bool,
+    /// What the user should know (a refused table, and why).
+    pub notes: Vec<String>,
+}
+
+/// Brings the table to the head: updates it when it is usable and close
+/// behind, else rebuilds it from the picture.
+pub fn catch_up(journal: &Journal) -> Result<CatchUp, ProjectionError> {
+    let head = journal.head();
+    let reason = match usable(journal) {
+        Ok(manifest) if head.size - manifest.size <= UPDATE_LIMIT => {
+            match update::update(journal, &manifest) {
+                Ok(next) => {
+                    return Ok(CatchUp {
+                        manifest: next,
+                        folded: head.size - manifest.size,
+                        rebuilt: false,
+                        notes: Vec::new(),
+                    })
+                }
+                Err(Trouble::Read(e)) => return Err(e.into()),
+                Err(Trouble::Refused(reason)) => Some(reason),
+            }
+        }
+        // Too far behind: a rebuild costs less.
+        Ok(_) => None,
+        Err(Trouble::Read(e)) => return Err(e.into()),
+        // No note when there is simply none yet.
+        Err(Trouble::Refused(reason)) => exists(journal)?.then_some(reason),
+    };
+    rebuild(journal, reason.iter().map(|r| refused(r)).collect())
+}
+
+/// After an append: brings the table up to date if there is one close
+/// behind, and returns what that did; else `None`, and the next `tallies`
+/// builds or rebuilds it.
+pub fn follow(journal: &Journal) -> Result<Option<CatchUp>, ProjectionError> {
+    match usable(journal) {
+        Ok(manifest) if journal.head().size - manifest.size <= UPDATE_LIMIT => {
+            catch_up(journal).map(Some)
+        }
+        Ok(_) | Err(Trouble::Refused(_)) => Ok(None),
+        Err(Trouble::Read(e)) => Err(e.into()),
+    }
+}
+
+/// The `tallies` view at the head, counted from the table's summaries, with
+/// or without the rows' details.
+pub fn tallies(
+    journal: &Journal,
+    params: &Params,
+    details: Details,
+) -> Result<(Table, Vec<String>), ProjectionError> {
+    let mut caught = catch_up(journal)?;
+    let files = match stored::read_all_summaries(journal, &caught.manifest) {
+        Ok(files) => files,
+        Err(Trouble::Read(e)) => return Err(e.into()),
+        Err(Trouble::Refused(reason)) => {
+            caught = rebuild(journal, vec![refused(&reason)])?;
+            stored::read_all_summaries(journal, &caught.manifest)?
+        }
+    };
+    // Each core decodes and counts its share of the files, keeping only the
+    // listed keys (borrowed from the files); the parts are then merged.
+    let share = files.len().div_ceil(parallel::cores()).max(1);
+    let shares: Vec<&[Vec<u8>]> = files.chunks(share).collect();
+    let parts = parallel::map(&shares, 2, |share| -> Result<Counting<'_>, Trouble> {
+        let mut counting = Counting::default();
+        for file in *share {
+            for filed in stored::decode_filed(file)? {
+                if params
+                    .rule
+                    .may_fit(filed.direction, filed.outcome, DEFAULT_DIRECTION)
+                {
+                    counting.add(&filed.summary()?, params);
+                }
+            }
+        }
+        Ok(counting)
+    });
+    let mut counting = Counting::default();
+    for part in parts {
+        counting.merge(part?);
+    }
+    Ok((counting.table(params, details), caught.notes))
+}
+
+/// The stored manifest, if it reads and stands on this log.
+fn usable(journal: &Journal) -> Result<Manifest, Trouble> {
+    let manifest = stored::manifest(journal)?;
+    let head = journal.head();
+    if manifest.size > head.size {
+        return Err(Trouble::Refused(format!(
+            "it is ahead of the log ({} entries, the log has {})",
+            manifest.size, head.size
+        )));
+    }
+    let actual = match manifest.size.checked_sub(1) {
+        None => journal.genesis(),
+        Some(last) => journal
+            .read(Seq::new(last))?
+            .map(|record| record.id)
+            .ok_or(ReadError::Segment {
+                seq: Seq::new(last),
+            })?,
+    };
+    if actual != manifest.last {
+        return Err(Trouble::Refused(format!(
+            "it stands at seq {}, where the log holds another entry",
+            manifest.size.saturating_sub(1)
+        )));
+    }
+    Ok(manifest)
+}
+
+fn exists(journal: &Journal) -> Result<bool, ReadError> {
+    Ok(journal.derived_prefix(stored::MANIFEST, 1)?.is_some())
+}
+
+fn refused(reason: &str) -> String {
+    format!("materialised incident table refused: {reason}; rebuilt it from the picture")
+}
+
+fn rebuild(journal: &Journal, mut notes: Vec<String>) -> Result<CatchUp, ProjectionError> {
+    let current = engine::current(journal)?;
+    notes.extend(current.notes.iter().cloned());
+    let resolved = Resolved::new(&current.picture);
+    let manifest = build::build(journal, &resolved, current.cursor)?;
+    Ok(CatchUp {
+        manifest,
+        folded: 0,
+        rebuilt: true,
+        notes,
+    })
+}

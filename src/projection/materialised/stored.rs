@@ -1,0 +1,382 @@
+//! The materialised incident table as derived files: a manifest, and per
+//! bucket one file of facts and one of summaries (docs/format.md, "The
+//! materialised incident table").
+//!
+//! An incident key belongs to bucket `blake3(key) mod buckets`. The facts file
+//! of a bucket keeps every fact that bears on one of its keys (with what it
+//! bears on) and, for each of its keys, the key of the incident it goes by.
+//! Summaries are read all together and are much smaller, so they are kept in
+//! [`SUMMARY_FAN`] times fewer files: incident key `k` has its summary in file
+//! `blake3(k) mod (buckets / SUMMARY_FAN)`. The manifest names the log position the table stands at and the
+//! BLAKE3 digest of every file, and is written last: a file that does not
+//! match its digest — torn, stale, or from an update that never finished — is
+//! refused, and the table is rebuilt.
+
+use crate::codec::{self, BorrowDecode, Encode};
+use crate::fact::{Direction, Outcome};
+use crate::hash::Id;
+use crate::journal::{Journal, ReadError};
+use crate::parallel;
+use crate::projection::picture::Recorded;
+
+use super::summary::Summary;
+use super::touch::Touch;
+
+/// The manifest's name among the derived files.
+pub const MANIFEST: &str = "incidents-manifest";
+const VERSION: u16 = 1;
+const DIGEST_LEN: usize = 32;
+const HEADER_LEN: usize = 2 + 8 + 32 + 4;
+
+/// A BLAKE3 digest of a file's bytes.
+pub type Digest = [u8; DIGEST_LEN];
+
+/// Why a stored table cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Trouble {
+    /// Reading failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The table is missing, damaged, or does not match the log: rebuild it.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<Trouble> for crate::projection::engine::ProjectionError {
+    fn from(trouble: Trouble) -> Self {
+        match trouble {
+            Trouble::Read(e) => Self::Read(e),
+            Trouble::Refused(reason) => Self::Table(reason),
+        }
+    }
+}
+
+/// Where the table stands and what each of its files holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// Entries folded in.
+    pub size: u64,
+    /// The id of entry `size - 1` (the genesis value when `size` is 0).
+    pub last: Id,
+    /// How many buckets (a power of two).
+    pub buckets: u32,
+    /// Digest of each bucket's facts file.
+    pub facts: Vec<Digest>,
+    /// Digest of each summaries file ([`summary_files`] of them).
+    pub summaries: Vec<Digest>,
+}
+
+impl Manifest {
+    /// The bytes: version, size, last id, bucket count, the digests (facts
+    /// then summaries), and the BLAKE3 digest of all of that.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN + DIGEST_LEN * (2 * self.facts.len() + 1));
+        out.extend_from_slice(&VERSION.to_be_bytes());
+        out.extend_from_slice(&self.size.to_be_bytes());
+        out.extend_from_slice(self.last.as_bytes());
+        out.extend_from_slice(&self.buckets.to_be_bytes());
+        for digest in self.facts.iter().chain(&self.summaries) {
+            out.extend_from_slice(digest);
+        }
+        let sealed = *blake3::hash(&out).as_bytes();
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Reads what [`Manifest::encode`] wrote, refusing anything else.
+    pub fn decode(bytes: &[u8]) -> Result<Manifest, String> {
+        let Some((body, sealed)) = bytes.split_last_chunk::<DIGEST_LEN>() else {
+            return Err("the manifest is truncated".to_owned());
+        };
+        if blake3::hash(body).as_bytes() != sealed {
+            return Err("the manifest does not match its digest".to_owned());
+        }
+        let Some((header, digests)) = body.split_first_chunk::<HEADER_LEN>() else {
+            return Err("the manifest is truncated".to_owned());
+        };
+        let version = u16::from_be_bytes([header[0], header[1]]);
+        if version != VERSION {
+            return Err(format!(
+                "the manifest has version {version}; this build reads version {VERSION}"
+            ));
+        }
+        let mut size = [0; 8];
+        size.copy_from_slice(&header[2..10]);
+        let mut last = [0; 32];
+        last.copy_from_slice(&header[10..42]);
+        let mut buckets = [0; 4];
+        buckets.copy_from_slice(&header[42..46]);
+        let buckets = u32::from_be_bytes(buckets);
+        let files = (buckets + summary_files(buckets)) as usize;
+        if !buckets.is_power_of_two() || digests.len() != DIGEST_LEN * files {
+            return Err("the manifest's bucket count does not match its digests".to_owned());
+        }
+        let all: Vec<Digest> = digests
+            .chunks_exact(DIGEST_LEN)
+            .map(|d| {
+                let mut digest = [0; DIGEST_LEN];
+                digest.copy_from_slice(d);
+                digest
+            })
+            .collect();
+        let (facts, summaries) = all.split_at(buckets as usize);
+        Ok(Manifest {
+            size: u64::from_be_bytes(size),
+            last: Id::from_bytes(last),
+            buckets,
+            facts: facts.to_vec(),
+            summaries: summaries.to_vec(),
+        })
+    }
+}
+
+/// How many facts buckets share one summaries file.
+pub const SUMMARY_FAN: u32 = 16;
+
+/// How many summaries files a table of `buckets` buckets has.
+pub fn summary_files(buckets: u32) -> u32 {
+    (buckets / SUMMARY_FAN).max(1)
+}
+
+/// The summaries file of the incident that goes by `key`.
+pub fn summary_file_of(key: &str, buckets: u32) -> u32 {
+    bucket_of(key, summary_files(buckets))
+}
+
+/// The bucket an incident key belongs to.
+pub fn bucket_of(key: &str, buckets: u32) -> u32 {
+    let hash = blake3::hash(key.as_bytes());
+    let mut first = [0; 4];
+    first.copy_from_slice(&hash.as_bytes()[..4]);
+    u32::from_le_bytes(first) & (buckets - 1)
+}
+
+/// A fact as a facts file keeps it: its key, what it bears on, and the bytes
+/// of its [`Recorded`] form, decoded only for the facts an update gathers.
+#[derive(Clone, Debug, Encode, BorrowDecode)]
+pub struct FiledFact<'a> {
+    /// Its key.
+    pub key: &'a str,
+    /// The incident keys it bears on, sorted.
+    pub keys: Vec<&'a str>,
+    /// Whether it links them ([`Touch::links`]).
+    pub links: bool,
+    /// Its seq, recording time and body, encoded.
+    pub recorded: &'a [u8],
+}
+
+impl FiledFact<'_> {
+    /// Whether it bears on incident key `key`.
+    pub fn bears_on(&self, key: &str) -> bool {
+        self.keys.binary_search(&key).is_ok()
+    }
+
+    /// The fact itself.
+    pub fn recorded(&self) -> Result<Recorded, Trouble> {
+        codec::decode_state(self.recorded).map_err(|e| {
+            Trouble::Refused(format!("the kept fact {} does not decode ({e})", self.key))
+        })
+    }
+}
+
+/// A fact made ready for a facts file, owning its bytes.
+#[derive(Clone, Debug)]
+pub struct FactToFile {
+    key: String,
+    touch: Touch,
+    recorded: Vec<u8>,
+}
+
+impl FactToFile {
+    /// The fact under `key`, bearing on `touch`.
+    pub fn of(key: &str, recorded: &Recorded, touch: Touch) -> FactToFile {
+        FactToFile {
+            key: key.to_owned(),
+            touch,
+            recorded: codec::encode_state(recorded),
+        }
+    }
+
+    /// What it bears on.
+    pub fn touch(&self) -> &Touch {
+        &self.touch
+    }
+
+    /// As filed.
+    pub fn filed(&self) -> FiledFact<'_> {
+        FiledFact {
+            key: &self.key,
+            keys: self.touch.keys.iter().map(String::as_str).collect(),
+            links: self.touch.links,
+            recorded: &self.recorded,
+        }
+    }
+}
+
+/// One bucket's facts file.
+#[derive(Default, Encode, BorrowDecode)]
+pub struct FactsFile<'a> {
+    /// Every fact bearing on one of the bucket's keys, in log order.
+    pub facts: Vec<FiledFact<'a>>,
+    /// Each of the bucket's incident keys and the key of the incident it goes
+    /// by, in key order.
+    pub aliases: Vec<(&'a str, &'a str)>,
+}
+
+impl FactsFile<'_> {
+    /// The key of the incident `key` goes by, if the bucket knows `key`.
+    pub fn alias(&self, key: &str) -> Option<&str> {
+        self.aliases
+            .binary_search_by(|(k, _)| (*k).cmp(key))
+            .ok()
+            .map(|at| self.aliases[at].1)
+    }
+}
+
+/// The name of bucket `b`'s facts file.
+pub fn facts_name(b: u32) -> String {
+    format!("incidents-facts-{b:05}")
+}
+
+/// The name of summaries file `b`.
+pub fn summaries_name(b: u32) -> String {
+    format!("incidents-summaries-{b:05}")
+}
+
+/// The digest of a file's bytes.
+pub fn digest(bytes: &[u8]) -> Digest {
+    *blake3::hash(bytes).as_bytes()
+}
+
+/// The stored manifest, if there is one that reads.
+pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
+    let bytes = journal
+        .derived(MANIFEST)?
+        .ok_or_else(|| Trouble::Refused("there is none yet".to_owned()))?;
+    Manifest::decode(&bytes).map_err(Trouble::Refused)
+}
+
+/// The bytes of a file, refused unless they match `expected`.
+pub fn read(journal: &Journal, name: &str, expected: &Digest) -> Result<Vec<u8>, Trouble> {
+    let bytes = journal
+        .derived(name)?
+        .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))?;
+    if &digest(&bytes) != expected {
+        return Err(Trouble::Refused(format!(
+            "{name} does not match the manifest's digest"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Bucket `b`'s facts file, checked against the manifest.
+pub fn read_facts(journal: &Journal, manifest: &Manifest, b: u32) -> Result<Vec<u8>, Trouble> {
+    read(journal, &facts_name(b), &manifest.facts[b as usize])
+}
+
+/// The facts file in `bytes`, borrowing them.
+pub fn decode_facts(bytes: &[u8]) -> Result<FactsFile<'_>, Trouble> {
+    codec::borrow_decode_state(bytes)
+        .map_err(|e| Trouble::Refused(format!("a facts file does not decode ({e})")))
+}
+
+/// Every bucket's summaries file, read in turn and checked on every core.
+pub fn read_all_summaries(journal: &Journal, manifest: &Manifest) -> Result<Vec<Vec<u8>>, Trouble> {
+    let mut files = Vec::with_capacity(manifest.summaries.len());
+    for b in 0..summary_files(manifest.buckets) {
+        let name = summaries_name(b);
+        let bytes = journal
+            .derived(&name)?
+            .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))?;
+        files.push((b, bytes));
+    }
+    let matches = parallel::map(&files, 64, |(b, bytes)| {
+        digest(bytes) == manifest.summaries[*b as usize]
+    });
+    if let Some(at) = matches.iter().position(|ok| !ok) {
+        return Err(Trouble::Refused(format!(
+            "{} does not match the manifest's digest",
+            summaries_name(files[at].0)
+        )));
+    }
+    Ok(files.into_iter().map(|(_, bytes)| bytes).collect())
+}
+
+/// A summary as a summaries file holds it: its key and the two fields that
+/// rule most incidents out (direction and outcome) ahead of the rest's bytes,
+/// so that a reader decodes only the summaries that may count, and an update
+/// replaces summaries by key without decoding any.
+#[derive(Clone, Encode, BorrowDecode)]
+pub struct Filed<'a> {
+    /// The key the incident goes by.
+    pub key: &'a str,
+    /// The incident's direction.
+    pub direction: Direction,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// The rest ([`Summary::body`]).
+    pub body: &'a [u8],
+}
+
+impl<'a> Filed<'a> {
+    /// The summary, borrowing the file's bytes.
+    pub fn summary(&self) -> Result<Summary<'a>, Trouble> {
+        Summary::from_parts(self.key, self.direction, self.outcome, self.body)
+            .map_err(|e| Trouble::Refused(format!("a stored summary does not decode ({e})")))
+    }
+}
+
+/// A summary made ready for a summaries file, owning its bytes.
+pub struct ToFile {
+    key: String,
+    direction: Direction,
+    outcome: Outcome,
+    body: Vec<u8>,
+}
+
+impl ToFile {
+    /// `summary`, ready to be filed.
+    pub fn of(summary: &Summary<'_>) -> ToFile {
+        ToFile {
+            key: summary.key.to_owned(),
+            direction: summary.direction,
+            outcome: summary.outcome,
+            body: summary.body(),
+        }
+    }
+
+    /// As filed.
+    pub fn filed(&self) -> Filed<'_> {
+        Filed {
+            key: &self.key,
+            direction: self.direction,
+            outcome: self.outcome,
+            body: &self.body,
+        }
+    }
+}
+
+/// A summaries file holding `filed`, in key order.
+pub fn encode_summaries(mut filed: Vec<Filed<'_>>) -> Vec<u8> {
+    filed.sort_unstable_by(|a, b| a.key.cmp(b.key));
+    codec::encode_state(&filed)
+}
+
+/// The entries of one summaries file, borrowing its bytes.
+pub fn decode_filed(bytes: &[u8]) -> Result<Vec<Filed<'_>>, Trouble> {
+    codec::borrow_decode_state(bytes)
+        .map_err(|e| Trouble::Refused(format!("a summaries file does not decode ({e})")))
+}
+
+/// Writes the files given (name, bytes), then the manifest: the manifest
+/// names no file it does not match.
+pub fn write(
+    journal: &Journal,
+    files: Vec<(String, Vec<u8>)>,
+    manifest: &Manifest,
+) -> Result<(), ReadError> {
+    for (name, bytes) in files {
+        journal.put_derived(&name, bytes)?;
+    }
+    journal.put_derived(MANIFEST, manifest.encode())
+}

@@ -1,0 +1,235 @@
+//! The materialised incident table against the whole-picture computation: an
+//! updated table must equal a table built afresh, file for file, and its
+//! `tallies` must equal the view computed from the resolved picture.
+
+use super::*;
+use crate::fact::{Fact, FactKind};
+use crate::journal::AppendOptions;
+use crate::projection::engine::Cursor;
+use crate::projection::views::tallies::Details;
+use crate::projection::views::{DirectionRule, GroupBy, Rule, View};
+use crate::time::{Date, FixedClock, Timestamp};
+
+fn options() -> AppendOptions {
+    AppendOptions {
+        recorded_by: "test".into(),
+        durable: false,
+        dry_run: false,
+    }
+}
+
+fn append(journal: &mut Journal, facts: Vec<Fact>, hour: i64) {
+    let clock = FixedClock(Timestamp::from_micros(
+        1_767_225_600_000_000 + hour * 3_600_000_000,
+    ));
+    journal.append(facts, &clock, &options()).unwrap();
+}
+
+/// The counting rules and groupings the comparisons run.
+fn param_sets() -> Vec<Params> {
+    let date = |s: &str| Date::parse(s).unwrap();
+    vec![
+        Params::default(),
+        Params {
+            by: vec![GroupBy::Country, GroupBy::Month],
+            ..Params::default()
+        },
+        Params {
+            by: vec![GroupBy::AttackType, GroupBy::Actor, GroupBy::Outcome],
+            rule: Rule {
+                direction: Some(DirectionRule::Any),
+                from: Some(date("2024-01-10")),
+                to: Some(date("2024-03-31")),
+                ..Rule::default()
+            },
+            ..Params::default()
+        },
+        Params {
+            by: vec![GroupBy::Site, GroupBy::Week, GroupBy::Direction],
+            rule: Rule {
+                exclude_intercepted: true,
+                countries: vec!["IQ".to_owned(), "SY".to_owned()],
+                ..Rule::default()
+            },
+            ..Params::default()
+        },
+    ]
+}
+
+/// `tallies` from the table equals `tallies` from the resolved picture.
+fn assert_tallies_agree(journal: &Journal, when: &str) {
+    let picture = engine::rebuild(journal).unwrap();
+    let resolved = Resolved::new(&picture);
+    for params in param_sets() {
+        let (stored, _) = tallies(journal, &params, Details::Full).unwrap();
+        let (cells, _) = tallies(journal, &params, Details::CellsOnly).unwrap();
+        let cells_of = |t: &Table| t.rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>();
+        assert_eq!(cells_of(&cells), cells_of(&stored), "{when}: cells only");
+        let whole = View::Tallies.build(&resolved, &params);
+        assert!(
+            stored == whole,
+            "{when}: tallies by {:?} differ:\nstored {}\nwhole  {}",
+            params.by,
+            stored.to_json(),
+            whole.to_json()
+        );
+    }
+}
+
+/// The stored table equals one built afresh with as many buckets.
+fn assert_equals_a_rebuild(journal: &Journal, when: &str) {
+    let kept = stored::manifest(journal).unwrap();
+    let picture = engine::rebuild(journal).unwrap();
+    let cursor = Cursor {
+        size: journal.head().size,
+        last: journal.head().last_id,
+    };
+    let fresh = build::build_with(
+        journal,
+        &Resolved::new(&picture),
+        cursor,
+        Some(kept.buckets),
+    )
+    .unwrap();
+    assert_eq!(kept.size, fresh.size, "{when}");
+    assert_eq!(
+        (kept.facts.len(), kept.summaries.len()),
+        (fresh.facts.len(), fresh.summaries.len()),
+        "{when}"
+    );
+    for (b, (kept, fresh)) in kept.facts.iter().zip(&fresh.facts).enumerate() {
+        assert!(kept == fresh, "{when}: facts bucket {b} differs");
+    }
+    for (b, (kept, fresh)) in kept.summaries.iter().zip(&fresh.summaries).enumerate() {
+        assert!(kept == fresh, "{when}: summaries file {b} differs");
+    }
+}
+
+#[test]
+fn updates_equal_a_rebuild_after_every_append() {
+    let mut journal = Journal::in_memory("materialised-test").unwrap();
+    let facts: Vec<Fact> = crate::synth::Corpus::new(21, 2_400).collect();
+    let (first, rest) = facts.split_at(1_200);
+    append(&mut journal, first.to_vec(), 0);
+    assert!(follow(&journal).unwrap().is_none(), "no table yet");
+    let built = catch_up(&journal).unwrap();
+    assert!(built.rebuilt && built.notes.is_empty());
+    assert_tallies_agree(&journal, "built");
+
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut at = 0;
+    for (step, size) in (0..).zip([1usize, 3, 1, 7, 2, 1, 5].into_iter().cycle()) {
+        if at >= rest.len() {
+            break;
+        }
+        let batch = rest[at..(at + size).min(rest.len())].to_vec();
+        at += batch.len();
+        kinds.extend(batch.iter().map(|f| f.body.kind()));
+        append(&mut journal, batch.clone(), step + 1);
+        let caught = follow(&journal).unwrap().expect("a table to follow");
+        assert!(!caught.rebuilt, "step {step}: {:?}", caught.notes);
+        assert_eq!(caught.folded, batch.len() as u64);
+        assert_equals_a_rebuild(&journal, &format!("step {step}"));
+        if step % 40 == 0 {
+            assert_tallies_agree(&journal, &format!("step {step}"));
+        }
+    }
+    assert_tallies_agree(&journal, "the end");
+    for kind in [
+        FactKind::Incident,
+        FactKind::Claim,
+        FactKind::Denial,
+        FactKind::Correction,
+        FactKind::Retraction,
+        FactKind::Merge,
+    ] {
+        assert!(kinds.contains(&kind), "the updates never saw a {kind:?}");
+    }
+}
+
+#[test]
+fn the_seed_corpus_file_by_file_equals_a_rebuild() {
+    let mut journal = Journal::in_memory("materialised-seed").unwrap();
+    for (i, (name, text)) in crate::demo::FIXTURES.iter().enumerate() {
+        let facts = crate::input::parse(name, text.as_bytes()).unwrap();
+        append(
+            &mut journal,
+            facts.into_iter().map(|l| l.fact).collect(),
+            i as i64,
+        );
+        let caught = catch_up(&journal).unwrap();
+        assert_eq!(caught.rebuilt, i == 0, "{name}: {:?}", caught.notes);
+        assert_equals_a_rebuild(&journal, name);
+    }
+    assert_tallies_agree(&journal, "the seed corpus");
+}
+
+#[test]
+fn a_damaged_or_foreign_table_is_refused_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = Journal::init(dir.path(), "materialised-damage").unwrap();
+    let facts: Vec<Fact> = crate::synth::Corpus::new(4, 600).collect();
+    append(&mut journal, facts[..500].to_vec(), 0);
+    catch_up(&journal).unwrap();
+    let files = dir.path().join(crate::journal::DERIVED_DIR);
+
+    // A summaries file that no longer matches the manifest.
+    std::fs::write(files.join(stored::summaries_name(0)), b"damaged").unwrap();
+    let (table, notes) = tallies(&journal, &Params::default(), Details::Full).unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("incidents-summaries-00000")),
+        "{notes:?}"
+    );
+    assert_tallies_agree(&journal, "after the damaged file");
+    drop(table);
+
+    // A facts file an update needs, gone: the update is refused, the table rebuilt.
+    let manifest = stored::manifest(&journal).unwrap();
+    for b in 0..manifest.buckets {
+        std::fs::remove_file(files.join(stored::facts_name(b))).unwrap();
+    }
+    append(&mut journal, facts[500..].to_vec(), 1);
+    let caught = catch_up(&journal).unwrap();
+    assert!(caught.rebuilt, "{:?}", caught.notes);
+    assert!(
+        caught.notes.iter().any(|n| n.contains("is missing")),
+        "{:?}",
+        caught.notes
+    );
+    assert_equals_a_rebuild(&journal, "after the missing files");
+
+    // A manifest that does not decode.
+    std::fs::write(files.join(stored::MANIFEST), b"not a manifest").unwrap();
+    let caught = catch_up(&journal).unwrap();
+    assert!(caught.rebuilt);
+    assert!(
+        caught.notes.iter().any(|n| n.contains("manifest")),
+        "{:?}",
+        caught.notes
+    );
+
+    // A table of another log with as many entries.
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = Journal::init(other_dir.path(), "materialised-damage").unwrap();
+    let theirs: Vec<Fact> = crate::synth::Corpus::new(5, 600).collect();
+    append(&mut other, theirs, 0);
+    catch_up(&other).unwrap();
+    let their_manifest = std::fs::read(
+        other_dir
+            .path()
+            .join(crate::journal::DERIVED_DIR)
+            .join(stored::MANIFEST),
+    )
+    .unwrap();
+    std::fs::write(files.join(stored::MANIFEST), their_manifest).unwrap();
+    let caught = catch_up(&journal).unwrap();
+    assert!(caught.rebuilt);
+    assert!(
+        caught.notes.iter().any(|n| n.contains("another entry")),
+        "{:?}",
+        caught.notes
+    );
+    assert_tallies_agree(&journal, "after the foreign manifest");
+}

@@ -1,0 +1,59 @@
+//! Which incident keys a fact bears on: the edges along which a change to the
+//! ledger reaches the incidents it can change.
+//!
+//! An incident report bears on its incident key, a claim on every key it
+//! names, a merge on every key it joins and on the key that survives it. A
+//! denial, correction or retraction bears on whatever its target bears on (a
+//! correction also on what its replacement names, which can move a report to
+//! another incident). Sources, counts and statements bear on none: no
+//! incident's combined row reads them.
+//!
+//! Some facts also *link* the keys they bear on: they can change which keys
+//! form one incident, or which incident a report falls under — a merge, a
+//! correction whose replacement is an incident report, and a retraction of
+//! either. The incidents joined by linking facts must be recomputed together;
+//! a claim or a denial that names two incidents changes each, but not what
+//! either is made of.
+
+use crate::codec::{Decode, Encode};
+use crate::fact::FactBody;
+
+/// What a fact bears on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+pub struct Touch {
+    /// The incident keys, sorted and distinct.
+    pub keys: Vec<String>,
+    /// Whether it links them (see the module's documentation).
+    pub links: bool,
+}
+
+/// What `body` bears on. `target` gives what the fact a revision names
+/// (recorded earlier) bears on.
+pub fn touched<E>(
+    body: &FactBody,
+    target: &mut impl FnMut(&str) -> Result<Touch, E>,
+) -> Result<Touch, E> {
+    let (mut keys, links) = match body {
+        FactBody::Incident(i) => (vec![i.incident.clone()], false),
+        FactBody::Claim(c) => (c.incidents.clone(), false),
+        FactBody::Merge(m) => {
+            let mut keys = m.incidents.clone();
+            keys.push(m.surviving.clone());
+            (keys, true)
+        }
+        FactBody::Denial(d) => (target(&d.target)?.keys, false),
+        FactBody::Retraction(r) => {
+            let of = target(&r.target)?;
+            (of.keys, of.links)
+        }
+        FactBody::Correction(c) => {
+            let mut keys = target(&c.target)?.keys;
+            keys.extend(touched(&c.replacement, target)?.keys);
+            (keys, matches!(*c.replacement, FactBody::Incident(_)))
+        }
+        FactBody::Source(_) | FactBody::Count(_) | FactBody::Statement(_) => (Vec::new(), false),
+    };
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(Touch { keys, links })
+}
