@@ -6,7 +6,7 @@
 use crate::codec::{self, BorrowDecode, CodecError, Encode};
 use crate::fact::{AttackType, Direction, Outcome};
 use crate::projection::combine::{CombinedDate, Range};
-use crate::projection::views::counted::{Counted, Listed};
+use crate::projection::views::counted::{Counted, Facets, Listed};
 use crate::projection::views::incidents::Combined;
 
 /// One incident, reduced to what counting it needs.
@@ -102,29 +102,17 @@ impl<'a> Summary<'a> {
 }
 
 impl Counted for Summary<'_> {
-    fn key(&self) -> &str {
-        self.key
-    }
-    fn date(&self) -> Option<CombinedDate> {
-        self.date
-    }
-    fn countries(&self) -> &[&str] {
-        &self.countries
-    }
-    fn sites(&self) -> &[&str] {
-        &self.sites
-    }
-    fn direction(&self) -> Direction {
-        self.direction
-    }
-    fn attack_types(&self) -> &[AttackType] {
-        &self.attack_types
-    }
-    fn actors(&self) -> &[&str] {
-        &self.actors
-    }
-    fn outcome(&self) -> Outcome {
-        self.outcome
+    fn facets(&self) -> Facets<'_> {
+        Facets {
+            key: self.key,
+            date: self.date,
+            countries: &self.countries,
+            sites: &self.sites,
+            direction: self.direction,
+            attack_types: &self.attack_types,
+            actors: &self.actors,
+            outcome: self.outcome,
+        }
     }
     fn total(&self, killed: bool) -> Option<Range> {
         if killed {

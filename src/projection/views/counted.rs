@@ -7,24 +7,31 @@ use super::incidents::Combined;
 use crate::fact::{AttackType, Direction, Outcome};
 use crate::projection::combine::{CombinedDate, Range, Span};
 
+/// What the counting rule and `tallies` read of an incident, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct Facets<'a> {
+    /// The key it goes by.
+    pub key: &'a str,
+    /// Its combined date interval.
+    pub date: Option<CombinedDate>,
+    /// Countries, distinct.
+    pub countries: &'a [&'a str],
+    /// Registry site keys, distinct.
+    pub sites: &'a [&'a str],
+    /// The direction of its first report under its own key.
+    pub direction: Direction,
+    /// Every attack type any report gives.
+    pub attack_types: &'a [AttackType],
+    /// Attackers and claimants, by registry key where given.
+    pub actors: &'a [&'a str],
+    /// The outcome every report that states one agrees on.
+    pub outcome: Outcome,
+}
+
 /// An incident as the counting rule and `tallies` see it.
 pub trait Counted {
-    /// The key it goes by.
-    fn key(&self) -> &str;
-    /// Its combined date interval.
-    fn date(&self) -> Option<CombinedDate>;
-    /// Countries, distinct.
-    fn countries(&self) -> &[&str];
-    /// Registry site keys, distinct.
-    fn sites(&self) -> &[&str];
-    /// The direction of its first report under its own key.
-    fn direction(&self) -> Direction;
-    /// Every attack type any report gives.
-    fn attack_types(&self) -> &[AttackType];
-    /// Attackers and claimants, by registry key where given.
-    fn actors(&self) -> &[&str];
-    /// The outcome every report that states one agrees on.
-    fn outcome(&self) -> Outcome;
+    /// What counting reads of it.
+    fn facets(&self) -> Facets<'_>;
     /// Killed (or wounded), summed over every group, when any group states it.
     fn total(&self, killed: bool) -> Option<Range>;
 }
@@ -37,29 +44,8 @@ pub trait Listed<'c>: Counted {
 }
 
 impl<T: Counted + ?Sized> Counted for &T {
-    fn key(&self) -> &str {
-        (**self).key()
-    }
-    fn date(&self) -> Option<CombinedDate> {
-        (**self).date()
-    }
-    fn countries(&self) -> &[&str] {
-        (**self).countries()
-    }
-    fn sites(&self) -> &[&str] {
-        (**self).sites()
-    }
-    fn direction(&self) -> Direction {
-        (**self).direction()
-    }
-    fn attack_types(&self) -> &[AttackType] {
-        (**self).attack_types()
-    }
-    fn actors(&self) -> &[&str] {
-        (**self).actors()
-    }
-    fn outcome(&self) -> Outcome {
-        (**self).outcome()
+    fn facets(&self) -> Facets<'_> {
+        (**self).facets()
     }
     fn total(&self, killed: bool) -> Option<Range> {
         (**self).total(killed)
@@ -73,29 +59,17 @@ impl<'c> Listed<'c> for &'c Combined<'_> {
 }
 
 impl Counted for Combined<'_> {
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn date(&self) -> Option<CombinedDate> {
-        self.date
-    }
-    fn countries(&self) -> &[&str] {
-        &self.countries
-    }
-    fn sites(&self) -> &[&str] {
-        &self.sites
-    }
-    fn direction(&self) -> Direction {
-        self.direction
-    }
-    fn attack_types(&self) -> &[AttackType] {
-        &self.attack_types
-    }
-    fn actors(&self) -> &[&str] {
-        &self.actors
-    }
-    fn outcome(&self) -> Outcome {
-        self.outcome
+    fn facets(&self) -> Facets<'_> {
+        Facets {
+            key: &self.key,
+            date: self.date,
+            countries: &self.countries,
+            sites: &self.sites,
+            direction: self.direction,
+            attack_types: &self.attack_types,
+            actors: &self.actors,
+            outcome: self.outcome,
+        }
     }
     fn total(&self, killed: bool) -> Option<Range> {
         Combined::total(self, killed)
@@ -104,6 +78,10 @@ impl Counted for Combined<'_> {
 
 /// The order incidents are listed in: dated ones first, by date, then by key.
 pub fn order_key<C: Counted>(c: &C) -> (bool, Option<Span>, &str) {
-    let date = c.date();
-    (date.is_none(), date.map(|d| d.span), c.key())
+    let facets = c.facets();
+    (
+        facets.date.is_none(),
+        facets.date.map(|d| d.span),
+        facets.key,
+    )
 }

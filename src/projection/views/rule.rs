@@ -82,13 +82,14 @@ impl Rule {
 
     /// Whether `incident` counts under this rule with the view's default direction.
     pub fn fit(&self, incident: &impl Counted, default: DirectionRule) -> Fit {
-        if !self.may_fit(incident.direction(), incident.outcome(), default) {
+        let incident = incident.facets();
+        if !self.may_fit(incident.direction, incident.outcome, default) {
             return Fit::Out;
         }
-        if !self.countries.is_empty() && !names_any(incident.countries(), &self.countries) {
+        if !self.countries.is_empty() && !names_any(incident.countries, &self.countries) {
             return Fit::Out;
         }
-        match (self.window(), incident.date()) {
+        match (self.window(), incident.date) {
             (None, _) => Fit::In,
             (Some(_), None) => Fit::Maybe,
             (Some(window), Some(date)) if date.span.within(window) => Fit::In,

@@ -78,6 +78,7 @@ impl GroupBy {
     /// The labels an incident falls under for this key (several for attack
     /// types and actors).
     fn labels(self, incident: &impl Counted) -> Vec<String> {
+        let incident = incident.facets();
         let one_or = |items: &[&str], none: &str| -> Vec<String> {
             match items {
                 [] => vec![none.to_owned()],
@@ -86,13 +87,13 @@ impl GroupBy {
             }
         };
         match self {
-            GroupBy::Country => one_or(incident.countries(), "unknown"),
-            GroupBy::Site => one_or(incident.sites(), "no site"),
-            GroupBy::Month => vec![incident.date().map_or_else(
+            GroupBy::Country => one_or(incident.countries, "unknown"),
+            GroupBy::Site => one_or(incident.sites, "no site"),
+            GroupBy::Month => vec![incident.date.map_or_else(
                 || "undated".to_owned(),
                 |d| period_label(d.span, |day| day.to_string()[..7].to_owned()),
             )],
-            GroupBy::Week => vec![incident.date().map_or_else(
+            GroupBy::Week => vec![incident.date.map_or_else(
                 || "undated".to_owned(),
                 |d| {
                     period_label(d.span, |day| {
@@ -102,7 +103,7 @@ impl GroupBy {
                 },
             )],
             GroupBy::AttackType => {
-                let types: Vec<String> = incident.attack_types().iter().map(name_of).collect();
+                let types: Vec<String> = incident.attack_types.iter().map(name_of).collect();
                 if types.is_empty() {
                     vec!["unknown".to_owned()]
                 } else {
@@ -110,14 +111,14 @@ impl GroupBy {
                 }
             }
             GroupBy::Actor => {
-                if incident.actors().is_empty() {
+                if incident.actors.is_empty() {
                     vec!["unattributed".to_owned()]
                 } else {
-                    incident.actors().iter().map(|a| (*a).to_owned()).collect()
+                    incident.actors.iter().map(|a| (*a).to_owned()).collect()
                 }
             }
-            GroupBy::Outcome => vec![name_of(&incident.outcome())],
-            GroupBy::Direction => vec![name_of(&incident.direction())],
+            GroupBy::Outcome => vec![name_of(&incident.outcome)],
+            GroupBy::Direction => vec![name_of(&incident.direction)],
         }
     }
 }
@@ -160,7 +161,7 @@ impl FromStr for GroupBy {
 type Entry<'c> = (u64, &'c str);
 
 fn entry<'c>(incident: &impl Listed<'c>) -> Entry<'c> {
-    let place = incident.date().map_or(u64::MAX, |d| {
+    let place = incident.facets().date.map_or(u64::MAX, |d| {
         let biased = |day: Date| u64::from(day.days_since_epoch().wrapping_sub(i32::MIN) as u32);
         biased(d.span.start) << 32 | biased(d.span.end)
     });
