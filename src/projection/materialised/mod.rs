@@ -49,8 +49,26 @@ pub struct CatchUp {
 /// Brings the table to the head: updates it when it is usable and close
 /// behind, else rebuilds it from the picture.
 pub fn catch_up(journal: &Journal) -> Result<CatchUp, ProjectionError> {
+    settle(journal, usable(journal))
+}
+
+/// After an append: brings the table up to date if there is one close
+/// behind, and returns what that did; else `None`, and the next `tallies`
+/// builds or rebuilds it.
+pub fn follow(journal: &Journal) -> Result<Option<CatchUp>, ProjectionError> {
+    match usable(journal) {
+        Ok(manifest) if journal.head().size - manifest.size <= UPDATE_LIMIT => {
+            settle(journal, Ok(manifest)).map(Some)
+        }
+        Ok(_) | Err(Trouble::Refused(_)) => Ok(None),
+        Err(Trouble::Read(e)) => Err(e.into()),
+    }
+}
+
+/// Updates the table `found` (from [`usable`]) to the head, or rebuilds it.
+fn settle(journal: &Journal, found: Result<Manifest, Trouble>) -> Result<CatchUp, ProjectionError> {
     let head = journal.head();
-    let reason = match usable(journal) {
+    let reason = match found {
         Ok(manifest) if head.size - manifest.size <= UPDATE_LIMIT => {
             match update::update(journal, &manifest) {
                 Ok(next) => {
@@ -72,19 +90,6 @@ pub fn catch_up(journal: &Journal) -> Result<CatchUp, ProjectionError> {
         Err(Trouble::Refused(reason)) => exists(journal)?.then_some(reason),
     };
     rebuild(journal, reason.iter().map(|r| refused(r)).collect())
-}
-
-/// After an append: brings the table up to date if there is one close
-/// behind, and returns what that did; else `None`, and the next `tallies`
-/// builds or rebuilds it.
-pub fn follow(journal: &Journal) -> Result<Option<CatchUp>, ProjectionError> {
-    match usable(journal) {
-        Ok(manifest) if journal.head().size - manifest.size <= UPDATE_LIMIT => {
-            catch_up(journal).map(Some)
-        }
-        Ok(_) | Err(Trouble::Refused(_)) => Ok(None),
-        Err(Trouble::Read(e)) => Err(e.into()),
-    }
 }
 
 /// The `tallies` view at the head, counted from the table's summaries, with
