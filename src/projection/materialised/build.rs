@@ -21,7 +21,7 @@ use super::touch::{self, Touch};
 /// rewrites, so its size, not the ledger's, sets an update's cost.
 const FACTS_PER_BUCKET: usize = 1024;
 /// The fewest buckets a table has.
-pub const MIN_BUCKETS: u32 = 16;
+const MIN_BUCKETS: u32 = 16;
 /// The most buckets a table has.
 const MAX_BUCKETS: u32 = 1 << 16;
 
