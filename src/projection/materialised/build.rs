@@ -53,7 +53,8 @@ pub fn build_with(
     let picture = resolved.picture();
     let mut in_log_order: Vec<(&String, &Recorded)> = picture.facts.iter().collect();
     in_log_order.sort_unstable_by_key(|(_, r)| r.seq);
-    let mut touches: HashMap<&str, Touch> = HashMap::new();
+    // What each fact bears on, its keys borrowed from the picture.
+    let mut touches: HashMap<&str, Touch<&str>> = HashMap::new();
     let mut kept: Vec<(&str, &Recorded)> = Vec::new();
     for (key, recorded) in in_log_order {
         let lookup = &mut |target: &str| {
@@ -78,7 +79,7 @@ pub fn build_with(
         let touch = &touches[key];
         let filed = FiledFact {
             key,
-            keys: touch.keys.iter().map(String::as_str).collect(),
+            keys: touch.keys.clone(),
             links: touch.links,
             recorded: bytes,
         };
@@ -88,7 +89,7 @@ pub fn build_with(
         for b in homes {
             facts[b as usize].facts.push(filed.clone());
         }
-        incident_keys.extend(touch.keys.iter().map(String::as_str));
+        incident_keys.extend(touch.keys.iter().copied());
     }
     for key in incident_keys {
         facts[bucket_of(key, buckets) as usize]

@@ -18,27 +18,32 @@
 use crate::codec::{Decode, Encode};
 use crate::fact::FactBody;
 
-/// What a fact bears on.
+/// What a fact bears on. `S` is `String`, or `&str` borrowed from the facts
+/// when a whole picture is cut into buckets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
-pub struct Touch {
+pub struct Touch<S = String> {
     /// The incident keys, sorted and distinct.
-    pub keys: Vec<String>,
+    pub keys: Vec<S>,
     /// Whether it links them (see the module's documentation).
     pub links: bool,
 }
 
 /// What `body` bears on. `target` gives what the fact a revision names
 /// (recorded earlier) bears on.
-pub fn touched<E>(
-    body: &FactBody,
-    target: &mut impl FnMut(&str) -> Result<Touch, E>,
-) -> Result<Touch, E> {
+pub fn touched<'p, S, E>(
+    body: &'p FactBody,
+    target: &mut impl FnMut(&str) -> Result<Touch<S>, E>,
+) -> Result<Touch<S>, E>
+where
+    S: From<&'p str> + Ord,
+{
+    let key = |k: &'p String| S::from(k.as_str());
     let (mut keys, links) = match body {
-        FactBody::Incident(i) => (vec![i.incident.clone()], false),
-        FactBody::Claim(c) => (c.incidents.clone(), false),
+        FactBody::Incident(i) => (vec![key(&i.incident)], false),
+        FactBody::Claim(c) => (c.incidents.iter().map(key).collect(), false),
         FactBody::Merge(m) => {
-            let mut keys = m.incidents.clone();
-            keys.push(m.surviving.clone());
+            let mut keys: Vec<S> = m.incidents.iter().map(key).collect();
+            keys.push(key(&m.surviving));
             (keys, true)
         }
         FactBody::Denial(d) => (target(&d.target)?.keys, false),
