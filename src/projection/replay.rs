@@ -66,11 +66,15 @@ impl ReplayReport {
 /// are built on every core ([`View::each`]), each dropped once its digest is
 /// taken.
 pub fn digests(picture: &Picture) -> Vec<(&'static str, StateDigest)> {
-    let resolved = Resolved::new(picture);
+    digests_of(picture, &Resolved::new(picture))
+}
+
+/// [`digests`] of `picture`, already resolved.
+fn digests_of(picture: &Picture, resolved: &Resolved<'_>) -> Vec<(&'static str, StateDigest)> {
     let params = Params::default();
     let mut out = vec![(<Picture as Projection>::NAME, picture.digest())];
     out.extend(View::each(|view| {
-        (view.name(), view.build(&resolved, &params).digest())
+        (view.name(), view.build(resolved, &params).digest())
     }));
     out
 }
@@ -90,21 +94,38 @@ pub fn replay_with(
     progress: &Progress,
 ) -> Result<ReplayReport, ProjectionError> {
     let incremental = engine::current(journal)?;
+    let mut notes = incremental.notes.clone();
+    // The materialised incident table is a second incremental state: its
+    // tallies are compared with those of the rebuilt picture (taken before
+    // `replay` rebuilds the table).
+    let (table, table_notes) = materialised::tallies(journal, &Params::default(), Details::Full)?;
+    notes.extend(table_notes);
     let rebuilt = engine::rebuild_with(journal, progress)?;
+    let head = journal.head();
+    let cursor = Cursor {
+        size: head.size,
+        last: head.last_id,
+    };
+    let rebuilt_digests = {
+        // Resolved once: for the digests and, with `store`, the table.
+        let resolved = Resolved::new(&rebuilt);
+        let digests = digests_of(&rebuilt, &resolved);
+        if store {
+            if let Err(e) = materialised::build::build(journal, &resolved, cursor) {
+                notes.push(format!("could not save the rebuilt incident table ({e})"));
+            }
+        }
+        digests
+    };
     let mut comparisons: Vec<Comparison> = digests(&incremental.picture)
         .into_iter()
-        .zip(digests(&rebuilt))
+        .zip(rebuilt_digests)
         .map(|((name, incremental), (_, rebuilt))| Comparison {
             name,
             incremental,
             rebuilt,
         })
         .collect();
-    let mut notes = incremental.notes;
-    // The materialised incident table is a second incremental state: its
-    // tallies are compared with those of the rebuilt picture.
-    let (table, table_notes) = materialised::tallies(journal, &Params::default(), Details::Full)?;
-    notes.extend(table_notes);
     if let Some(tallies) = comparisons.iter().find(|c| c.name == View::Tallies.name()) {
         comparisons.push(Comparison {
             name: TABLE_TALLIES,
@@ -112,17 +133,9 @@ pub fn replay_with(
             rebuilt: tallies.rebuilt,
         });
     }
-    let head = journal.head();
     if store {
-        let cursor = Cursor {
-            size: head.size,
-            last: head.last_id,
-        };
         if let Err(e) = store_snapshot(journal, &rebuilt, cursor) {
             notes.push(format!("could not save the rebuilt snapshot ({e})"));
-        }
-        if let Err(e) = materialised::build::build(journal, &Resolved::new(&rebuilt), cursor) {
-            notes.push(format!("could not save the rebuilt incident table ({e})"));
         }
     }
     Ok(ReplayReport {
