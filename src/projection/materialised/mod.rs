@@ -49,27 +49,37 @@ pub struct CatchUp {
 /// Brings the table to the head: updates it when it is usable and close
 /// behind, else rebuilds it from the picture.
 pub fn catch_up(journal: &Journal) -> Result<CatchUp, ProjectionError> {
-    settle(journal, usable(journal))
+    settle(journal, usable(journal), UPDATE_LIMIT)
 }
 
 /// After an append: brings the table up to date if there is one close
 /// behind, and returns what that did; else `None`, and the next `tallies`
 /// builds or rebuilds it.
 pub fn follow(journal: &Journal) -> Result<Option<CatchUp>, ProjectionError> {
+    follow_within(journal, UPDATE_LIMIT)
+}
+
+/// [`follow`], updating only a table at most `limit` entries behind.
+fn follow_within(journal: &Journal, limit: u64) -> Result<Option<CatchUp>, ProjectionError> {
     match usable(journal) {
-        Ok(manifest) if journal.head().size - manifest.size <= UPDATE_LIMIT => {
-            settle(journal, Ok(manifest)).map(Some)
+        Ok(manifest) if journal.head().size - manifest.size <= limit => {
+            settle(journal, Ok(manifest), limit).map(Some)
         }
         Ok(_) | Err(Trouble::Refused(_)) => Ok(None),
         Err(Trouble::Read(e)) => Err(e.into()),
     }
 }
 
-/// Updates the table `found` (from [`usable`]) to the head, or rebuilds it.
-fn settle(journal: &Journal, found: Result<Manifest, Trouble>) -> Result<CatchUp, ProjectionError> {
+/// Updates the table `found` (from [`usable`]) to the head if it is at most
+/// `limit` entries behind, else rebuilds it.
+fn settle(
+    journal: &Journal,
+    found: Result<Manifest, Trouble>,
+    limit: u64,
+) -> Result<CatchUp, ProjectionError> {
     let head = journal.head();
     let reason = match found {
-        Ok(manifest) if head.size - manifest.size <= UPDATE_LIMIT => {
+        Ok(manifest) if head.size - manifest.size <= limit => {
             match update::update(journal, &manifest) {
                 Ok(next) => {
                     return Ok(CatchUp {

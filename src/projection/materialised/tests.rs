@@ -233,3 +233,26 @@ fn a_damaged_or_foreign_table_is_refused_and_rebuilt() {
     );
     assert_tallies_agree(&journal, "after the foreign manifest");
 }
+
+#[test]
+fn a_table_too_far_behind_is_rebuilt_not_updated_and_append_leaves_it() {
+    let mut journal = Journal::in_memory("materialised-behind").unwrap();
+    let facts: Vec<Fact> = crate::synth::Corpus::new(8, 300).collect();
+    append(&mut journal, facts[..100].to_vec(), 0);
+    catch_up(&journal).unwrap();
+    append(&mut journal, facts[100..120].to_vec(), 1);
+    assert!(
+        follow_within(&journal, 10).unwrap().is_none(),
+        "20 entries behind a limit of 10: left to the next tallies"
+    );
+    let within = follow_within(&journal, 20)
+        .unwrap()
+        .expect("20 is within 20");
+    assert!(!within.rebuilt && within.folded == 20);
+    append(&mut journal, facts[120..].to_vec(), 2);
+    let rebuilt = settle(&journal, usable(&journal), 10).unwrap();
+    assert!(rebuilt.rebuilt && rebuilt.folded == 0);
+    assert!(rebuilt.notes.is_empty(), "too far behind is not a refusal");
+    assert_equals_a_rebuild(&journal, "rebuilt when far behind");
+    assert_tallies_agree(&journal, "rebuilt when far behind");
+}
