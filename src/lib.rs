@@ -26,6 +26,7 @@ pub mod demo;
 pub mod entry;
 pub mod export;
 pub mod fact;
+pub mod fast_hash;
 pub mod hash;
 pub mod input;
 pub mod journal;

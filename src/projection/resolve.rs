@@ -11,7 +11,9 @@
 //! Everything is recomputed from the picture in one pass, so the answer never
 //! depends on the order in which the views ask.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fast_hash::{self, HashMap};
 
 use super::picture::{Picture, Recorded};
 use super::views::incidents::{combine, Combined};
@@ -150,7 +152,7 @@ impl<'p> Resolved<'p> {
             });
         }
         live.sort_unstable_by_key(|l| l.seq);
-        let mut live_at: HashMap<&'p str, u32> = HashMap::with_capacity(live.len());
+        let mut live_at: HashMap<&'p str, u32> = fast_hash::map_with_capacity(live.len());
         for (at, l) in (0u32..).zip(&live) {
             live_at.insert(l.key, at);
         }
@@ -314,7 +316,7 @@ impl<'p> Resolved<'p> {
 
     fn latest_events(&self) -> &HashMap<&'p str, Date> {
         self.latest_event.get_or_init(|| {
-            let mut latest: HashMap<&'p str, Date> = HashMap::new();
+            let mut latest: HashMap<&'p str, Date> = HashMap::default();
             for l in &self.live {
                 if let (Some(source), Some(start)) = (l.body.source_key(), event_start(l.body)) {
                     let day = latest.entry(source).or_insert(start);
@@ -331,7 +333,7 @@ impl<'p> Resolved<'p> {
     ) -> Vec<Group<'p>> {
         // Built in a hash map (one lookup per report; a key copied once per
         // group rather than once per report), then put in key order once.
-        let mut groups: HashMap<&'s str, Group<'p>> = HashMap::new();
+        let mut groups: HashMap<&'s str, Group<'p>> = HashMap::default();
         // The group `name` goes by, made on first use.
         fn group_of<'g, 's, 'p>(
             groups: &'g mut HashMap<&'s str, Group<'p>>,
@@ -393,7 +395,7 @@ fn is_revision(body: &FactBody) -> bool {
 
 /// Target → the first retraction naming it.
 fn retractions(picture: &Picture) -> HashMap<&str, &str> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for (target, revisers) in &picture.revised_by {
         let first = revisers
             .iter()

@@ -3,10 +3,11 @@
 //! answer already worked out), the facts and aliases cut into buckets, and the
 //! summary of every combined incident.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 
 use crate::codec;
+use crate::fast_hash::{self, HashMap};
 use crate::journal::{Journal, ReadError};
 use crate::parallel;
 use crate::projection::engine::Cursor;
@@ -54,7 +55,7 @@ pub fn build_with(
     let mut in_log_order: Vec<(&String, &Recorded)> = picture.facts.iter().collect();
     in_log_order.sort_unstable_by_key(|(_, r)| r.seq);
     // What each fact bears on, its keys borrowed from the picture.
-    let mut touches: HashMap<&str, Touch<&str>> = HashMap::new();
+    let mut touches: HashMap<&str, Touch<&str>> = fast_hash::map_with_capacity(picture.facts.len());
     let mut kept: Vec<(&str, &Recorded)> = Vec::new();
     for (key, recorded) in in_log_order {
         let lookup = &mut |target: &str| {

@@ -15,7 +15,9 @@
 //! the original when every revision was itself withdrawn. `--json` gives each
 //! revision in full, corrections with their replacement.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::fast_hash::{self, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -395,7 +397,7 @@ fn first_reports<'p>(
     resolved: &Resolved<'p>,
     wanted: &HashSet<&str>,
 ) -> HashMap<&'p str, &'p Recorded> {
-    let mut first: HashMap<&'p str, &'p Recorded> = HashMap::with_capacity(wanted.len());
+    let mut first: HashMap<&'p str, &'p Recorded> = fast_hash::map_with_capacity(wanted.len());
     if wanted.is_empty() {
         return first;
     }
