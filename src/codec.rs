@@ -131,40 +131,43 @@ pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
 
 /// Decodes derived state written by [`encode_state`]; trailing bytes are an error.
 pub fn decode_state<T: Decode<()>>(bytes: &[u8]) -> Result<T, CodecError> {
-    let config: StateConfig = config::standard().with_limit::<MAX_STATE_BYTES>();
-    let (state, used): (T, usize) = bincode::decode_from_slice(bytes, config)
-        .map_err(|e| CodecError::Malformed(e.to_string()))?;
-    if used != bytes.len() {
-        return Err(CodecError::Trailing(bytes.len() - used));
-    }
-    Ok(state)
+    whole(bytes, bincode::decode_from_slice(bytes, state_config()))
 }
 
 /// [`decode_state`] for state that borrows its strings from `bytes` instead
 /// of copying them.
 pub fn borrow_decode_state<'a, T: BorrowDecode<'a, ()>>(bytes: &'a [u8]) -> Result<T, CodecError> {
-    let config: StateConfig = config::standard().with_limit::<MAX_STATE_BYTES>();
-    let (state, used): (T, usize) = bincode::borrow_decode_from_slice(bytes, config)
-        .map_err(|e| CodecError::Malformed(e.to_string()))?;
-    if used != bytes.len() {
-        return Err(CodecError::Trailing(bytes.len() - used));
-    }
-    Ok(state)
+    whole(
+        bytes,
+        bincode::borrow_decode_from_slice(bytes, state_config()),
+    )
 }
 
 /// Decodes exactly one entry. Trailing bytes and non-canonical forms (bincode
 /// accepts over-long varints) are errors, so that one entry has one encoding and
 /// therefore one id.
 pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
-    let (entry, used): (Entry, usize) = bincode::decode_from_slice(bytes, decode_config())
-        .map_err(|e| CodecError::Malformed(e.to_string()))?;
-    if used != bytes.len() {
-        return Err(CodecError::Trailing(bytes.len() - used));
-    }
+    let entry: Entry = whole(bytes, bincode::decode_from_slice(bytes, decode_config()))?;
     if encode_entry(&entry) != bytes {
         return Err(CodecError::NonCanonical);
     }
     Ok(entry)
+}
+
+fn state_config() -> StateConfig {
+    config::standard().with_limit::<MAX_STATE_BYTES>()
+}
+
+/// What bincode decoded from `bytes`, if it read them all.
+fn whole<T>(
+    bytes: &[u8],
+    decoded: Result<(T, usize), bincode::error::DecodeError>,
+) -> Result<T, CodecError> {
+    let (value, used) = decoded.map_err(|e| CodecError::Malformed(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
