@@ -98,7 +98,9 @@ pub fn replay_with(
     // The materialised incident table is a second incremental state: its
     // tallies are compared with those of the rebuilt picture (taken before
     // `replay` rebuilds the table).
-    let (table, table_notes) = materialised::tallies(journal, &Params::default(), Details::Full)?;
+    let caught = materialised::catch_up_from(journal, &incremental)?;
+    let (table, table_notes) =
+        materialised::tallies_of(journal, caught, &Params::default(), Details::Full)?;
     notes.extend(table_notes);
     let rebuilt = engine::rebuild_with(journal, progress)?;
     let head = journal.head();

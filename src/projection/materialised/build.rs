@@ -13,8 +13,9 @@ use crate::parallel;
 use crate::projection::engine::Cursor;
 use crate::projection::picture::Recorded;
 use crate::projection::resolve::Resolved;
+use crate::projection::StateDigest;
 
-use super::stored::{self, bucket_of, FactsFile, FiledFact, Manifest, ToFile};
+use super::stored::{self, bucket_of, FactsFile, FiledFact, Manifest, ToFile, MAX_BUCKETS};
 use super::summary::Summary;
 use super::touch::{self, Touch};
 
@@ -23,8 +24,6 @@ use super::touch::{self, Touch};
 const FACTS_PER_BUCKET: usize = 1024;
 /// The fewest buckets a table has.
 const MIN_BUCKETS: u32 = 16;
-/// The most buckets a table has.
-const MAX_BUCKETS: u32 = 1 << 16;
 
 /// How many buckets a table of `facts` kept facts gets.
 pub fn bucket_count(facts: usize) -> u32 {
@@ -112,8 +111,8 @@ pub fn build_with(
         size: cursor.size,
         last: cursor.last,
         buckets,
-        facts: facts_bytes.iter().map(|b| stored::digest(b)).collect(),
-        summaries: summaries_bytes.iter().map(|b| stored::digest(b)).collect(),
+        facts: facts_bytes.iter().map(|b| StateDigest::of(b)).collect(),
+        summaries: summaries_bytes.iter().map(|b| StateDigest::of(b)).collect(),
     };
     let files = (0..buckets)
         .map(stored::facts_name)

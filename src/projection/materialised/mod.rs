@@ -20,7 +20,7 @@ mod tests;
 
 use crate::journal::{Journal, ReadError};
 use crate::parallel;
-use crate::projection::engine::{self, ProjectionError};
+use crate::projection::engine::{self, Current, ProjectionError};
 use crate::projection::resolve::Resolved;
 use crate::projection::table::Table;
 use crate::projection::views::tallies::{Counting, Details, DEFAULT_DIRECTION};
@@ -49,7 +49,13 @@ pub struct CatchUp {
 /// Brings the table to the head: updates it when it is usable and close
 /// behind, else rebuilds it from the picture.
 pub fn catch_up(journal: &Journal) -> Result<CatchUp, ProjectionError> {
-    settle(journal, usable(journal), UPDATE_LIMIT)
+    settle(journal, usable(journal), UPDATE_LIMIT, None)
+}
+
+/// [`catch_up`] for a caller that holds the picture at the head already
+/// (`replay`): a rebuild starts from `current` instead of loading it again.
+pub fn catch_up_from(journal: &Journal, current: &Current) -> Result<CatchUp, ProjectionError> {
+    settle(journal, usable(journal), UPDATE_LIMIT, Some(current))
 }
 
 /// After an append: brings the table up to date if there is one close
@@ -63,7 +69,7 @@ pub fn follow(journal: &Journal) -> Result<Option<CatchUp>, ProjectionError> {
 fn follow_within(journal: &Journal, limit: u64) -> Result<Option<CatchUp>, ProjectionError> {
     match usable(journal) {
         Ok(manifest) if journal.head().size - manifest.size <= limit => {
-            settle(journal, Ok(manifest), limit).map(Some)
+            settle(journal, Ok(manifest), limit, None).map(Some)
         }
         Ok(_) | Err(Trouble::Refused(_)) => Ok(None),
         Err(Trouble::Read(e)) => Err(e.into()),
@@ -71,11 +77,13 @@ fn follow_within(journal: &Journal, limit: u64) -> Result<Option<CatchUp>, Proje
 }
 
 /// Updates the table `found` (from [`usable`]) to the head if it is at most
-/// `limit` entries behind, else rebuilds it.
+/// `limit` entries behind, else rebuilds it (from `given`, the picture at the
+/// head, when the caller has it).
 fn settle(
     journal: &Journal,
     found: Result<Manifest, Trouble>,
     limit: u64,
+    given: Option<&Current>,
 ) -> Result<CatchUp, ProjectionError> {
     let head = journal.head();
     let reason = match found {
@@ -99,7 +107,7 @@ fn settle(
         // No note when there is simply none yet.
         Err(Trouble::Refused(reason)) => exists(journal)?.then_some(reason),
     };
-    rebuild(journal, reason.iter().map(|r| refused(r)).collect())
+    rebuild(journal, reason.iter().map(|r| refused(r)).collect(), given)
 }
 
 /// The `tallies` view at the head, counted from the table's summaries, with
@@ -109,12 +117,21 @@ pub fn tallies(
     params: &Params,
     details: Details,
 ) -> Result<(Table, Vec<String>), ProjectionError> {
-    let mut caught = catch_up(journal)?;
+    tallies_of(journal, catch_up(journal)?, params, details)
+}
+
+/// [`tallies`] of the table as `caught` left it (at the head).
+pub fn tallies_of(
+    journal: &Journal,
+    mut caught: CatchUp,
+    params: &Params,
+    details: Details,
+) -> Result<(Table, Vec<String>), ProjectionError> {
     let files = match stored::read_all_summaries(journal, &caught.manifest) {
         Ok(files) => files,
         Err(Trouble::Read(e)) => return Err(e.into()),
         Err(Trouble::Refused(reason)) => {
-            caught = rebuild(journal, vec![refused(&reason)])?;
+            caught = rebuild(journal, vec![refused(&reason)], None)?;
             stored::read_all_summaries(journal, &caught.manifest)?
         }
     };
@@ -179,9 +196,20 @@ fn refused(reason: &str) -> String {
     format!("materialised incident table refused: {reason}; rebuilt it from the picture")
 }
 
-fn rebuild(journal: &Journal, mut notes: Vec<String>) -> Result<CatchUp, ProjectionError> {
-    let current = engine::current(journal)?;
-    notes.extend(current.notes.iter().cloned());
+fn rebuild(
+    journal: &Journal,
+    mut notes: Vec<String>,
+    given: Option<&Current>,
+) -> Result<CatchUp, ProjectionError> {
+    let loaded;
+    let current = match given {
+        Some(current) => current,
+        None => {
+            loaded = engine::current(journal)?;
+            notes.extend(loaded.notes.iter().cloned());
+            &loaded
+        }
+    };
     let resolved = Resolved::new(&current.picture);
     let manifest = build::build(journal, &resolved, current.cursor)?;
     Ok(CatchUp {

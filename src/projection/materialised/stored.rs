@@ -1,14 +1,14 @@
-//! The materialised incident table as derived files: a manifest, and per
-//! bucket one file of facts and one of summaries (docs/format.md, "The
-//! materialised incident table").
+//! The materialised incident table as derived files: a manifest, a facts file
+//! per bucket and a summaries file per [`SUMMARY_FAN`] buckets (docs/format.md
+//! §17, "The materialised incident table").
 //!
 //! An incident key belongs to bucket `blake3(key) mod buckets`. The facts file
 //! of a bucket keeps every fact that bears on one of its keys (with what it
 //! bears on) and, for each of its keys, the key of the incident it goes by.
 //! Summaries are read all together and are much smaller, so they are kept in
 //! [`SUMMARY_FAN`] times fewer files: incident key `k` has its summary in file
-//! `blake3(k) mod (buckets / SUMMARY_FAN)`. The manifest names the log position the table stands at and the
-//! BLAKE3 digest of every file, and is written last: a file that does not
+//! `blake3(k) mod (buckets / SUMMARY_FAN)`. The manifest names the log
+//! position the table stands at and the BLAKE3 digest of every file, and is written last: a file that does not
 //! match its digest — torn, stale, or from an update that never finished — is
 //! refused, and the table is rebuilt.
 
@@ -18,6 +18,7 @@ use crate::hash::Id;
 use crate::journal::{Journal, ReadError};
 use crate::parallel;
 use crate::projection::picture::Recorded;
+use crate::projection::StateDigest;
 
 use super::summary::Summary;
 use super::touch::Touch;
@@ -27,9 +28,8 @@ pub const MANIFEST: &str = "incidents-manifest";
 const VERSION: u16 = 1;
 const DIGEST_LEN: usize = 32;
 const HEADER_LEN: usize = 2 + 8 + 32 + 4;
-
-/// A BLAKE3 digest of a file's bytes.
-pub type Digest = [u8; DIGEST_LEN];
+/// The most buckets a manifest may declare (the build makes at most this many).
+pub const MAX_BUCKETS: u32 = 1 << 16;
 
 /// Why a stored table cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -61,25 +61,26 @@ pub struct Manifest {
     /// How many buckets (a power of two).
     pub buckets: u32,
     /// Digest of each bucket's facts file.
-    pub facts: Vec<Digest>,
+    pub facts: Vec<StateDigest>,
     /// Digest of each summaries file ([`summary_files`] of them).
-    pub summaries: Vec<Digest>,
+    pub summaries: Vec<StateDigest>,
 }
 
 impl Manifest {
     /// The bytes: version, size, last id, bucket count, the digests (facts
     /// then summaries), and the BLAKE3 digest of all of that.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_LEN + DIGEST_LEN * (2 * self.facts.len() + 1));
+        let digests = self.facts.len() + self.summaries.len();
+        let mut out = Vec::with_capacity(HEADER_LEN + DIGEST_LEN * (digests + 1));
         out.extend_from_slice(&VERSION.to_be_bytes());
         out.extend_from_slice(&self.size.to_be_bytes());
         out.extend_from_slice(self.last.as_bytes());
         out.extend_from_slice(&self.buckets.to_be_bytes());
         for digest in self.facts.iter().chain(&self.summaries) {
-            out.extend_from_slice(digest);
+            out.extend_from_slice(&digest.0);
         }
-        let sealed = *blake3::hash(&out).as_bytes();
-        out.extend_from_slice(&sealed);
+        let sealed = StateDigest::of(&out);
+        out.extend_from_slice(&sealed.0);
         out
     }
 
@@ -88,7 +89,7 @@ impl Manifest {
         let Some((body, sealed)) = bytes.split_last_chunk::<DIGEST_LEN>() else {
             return Err("the manifest is truncated".to_owned());
         };
-        if blake3::hash(body).as_bytes() != sealed {
+        if StateDigest::of(body).0 != *sealed {
             return Err("the manifest does not match its digest".to_owned());
         }
         let Some((header, digests)) = body.split_first_chunk::<HEADER_LEN>() else {
@@ -107,16 +108,19 @@ impl Manifest {
         let mut buckets = [0; 4];
         buckets.copy_from_slice(&header[42..46]);
         let buckets = u32::from_be_bytes(buckets);
+        if !buckets.is_power_of_two() || buckets > MAX_BUCKETS {
+            return Err(format!("the manifest declares {buckets} buckets"));
+        }
         let files = (buckets + summary_files(buckets)) as usize;
-        if !buckets.is_power_of_two() || digests.len() != DIGEST_LEN * files {
+        if digests.len() != DIGEST_LEN * files {
             return Err("the manifest's bucket count does not match its digests".to_owned());
         }
-        let all: Vec<Digest> = digests
+        let all: Vec<StateDigest> = digests
             .chunks_exact(DIGEST_LEN)
             .map(|d| {
                 let mut digest = [0; DIGEST_LEN];
                 digest.copy_from_slice(d);
-                digest
+                StateDigest(digest)
             })
             .collect();
         let (facts, summaries) = all.split_at(buckets as usize);
@@ -243,11 +247,6 @@ pub fn summaries_name(b: u32) -> String {
     format!("incidents-summaries-{b:05}")
 }
 
-/// The digest of a file's bytes.
-pub fn digest(bytes: &[u8]) -> Digest {
-    *blake3::hash(bytes).as_bytes()
-}
-
 /// The stored manifest, if there is one that reads.
 pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
     let bytes = journal
@@ -257,16 +256,28 @@ pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
 }
 
 /// The bytes of a file, refused unless they match `expected`.
-pub fn read(journal: &Journal, name: &str, expected: &Digest) -> Result<Vec<u8>, Trouble> {
-    let bytes = journal
-        .derived(name)?
-        .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))?;
-    if &digest(&bytes) != expected {
-        return Err(Trouble::Refused(format!(
-            "{name} does not match the manifest's digest"
-        )));
-    }
+pub fn read(journal: &Journal, name: &str, expected: &StateDigest) -> Result<Vec<u8>, Trouble> {
+    let bytes = fetch(journal, name)?;
+    check(name, &bytes, expected)?;
     Ok(bytes)
+}
+
+/// The bytes of a file the manifest names; its absence is a refusal.
+fn fetch(journal: &Journal, name: &str) -> Result<Vec<u8>, Trouble> {
+    journal
+        .derived(name)?
+        .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))
+}
+
+/// Refuses `bytes` of file `name` unless their digest is `expected`.
+fn check(name: &str, bytes: &[u8], expected: &StateDigest) -> Result<(), Trouble> {
+    if StateDigest::of(bytes) == *expected {
+        Ok(())
+    } else {
+        Err(Trouble::Refused(format!(
+            "{name} does not match the manifest's digest"
+        )))
+    }
 }
 
 /// Bucket `b`'s facts file, checked against the manifest.
@@ -280,26 +291,27 @@ pub fn decode_facts(bytes: &[u8]) -> Result<FactsFile<'_>, Trouble> {
         .map_err(|e| Trouble::Refused(format!("a facts file does not decode ({e})")))
 }
 
-/// Every bucket's summaries file, read in turn and checked on every core.
+/// Every summaries file, read in turn and checked on every core.
 pub fn read_all_summaries(journal: &Journal, manifest: &Manifest) -> Result<Vec<Vec<u8>>, Trouble> {
-    let mut files = Vec::with_capacity(manifest.summaries.len());
-    for b in 0..summary_files(manifest.buckets) {
-        let name = summaries_name(b);
-        let bytes = journal
-            .derived(&name)?
-            .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))?;
-        files.push((b, bytes));
-    }
-    let matches = parallel::map(&files, 64, |(b, bytes)| {
-        digest(bytes) == manifest.summaries[*b as usize]
-    });
-    if let Some(at) = matches.iter().position(|ok| !ok) {
-        return Err(Trouble::Refused(format!(
-            "{} does not match the manifest's digest",
-            summaries_name(files[at].0)
-        )));
-    }
-    Ok(files.into_iter().map(|(_, bytes)| bytes).collect())
+    let names: Vec<String> = (0..summary_files(manifest.buckets))
+        .map(summaries_name)
+        .collect();
+    let files = names
+        .iter()
+        .map(|name| fetch(journal, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let checks: Vec<(&String, &Vec<u8>, &StateDigest)> = names
+        .iter()
+        .zip(&files)
+        .zip(&manifest.summaries)
+        .map(|((name, bytes), expected)| (name, bytes, expected))
+        .collect();
+    parallel::map(&checks, 64, |(name, bytes, expected)| {
+        check(name, bytes, expected)
+    })
+    .into_iter()
+    .collect::<Result<(), _>>()?;
+    Ok(files)
 }
 
 /// A summary as a summaries file holds it: its key and the two fields that

@@ -250,9 +250,28 @@ fn a_table_too_far_behind_is_rebuilt_not_updated_and_append_leaves_it() {
         .expect("20 is within 20");
     assert!(!within.rebuilt && within.folded == 20);
     append(&mut journal, facts[120..].to_vec(), 2);
-    let rebuilt = settle(&journal, usable(&journal), 10).unwrap();
+    let rebuilt = settle(&journal, usable(&journal), 10, None).unwrap();
     assert!(rebuilt.rebuilt && rebuilt.folded == 0);
     assert!(rebuilt.notes.is_empty(), "too far behind is not a refusal");
     assert_equals_a_rebuild(&journal, "rebuilt when far behind");
     assert_tallies_agree(&journal, "rebuilt when far behind");
+}
+
+#[test]
+fn a_manifest_declaring_an_impossible_bucket_count_is_refused_not_trusted() {
+    let mut journal = Journal::in_memory("materialised-manifest").unwrap();
+    let facts: Vec<Fact> = crate::synth::Corpus::new(9, 200).collect();
+    append(&mut journal, facts, 0);
+    catch_up(&journal).unwrap();
+    let good = stored::manifest(&journal).unwrap();
+    assert_eq!(Manifest::decode(&good.encode()), Ok(good.clone()));
+    for buckets in [0, 3, u32::MAX, 1 << 17] {
+        // Sealed with a valid digest: only the count itself is wrong.
+        let hostile = Manifest {
+            buckets,
+            ..good.clone()
+        };
+        let refused = Manifest::decode(&hostile.encode()).unwrap_err();
+        assert!(refused.contains("buckets"), "{buckets}: {refused}");
+    }
 }

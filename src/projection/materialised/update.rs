@@ -9,12 +9,14 @@
 //! ledger, so each incident it holds comes out exactly as a rebuild would make
 //! it. The old summaries of those keys' incidents are replaced by the new ones.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::entry::{Entry, Seq};
+use crate::fast_hash::{HashMap, HashSet};
 use crate::journal::{Journal, ReadError};
 use crate::projection::picture::{Picture, Recorded};
 use crate::projection::resolve::Resolved;
+use crate::projection::StateDigest;
 
 use super::stored::{self, bucket_of, FactToFile, FiledFact, Manifest, ToFile, Trouble};
 use super::summary::Summary;
@@ -57,7 +59,7 @@ pub fn update(journal: &Journal, manifest: &Manifest) -> Result<Manifest, Troubl
 
 /// The new facts that bear on incidents, each with what it bears on.
 fn new_facts(journal: &Journal, entries: Vec<Entry>) -> Result<Vec<FactToFile>, ReadError> {
-    let mut fresh: std::collections::HashMap<String, Touch> = std::collections::HashMap::new();
+    let mut fresh: HashMap<String, Touch> = HashMap::default();
     let mut kept = Vec::new();
     for entry in entries {
         let touch = touch::touched(&entry.fact.body, &mut |target| {
@@ -81,7 +83,7 @@ fn new_facts(journal: &Journal, entries: Vec<Entry>) -> Result<Vec<FactToFile>, 
 /// out again from the fact in the log (and its own target, for a revision).
 fn touch_of(
     journal: &Journal,
-    fresh: &std::collections::HashMap<String, Touch>,
+    fresh: &HashMap<String, Touch>,
     key: &str,
 ) -> Result<Touch, ReadError> {
     if let Some(touch) = fresh.get(key) {
@@ -140,24 +142,21 @@ impl<'j> Loaded<'j> {
         Ok(())
     }
 
-    /// Bucket `b`'s facts, as read (after [`Loaded::load`]) and as added.
-    fn facts(&self, b: u32) -> Result<Vec<FiledFact<'_>>, Trouble> {
-        let mut facts = match self.read.get(&b) {
-            Some(bytes) => stored::decode_facts(bytes)?.facts,
-            None => Vec::new(),
+    /// Bucket `b`'s facts, as read (after [`Loaded::load`]) and as added, and
+    /// the key of the incident `key` (one of the bucket's) went by when read.
+    fn facts(&self, b: u32, key: &str) -> Result<(Vec<FiledFact<'_>>, Option<String>), Trouble> {
+        let (mut facts, alias) = match self.read.get(&b) {
+            Some(bytes) => {
+                let file = stored::decode_facts(bytes)?;
+                let alias = file.alias(key).map(str::to_owned);
+                (file.facts, alias)
+            }
+            None => (Vec::new(), None),
         };
         if let Some(added) = self.added_facts.get(&b) {
             facts.extend(added.iter().map(FactToFile::filed));
         }
-        Ok(facts)
-    }
-
-    /// The key of the incident `key` went by before this update.
-    fn alias(&self, b: u32, key: &str) -> Result<Option<String>, Trouble> {
-        match self.read.get(&b) {
-            Some(bytes) => Ok(stored::decode_facts(bytes)?.alias(key).map(str::to_owned)),
-            None => Ok(None),
-        }
+        Ok((facts, alias))
     }
 
     /// The changed files, encoded, with their digests put in `next`.
@@ -177,7 +176,7 @@ impl<'j> Loaded<'j> {
                 file.aliases = aliases.into_iter().collect();
             }
             let bytes = crate::codec::encode_state(&file);
-            next.facts[b as usize] = stored::digest(&bytes);
+            next.facts[b as usize] = StateDigest::of(&bytes);
             files.push((stored::facts_name(b), bytes));
         }
         let buckets: BTreeSet<u32> = self
@@ -199,7 +198,7 @@ impl<'j> Loaded<'j> {
             let added = self.added.remove(&b).unwrap_or_default();
             filed.extend(added.iter().map(ToFile::filed));
             let bytes = stored::encode_summaries(filed);
-            next.summaries[b as usize] = stored::digest(&bytes);
+            next.summaries[b as usize] = StateDigest::of(&bytes);
             files.push((stored::summaries_name(b), bytes));
         }
         Ok(files)
@@ -212,12 +211,17 @@ fn recompute(table: &mut Loaded<'_>, dirty: BTreeSet<String>) -> Result<(), Trou
     let buckets = table.manifest.buckets;
     let mut reached: BTreeSet<String> = dirty.clone();
     let mut frontier: Vec<String> = dirty.into_iter().collect();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::default();
     let mut chosen: BTreeMap<Seq, (String, Recorded)> = BTreeMap::new();
+    // The key of the incident each reached key went by before this update,
+    // read from its bucket while the bucket is open.
+    let mut before: BTreeMap<String, Option<String>> = BTreeMap::new();
     while let Some(key) = frontier.pop() {
         let b = bucket_of(&key, buckets);
         table.load(b)?;
-        for fact in table.facts(b)? {
+        let (facts, alias) = table.facts(b, &key)?;
+        before.insert(key.clone(), alias);
+        for fact in facts {
             if !fact.bears_on(&key) || seen.contains(fact.key) {
                 continue;
             }
@@ -240,16 +244,11 @@ fn recompute(table: &mut Loaded<'_>, dirty: BTreeSet<String>) -> Result<(), Trou
     let resolved = Resolved::new(&picture);
     // The incidents these keys went by are dropped; those they go by now are
     // stored anew, and each key's alias is brought up to date.
-    for key in &reached {
-        let b = bucket_of(key, buckets);
-        let now = resolved.incident_key(key).to_owned();
-        let before = table.alias(b, key)?;
+    for (key, before) in before {
+        let b = bucket_of(&key, buckets);
+        let now = resolved.incident_key(&key).to_owned();
         if before.as_ref() != Some(&now) {
-            table
-                .aliases
-                .entry(b)
-                .or_default()
-                .insert(key.clone(), now.clone());
+            table.aliases.entry(b).or_default().insert(key, now.clone());
             table.changed_facts.insert(b);
         }
         for name in before.into_iter().chain([now]) {
