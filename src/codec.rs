@@ -125,8 +125,14 @@ type StateConfig = Configuration<LittleEndian, Varint, Limit<MAX_STATE_BYTES>>;
 /// configuration as entries, so a state digest is as stable as an id.
 pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
     let mut out = Vec::new();
-    encode_into(state, &mut out);
+    encode_state_into(state, &mut out);
     out
+}
+
+/// Appends the bytes [`encode_state`] gives `state` to `out`: for a file
+/// written piece by piece without a buffer per piece.
+pub fn encode_state_into<T: Encode>(state: &T, out: &mut Vec<u8>) {
+    encode_into(state, out);
 }
 
 /// Decodes derived state written by [`encode_state`]; trailing bytes are an error.

@@ -3,10 +3,8 @@
 //! answer already worked out), the facts and aliases cut into buckets, and the
 //! summary of every combined incident.
 
-use std::collections::BTreeSet;
 use std::convert::Infallible;
 
-use crate::codec;
 use crate::fast_hash::{self, HashMap};
 use crate::journal::{Journal, ReadError};
 use crate::parallel;
@@ -15,7 +13,7 @@ use crate::projection::picture::Recorded;
 use crate::projection::resolve::Resolved;
 use crate::projection::StateDigest;
 
-use super::stored::{self, bucket_of, FactsFile, FiledFact, Manifest, ToFile, MAX_BUCKETS};
+use super::stored::{self, bucket_of, Manifest, ToFile, MAX_BUCKETS};
 use super::summary::Summary;
 use super::touch::{self, Touch};
 
@@ -70,42 +68,49 @@ pub fn build_with(
         }
     }
     let buckets = buckets.unwrap_or_else(|| bucket_count(kept.len()));
-    // Each fact's bytes are encoded once (on every core), however many
-    // buckets keep it.
-    let recorded: Vec<Vec<u8>> = parallel::map(&kept, 1024, |(_, r)| codec::encode_state(*r));
-    let mut facts: Vec<FactsFile<'_>> = (0..buckets).map(|_| FactsFile::default()).collect();
-    let mut incident_keys: BTreeSet<&str> = BTreeSet::new();
-    for ((key, _), bytes) in kept.iter().zip(&recorded) {
+    // Which kept facts each bucket files (by their place in `kept`, so in log
+    // order), and every incident key the facts name.
+    let mut filed_in: Vec<Vec<usize>> = vec![Vec::new(); buckets as usize];
+    let mut incident_keys: Vec<&str> = Vec::new();
+    for (at, (key, _)) in kept.iter().enumerate() {
         let touch = &touches[key];
-        let filed = FiledFact {
-            key,
-            keys: touch.keys.clone(),
-            links: touch.links,
-            recorded: bytes,
-        };
         let mut homes: Vec<u32> = touch.keys.iter().map(|k| bucket_of(k, buckets)).collect();
         homes.sort_unstable();
         homes.dedup();
         for b in homes {
-            facts[b as usize].facts.push(filed.clone());
+            filed_in[b as usize].push(at);
         }
         incident_keys.extend(touch.keys.iter().copied());
     }
+    incident_keys.sort_unstable();
+    incident_keys.dedup();
+    let mut aliases: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets as usize];
     for key in incident_keys {
-        facts[bucket_of(key, buckets) as usize]
-            .aliases
-            .push((key, resolved.incident_key(key)));
+        aliases[bucket_of(key, buckets) as usize].push((key, resolved.incident_key(key)));
     }
-    let mut summaries: Vec<Vec<ToFile>> = (0..stored::summary_files(buckets))
-        .map(|_| Vec::new())
-        .collect();
-    for incident in resolved.combined() {
-        summaries[stored::summary_file_of(&incident.key, buckets) as usize]
-            .push(ToFile::of(&Summary::of(incident)));
+    // Each bucket's file is encoded whole on one core, its facts' bytes
+    // written straight into it.
+    let bucket_numbers: Vec<usize> = (0..buckets as usize).collect();
+    let facts_bytes = parallel::map(&bucket_numbers, 2, |&b| {
+        let facts = filed_in[b].iter().map(|&at| {
+            let (key, recorded) = kept[at];
+            (key, &touches[key], recorded)
+        });
+        stored::encode_facts_file(facts, &aliases[b])
+    });
+    // Each summaries file is made on one core from the incidents filed in it.
+    let combined = resolved.combined();
+    let mut summarised_in: Vec<Vec<usize>> =
+        vec![Vec::new(); stored::summary_files(buckets) as usize];
+    for (at, incident) in combined.iter().enumerate() {
+        summarised_in[stored::summary_file_of(&incident.key, buckets) as usize].push(at);
     }
-    let facts_bytes = parallel::map(&facts, 2, codec::encode_state);
-    let summaries_bytes = parallel::map(&summaries, 2, |file| {
-        stored::encode_summaries(file.iter().map(ToFile::filed).collect())
+    let summaries_bytes = parallel::map(&summarised_in, 2, |ats| {
+        let to_file: Vec<ToFile> = ats
+            .iter()
+            .map(|&at| ToFile::of(&Summary::of(&combined[at])))
+            .collect();
+        stored::encode_summaries(to_file.iter().map(ToFile::filed).collect())
     });
     let manifest = Manifest {
         size: cursor.size,

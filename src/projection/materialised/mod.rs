@@ -205,7 +205,9 @@ fn rebuild(
     let current = match given {
         Some(current) => current,
         None => {
-            loaded = engine::current(journal)?;
+            // A read at the head: the picture's snapshot is rewritten only
+            // once it lags as far as the views let it (engine::at).
+            loaded = engine::catch_up(journal, engine::REFRESH_LAG)?;
             notes.extend(loaded.notes.iter().cloned());
             &loaded
         }

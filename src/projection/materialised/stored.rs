@@ -217,6 +217,34 @@ impl FactToFile {
     }
 }
 
+/// The bytes of the [`FactsFile`] holding `facts` (each a key, what it bears
+/// on, and the fact, in log order) and `aliases` (in key order), encoded
+/// straight into one buffer: building a whole table this way allocates no
+/// buffer per fact. Equal to [`codec::encode_state`] of the same file.
+pub fn encode_facts_file<'a>(
+    facts: impl ExactSizeIterator<Item = (&'a str, &'a Touch<&'a str>, &'a Recorded)>,
+    aliases: &[(&str, &str)],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut recorded = Vec::new();
+    // A sequence is encoded as its length, then its items; a struct as its
+    // fields in order.
+    codec::encode_state_into(&(facts.len() as u64), &mut out);
+    for (key, touch, fact) in facts {
+        recorded.clear();
+        codec::encode_state_into(fact, &mut recorded);
+        let filed = FiledFact {
+            key,
+            keys: touch.keys.clone(),
+            links: touch.links,
+            recorded: &recorded,
+        };
+        codec::encode_state_into(&filed, &mut out);
+    }
+    codec::encode_state_into(&aliases, &mut out);
+    out
+}
+
 /// One bucket's facts file.
 #[derive(Default, Encode, BorrowDecode)]
 pub struct FactsFile<'a> {
