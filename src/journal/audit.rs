@@ -10,7 +10,7 @@
 //! store but the bytes: the head record, the node runs and the checkpoints are all
 //! checked against what the entries give.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::append::{check_target_kind, incident_keys_of, BodyShape, RefError};
 use super::entries::StoredSegment;
@@ -20,6 +20,7 @@ use super::{Journal, ReadError};
 use crate::codec;
 use crate::entry::FORMAT_VERSION;
 use crate::fact::{FactBody, FactKind, Reference};
+use crate::fast_hash;
 use crate::hash::Id;
 use crate::merkle::{Blake3, Frontier, Hash, Hasher};
 use crate::note::{SignedCheckpoint, VerifierKey};
@@ -168,8 +169,8 @@ struct Pass<'j> {
     prev_id: Id,
     last_recorded_at: Option<Timestamp>,
     /// Fact keys seen (by 128-bit digest) and their kinds.
-    keys: HashMap<u128, (u64, FactKind)>,
-    incidents: HashSet<u128>,
+    keys: fast_hash::HashMap<u128, (u64, FactKind)>,
+    incidents: fast_hash::HashSet<u128>,
     /// Sizes at which to take the root, and the roots taken.
     wanted_roots: HashMap<u64, Option<Hash>>,
     node_failure: Option<ReadError>,
@@ -563,8 +564,10 @@ impl Journal {
             next: 0,
             prev_id: self.genesis,
             last_recorded_at: None,
-            keys: HashMap::new(),
-            incidents: HashSet::new(),
+            // One key per entry: room for them from the start, within reason
+            // (the head's size is read from the store, and may be damaged).
+            keys: fast_hash::map_with_capacity(usize::try_from(size.min(1 << 22)).unwrap_or(0)),
+            incidents: fast_hash::HashSet::default(),
             wanted_roots,
             node_failure: None,
         };
