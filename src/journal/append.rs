@@ -6,8 +6,6 @@
 //! head written in one atomic commit. A fact whose key is already recorded with the
 //! same content is reported as "already recorded at seq N" and not written again.
 
-use std::collections::{HashMap, HashSet};
-
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
 use super::packing;
@@ -16,6 +14,7 @@ use super::{AppendError, Journal, ReadError, ResolveError};
 use crate::codec;
 use crate::entry::{Seq, FORMAT_VERSION};
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
+use crate::fast_hash::{HashMap, HashSet};
 use crate::hash::{Id, IdPrefix};
 use crate::merkle::Blake3;
 use crate::parallel;
@@ -140,8 +139,8 @@ impl Journal {
         let mut batch = Batch {
             journal: self,
             reader: self.index_reader(),
-            keys: HashMap::new(),
-            incident_keys: HashSet::new(),
+            keys: HashMap::default(),
+            incident_keys: HashSet::default(),
             next_seq: self.head.size,
         };
         let mut outcomes = Vec::with_capacity(facts.len());
@@ -227,7 +226,7 @@ impl Journal {
         let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
-        let mut first_report: HashMap<String, Seq> = HashMap::new();
+        let mut first_report: HashMap<String, Seq> = HashMap::default();
         let mut bytes = Vec::with_capacity(512);
         for one in encoded {
             let seq = Seq::new(head.size);

@@ -26,10 +26,10 @@
 //! manifest (m/runs): per run: family u8 ‖ run id u64 BE ‖ record count u64 BE
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::entry::Seq;
+use crate::fast_hash::HashMap;
 use crate::store::{Store, StoreError, Write};
 
 /// The size of a record digest.
