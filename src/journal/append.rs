@@ -312,7 +312,7 @@ impl Journal {
         self.store.commit(writes)?;
         // The batch is in the store from here on: the journal follows it before
         // anything else can fail, or it would disagree with its own store.
-        self.chunks.install_blooms(reader.take_planned_blooms());
+        self.chunks.install_runs(reader.take_planned_runs());
         self.head = head;
         self.manifest = manifest;
         self.frontier = Ok(frontier);

@@ -8,12 +8,16 @@
 //! binary counter), so a family has O(log n) runs and each record is rewritten
 //! O(log n) times over its life. A bulk append of N facts writes one run of N.
 //!
-//! Runs this journal wrote itself also get an in-memory Bloom filter (10 bits
-//! per record, 7 probes), built from the records it already holds and installed
-//! only once the commit that stores the run has succeeded: an exact lookup
-//! skips a run the filter rules out, which is most of them (a new key is in no
-//! run, a referenced one in one). Filters are never stored; a run read from an
-//! older session is probed as before.
+//! Runs this journal wrote itself are also known in memory, from the records
+//! it already holds, once the commit that stores them has succeeded: a Bloom
+//! filter (10 bits per record, 7 probes), so that an exact lookup skips a run
+//! the filter rules out, which is most of them (a new key is in no run, a
+//! referenced one in one), and the key of every chunk, so that it goes straight
+//! to the one chunk that may hold a digest. Neither is stored. In a run from an
+//! older session (every run, for a command that opens the ledger to append one
+//! report) a lookup asks the store for the last chunk starting at or before the
+//! digest: one seek, where listing the run's chunks would read the whole run
+//! (sled keeps up to 16 values to a page, so listing keys reads their values).
 //!
 //! A record is a 16-byte key digest and a big-endian u64 seq. Families:
 //! `K` fact key → seq, `I` entry id → seq, `N` incident key → seq of its first
@@ -152,25 +156,39 @@ fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
     (digest, Seq::new(u64::from_be_bytes(seq)))
 }
 
-/// Index chunks and chunk fences read so far, shared by every reader of one
-/// journal. Chunks are immutable under their key, except that a run id can be
-/// reused after a merge deletes its run: [`IndexReader::plan_add`] forgets a
-/// run before it is deleted. Bounded: when it holds more than
-/// `CACHE_BYTES`, it starts over.
+/// Index chunks read so far, shared by every reader of one journal, and what
+/// the journal knows of the runs it committed itself. Chunks are immutable
+/// under their key, except that a run id can be reused after a merge deletes
+/// its run: [`IndexReader::plan_add`] forgets a run before it is deleted.
+/// Bounded: when the chunks pass `CACHE_BYTES`, they start over.
 #[derive(Default)]
 pub struct ChunkCache {
     inner: Mutex<CacheInner>,
-    /// Per run this journal committed: its Bloom filter (kept when the chunk
-    /// cache starts over; about 1.25 bytes per record).
-    blooms: Mutex<HashMap<Vec<u8>, Arc<Bloom>>>,
+    /// Per run this journal committed (kept when the chunks start over).
+    known: Mutex<HashMap<Vec<u8>, Arc<KnownRun>>>,
 }
 
 #[derive(Default)]
 struct CacheInner {
     chunks: HashMap<Vec<u8>, Arc<Vec<u8>>>,
-    /// Per run: the key of every chunk, in order.
-    fences: HashMap<Vec<u8>, Arc<Vec<Vec<u8>>>>,
     bytes: usize,
+}
+
+/// What a journal keeps of a run it committed: the run's Bloom filter (about
+/// 1.25 bytes per record) and the key of every chunk, in order (its fences),
+/// so that a lookup goes straight to the one chunk that may hold a digest.
+/// A run from an earlier session has neither: a lookup there asks the store
+/// for the last chunk starting at or before the digest.
+pub struct KnownRun {
+    bloom: Bloom,
+    fences: Vec<Vec<u8>>,
+}
+
+/// A run planned by [`IndexReader::plan_add`]: its key prefix and what the
+/// journal will know of it once the commit that stores it has succeeded.
+pub struct PlannedRun {
+    prefix: Vec<u8>,
+    known: Arc<KnownRun>,
 }
 
 /// A Bloom filter over a run's record digests: no false negatives, about 1%
@@ -236,35 +254,24 @@ impl ChunkCache {
         }
     }
 
-    fn fences(&self, run_prefix: &[u8]) -> Option<Arc<Vec<Vec<u8>>>> {
-        self.inner.lock().ok()?.fences.get(run_prefix).cloned()
+    fn known(&self, run_prefix: &[u8]) -> Option<Arc<KnownRun>> {
+        self.known.lock().ok()?.get(run_prefix).cloned()
     }
 
-    fn put_fences(&self, run_prefix: &[u8], fences: Arc<Vec<Vec<u8>>>) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.fences.insert(run_prefix.to_vec(), fences);
-        }
-    }
-
-    fn bloom(&self, run_prefix: &[u8]) -> Option<Arc<Bloom>> {
-        self.blooms.lock().ok()?.get(run_prefix).cloned()
-    }
-
-    /// Installs the filters of runs whose commit has succeeded.
-    pub fn install_blooms(&self, blooms: Vec<(Vec<u8>, Arc<Bloom>)>) {
-        if let Ok(mut map) = self.blooms.lock() {
-            map.extend(blooms);
+    /// Installs what the journal knows of runs whose commit has succeeded.
+    pub fn install_runs(&self, runs: Vec<PlannedRun>) {
+        if let Ok(mut known) = self.known.lock() {
+            known.extend(runs.into_iter().map(|run| (run.prefix, run.known)));
         }
     }
 
     /// Forgets everything cached for one run (it is about to be deleted, and its
     /// id may be reused).
     fn forget_run(&self, run_prefix: &[u8]) {
-        if let Ok(mut blooms) = self.blooms.lock() {
-            blooms.remove(run_prefix);
+        if let Ok(mut known) = self.known.lock() {
+            known.remove(run_prefix);
         }
         if let Ok(mut inner) = self.inner.lock() {
-            inner.fences.remove(run_prefix);
             let gone: Vec<Vec<u8>> = inner
                 .chunks
                 .keys()
@@ -286,8 +293,8 @@ pub struct IndexReader<'s> {
     store: &'s dyn Store,
     manifest: Manifest,
     cache: Arc<ChunkCache>,
-    /// Filters of the runs planned so far, to install once they are committed.
-    planned_blooms: Vec<(Vec<u8>, Arc<Bloom>)>,
+    /// The runs planned so far, to install once they are committed.
+    planned: Vec<PlannedRun>,
 }
 
 impl<'s> IndexReader<'s> {
@@ -307,15 +314,15 @@ impl<'s> IndexReader<'s> {
             store,
             manifest,
             cache,
-            planned_blooms: Vec::new(),
+            planned: Vec::new(),
         }
     }
 
-    /// The filters of the runs [`IndexReader::plan_add`] planned; the caller
-    /// installs them ([`ChunkCache::install_blooms`]) only after the commit
-    /// holding those runs succeeded, since a failed batch's run id is reused.
-    pub fn take_planned_blooms(&mut self) -> Vec<(Vec<u8>, Arc<Bloom>)> {
-        std::mem::take(&mut self.planned_blooms)
+    /// The runs [`IndexReader::plan_add`] planned; the caller installs them
+    /// ([`ChunkCache::install_runs`]) only after the commit holding them
+    /// succeeded, since a failed batch's run id is reused.
+    pub fn take_planned_runs(&mut self) -> Vec<PlannedRun> {
+        std::mem::take(&mut self.planned)
     }
 
     /// Every seq recorded under a digest starting with `prefix` (1–16 bytes), at
@@ -354,29 +361,53 @@ impl<'s> IndexReader<'s> {
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
         let run_prefix = chunk_prefix(run.family, run.id);
-        if prefix.len() == DIGEST_LEN
-            && self
-                .cache
-                .bloom(&run_prefix)
-                .is_some_and(|bloom| !bloom.may_hold(prefix))
-        {
-            return Ok(());
-        }
-        let fences = self.fences(&run_prefix)?;
         let skip = run_prefix.len();
-        fn first_of(key: &[u8], skip: usize) -> &[u8] {
-            &key[skip..]
+        // The chunk that may hold the first match is the last one starting at
+        // or before the prefix (or the first, if none does); matches can run on
+        // into the following chunks, and once a chunk starts past the prefix
+        // range no later chunk can hold one.
+        let mut next = match self.cache.known(&run_prefix) {
+            Some(known) => {
+                if prefix.len() == DIGEST_LEN && !known.bloom.may_hold(prefix) {
+                    return Ok(());
+                }
+                let start = known
+                    .fences
+                    .partition_point(|key| &key[skip..] <= prefix)
+                    .saturating_sub(1);
+                self.search_chunks(&known.fences[start..], skip, prefix, limit, found)?;
+                return Ok(());
+            }
+            None => self.chunk_at_or_before(&run_prefix, prefix)?,
+        };
+        // A run from an earlier session: each next chunk is asked of the store,
+        // only when the one before ended inside the prefix range.
+        while let Some(key) = next.take() {
+            let ended_inside = self.search_chunks([&key], skip, prefix, limit, found)?;
+            if ended_inside && found.len() < limit {
+                next = self.chunk_after(&run_prefix, &key)?;
+            }
         }
-        // The chunk that may hold the first match is the last one starting at or
-        // before the prefix; matches can run on into the following chunks, and
-        // once a chunk starts past the prefix range no later chunk can hold one.
-        let start = fences
-            .partition_point(|key| first_of(key, skip) <= prefix)
-            .saturating_sub(1);
-        for key in &fences[start..] {
-            let first = first_of(key, skip);
+        Ok(())
+    }
+
+    /// Searches the chunks under `keys` in order for digests starting with
+    /// `prefix`, until `limit` are found or a chunk starts or ends past the
+    /// prefix range. Returns whether the last chunk searched ended inside it
+    /// (its last record still matches, so the next chunk may too).
+    fn search_chunks<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        skip: usize,
+        prefix: &[u8],
+        limit: usize,
+        found: &mut Vec<(Digest, Seq)>,
+    ) -> Result<bool, StoreError> {
+        for key in keys {
+            let key = key.as_ref();
+            let first = &key[skip..];
             if !(first.starts_with(prefix) || first < prefix) {
-                break;
+                return Ok(false);
             }
             let chunk = self.chunk(key)?;
             let n = chunk.len() / RECORD_LEN;
@@ -384,30 +415,49 @@ impl<'s> IndexReader<'s> {
             for i in lo..n {
                 let (digest, seq) = record_at(&chunk, i);
                 if !digest.starts_with(prefix) {
-                    break;
+                    return Ok(false);
                 }
                 found.push((digest, seq));
                 if found.len() >= limit {
-                    return Ok(());
+                    return Ok(false);
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// The key of every chunk of a run, in order.
-    fn fences(&self, run_prefix: &[u8]) -> Result<Arc<Vec<Vec<u8>>>, StoreError> {
-        if let Some(fences) = self.cache.fences(run_prefix) {
-            return Ok(fences);
+    /// The key of the run's last chunk starting at or before `prefix`, else
+    /// of its first chunk: one seek in the store, not a read of the run.
+    fn chunk_at_or_before(
+        &self,
+        run_prefix: &[u8],
+        prefix: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut seek = run_prefix.to_vec();
+        seek.extend_from_slice(prefix);
+        let mut key = None;
+        self.store
+            .visit_last_at_or_before(run_prefix, &seek, &mut |k, _| key = Some(k.to_vec()))?;
+        match key {
+            Some(key) => Ok(Some(key)),
+            None => self.chunk_after(run_prefix, run_prefix),
         }
-        let mut keys = Vec::new();
-        self.store.scan(run_prefix, run_prefix, &mut |key, _| {
-            keys.push(key.to_vec());
-            true
+    }
+
+    /// The key of the run's first chunk after `key` (from `run_prefix` itself:
+    /// its first chunk).
+    fn chunk_after(&self, run_prefix: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut from = key.to_vec();
+        if key != run_prefix {
+            // The smallest key greater than `key`.
+            from.push(0);
+        }
+        let mut next = None;
+        self.store.scan(run_prefix, &from, &mut |k, _| {
+            next = Some(k.to_vec());
+            false
         })?;
-        let fences = Arc::new(keys);
-        self.cache.put_fences(run_prefix, Arc::clone(&fences));
-        Ok(fences)
+        Ok(next)
     }
 
     fn chunk(&self, key: &[u8]) -> Result<Arc<Vec<u8>>, StoreError> {
@@ -471,11 +521,12 @@ impl<'s> IndexReader<'s> {
             count: records.len() as u64,
         };
         let prefix = chunk_prefix(family, run.id);
-        self.planned_blooms
-            .push((prefix.clone(), Arc::new(Bloom::of(&records))));
+        let bloom = Bloom::of(&records);
+        let mut fences = Vec::new();
         for chunk in records.chunks(CHUNK_RECORDS) {
             let mut key = prefix.clone();
             key.extend_from_slice(&chunk[0].0);
+            fences.push(key.clone());
             let mut value = Vec::with_capacity(chunk.len() * RECORD_LEN);
             for (digest, seq) in chunk {
                 value.extend_from_slice(digest);
@@ -483,6 +534,10 @@ impl<'s> IndexReader<'s> {
             }
             writes.push(Write::Put(key, value));
         }
+        self.planned.push(PlannedRun {
+            prefix,
+            known: Arc::new(KnownRun { bloom, fences }),
+        });
         manifest.runs.push(run);
         Ok(())
     }
@@ -584,7 +639,7 @@ mod tests {
                         &mut Vec::new(),
                     )
                     .unwrap();
-                drop(reader.take_planned_blooms());
+                drop(reader.take_planned_runs());
             }
             let mut writes = Vec::new();
             let mut reader = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
@@ -592,9 +647,9 @@ mod tests {
                 .plan_add(Family::FactKey, batch_of(b), &mut manifest, &mut writes)
                 .unwrap();
             store.commit(writes).unwrap();
-            cache.install_blooms(reader.take_planned_blooms());
+            cache.install_runs(reader.take_planned_runs());
         }
-        assert!(!cache.blooms.lock().unwrap().is_empty());
+        assert!(!cache.known.lock().unwrap().is_empty());
         let mut filtered = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
         let mut plain = IndexReader::new(&store, manifest.clone());
         let mut hits = 0;
@@ -649,6 +704,55 @@ mod tests {
         }
         assert!(reader.find(Family::FactKey, &digest(0)).unwrap().is_empty());
         assert_eq!(Manifest::decode(&manifest.encode()), Some(manifest));
+    }
+
+    /// A run this journal committed is searched through its fences, one from
+    /// an earlier session by seeking the store: both find, for every prefix,
+    /// exactly the records a scan of all of them finds, in the same order.
+    #[test]
+    fn lookups_by_fences_and_by_seeking_find_what_a_scan_finds() {
+        let store = MemoryStore::default();
+        let cache = Arc::new(ChunkCache::default());
+        let mut manifest = Manifest::default();
+        let mut records: Vec<(Digest, Seq)> = (0..(3 * CHUNK_RECORDS + 17) as u32)
+            .map(|n| (uniform(n), Seq::new(u64::from(n))))
+            .collect();
+        let mut writes = Vec::new();
+        let mut reader = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
+        reader
+            .plan_add(Family::FactKey, records.clone(), &mut manifest, &mut writes)
+            .unwrap();
+        store.commit(writes).unwrap();
+        cache.install_runs(reader.take_planned_runs());
+        records.sort_unstable();
+        let mut by_fences = IndexReader::with_cache(&store, manifest.clone(), cache);
+        let mut by_seeking = IndexReader::new(&store, manifest);
+        let mut prefixes: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        prefixes.extend((0..300u32).map(|n| uniform(n * 7919)[..2].to_vec()));
+        prefixes.extend((0..300u32).map(|n| uniform(n * 13)[..3].to_vec()));
+        prefixes.extend((0..200u32).map(|n| uniform(n * 31).to_vec()));
+        prefixes.extend([vec![0; DIGEST_LEN], vec![0xff; DIGEST_LEN]]);
+        let mut hits = 0;
+        for prefix in &prefixes {
+            let expected: Vec<(Digest, Seq)> = records
+                .iter()
+                .filter(|(d, _)| d.starts_with(prefix))
+                .copied()
+                .collect();
+            hits += expected.len();
+            for limit in [1, 3, usize::MAX] {
+                let wanted: Vec<_> = expected.iter().take(limit).copied().collect();
+                let fenced = by_fences
+                    .find_prefix(Family::FactKey, prefix, limit)
+                    .unwrap();
+                let sought = by_seeking
+                    .find_prefix(Family::FactKey, prefix, limit)
+                    .unwrap();
+                assert_eq!(fenced, wanted, "through fences, prefix {prefix:02x?}");
+                assert_eq!(sought, wanted, "by seeking, prefix {prefix:02x?}");
+            }
+        }
+        assert!(hits > 3 * CHUNK_RECORDS, "the prefixes found records");
     }
 
     #[test]
