@@ -48,12 +48,43 @@ pub fn build_with(
     cursor: Cursor,
     buckets: Option<u32>,
 ) -> Result<Manifest, ReadError> {
+    let (kept, touches) = kept_facts(resolved);
+    let buckets = buckets.unwrap_or_else(|| bucket_count(kept.len()));
+    let facts_bytes = facts_files(resolved, &kept, &touches, buckets);
+    let summaries_bytes = summaries_files(resolved, buckets);
+    let manifest = Manifest {
+        size: cursor.size,
+        last: cursor.last,
+        buckets,
+        facts: facts_bytes.iter().map(|b| StateDigest::of(b)).collect(),
+        summaries: summaries_bytes.iter().map(|b| StateDigest::of(b)).collect(),
+    };
+    let files = (0..buckets)
+        .map(stored::facts_name)
+        .zip(facts_bytes)
+        .chain(
+            (0..stored::summary_files(buckets))
+                .map(stored::summaries_name)
+                .zip(summaries_bytes),
+        )
+        .collect();
+    stored::write(journal, files, &manifest)?;
+    Ok(manifest)
+}
+
+/// The facts that bear on an incident, in log order.
+type Kept<'p> = Vec<(&'p str, &'p Recorded)>;
+/// What each kept fact bears on, by its key.
+type Touches<'p> = HashMap<&'p str, Touch<&'p str>>;
+
+/// The facts that bear on an incident, in log order, and what each bears on
+/// (its keys borrowed from the picture).
+fn kept_facts<'p>(resolved: &Resolved<'p>) -> (Kept<'p>, Touches<'p>) {
     let picture = resolved.picture();
     let mut in_log_order: Vec<(&String, &Recorded)> = picture.facts.iter().collect();
     in_log_order.sort_unstable_by_key(|(_, r)| r.seq);
-    // What each fact bears on, its keys borrowed from the picture.
-    let mut touches: HashMap<&str, Touch<&str>> = fast_hash::map_with_capacity(picture.facts.len());
-    let mut kept: Vec<(&str, &Recorded)> = Vec::new();
+    let mut touches: Touches<'p> = fast_hash::map_with_capacity(picture.facts.len());
+    let mut kept: Kept<'p> = Vec::new();
     for (key, recorded) in in_log_order {
         let lookup = &mut |target: &str| {
             Ok::<_, Infallible>(touches.get(target).cloned().unwrap_or_default())
@@ -67,7 +98,17 @@ pub fn build_with(
             kept.push((key, recorded));
         }
     }
-    let buckets = buckets.unwrap_or_else(|| bucket_count(kept.len()));
+    (kept, touches)
+}
+
+/// The bytes of every bucket's facts file: each encoded whole on one core,
+/// its facts' bytes written straight into it.
+fn facts_files(
+    resolved: &Resolved<'_>,
+    kept: &[(&str, &Recorded)],
+    touches: &Touches<'_>,
+    buckets: u32,
+) -> Vec<Vec<u8>> {
     // Which kept facts each bucket files (by their place in `kept`, so in log
     // order), and every incident key the facts name.
     let mut filed_in: Vec<Vec<usize>> = vec![Vec::new(); buckets as usize];
@@ -88,46 +129,30 @@ pub fn build_with(
     for key in incident_keys {
         aliases[bucket_of(key, buckets) as usize].push((key, resolved.incident_key(key)));
     }
-    // Each bucket's file is encoded whole on one core, its facts' bytes
-    // written straight into it.
     let bucket_numbers: Vec<usize> = (0..buckets as usize).collect();
-    let facts_bytes = parallel::map(&bucket_numbers, 2, |&b| {
+    parallel::map(&bucket_numbers, 2, |&b| {
         let facts = filed_in[b].iter().map(|&at| {
             let (key, recorded) = kept[at];
             (key, &touches[key], recorded)
         });
         stored::encode_facts_file(facts, &aliases[b])
-    });
-    // Each summaries file is made on one core from the incidents filed in it.
+    })
+}
+
+/// The bytes of every summaries file, each made on one core from the
+/// incidents filed in it.
+fn summaries_files(resolved: &Resolved<'_>, buckets: u32) -> Vec<Vec<u8>> {
     let combined = resolved.combined();
     let mut summarised_in: Vec<Vec<usize>> =
         vec![Vec::new(); stored::summary_files(buckets) as usize];
     for (at, incident) in combined.iter().enumerate() {
         summarised_in[stored::summary_file_of(&incident.key, buckets) as usize].push(at);
     }
-    let summaries_bytes = parallel::map(&summarised_in, 2, |ats| {
+    parallel::map(&summarised_in, 2, |ats| {
         let to_file: Vec<ToFile> = ats
             .iter()
             .map(|&at| ToFile::of(&Summary::of(&combined[at])))
             .collect();
         stored::encode_summaries(to_file.iter().map(ToFile::filed).collect())
-    });
-    let manifest = Manifest {
-        size: cursor.size,
-        last: cursor.last,
-        buckets,
-        facts: facts_bytes.iter().map(|b| StateDigest::of(b)).collect(),
-        summaries: summaries_bytes.iter().map(|b| StateDigest::of(b)).collect(),
-    };
-    let files = (0..buckets)
-        .map(stored::facts_name)
-        .zip(facts_bytes)
-        .chain(
-            (0..stored::summary_files(buckets))
-                .map(stored::summaries_name)
-                .zip(summaries_bytes),
-        )
-        .collect();
-    stored::write(journal, files, &manifest)?;
-    Ok(manifest)
+    })
 }
