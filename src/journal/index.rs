@@ -366,22 +366,20 @@ impl<'s> IndexReader<'s> {
         // or before the prefix (or the first, if none does); matches can run on
         // into the following chunks, and once a chunk starts past the prefix
         // range no later chunk can hold one.
-        let mut next = match self.cache.known(&run_prefix) {
-            Some(known) => {
-                if prefix.len() == DIGEST_LEN && !known.bloom.may_hold(prefix) {
-                    return Ok(());
-                }
-                let start = known
-                    .fences
-                    .partition_point(|key| &key[skip..] <= prefix)
-                    .saturating_sub(1);
-                self.search_chunks(&known.fences[start..], skip, prefix, limit, found)?;
+        if let Some(known) = self.cache.known(&run_prefix) {
+            if prefix.len() == DIGEST_LEN && !known.bloom.may_hold(prefix) {
                 return Ok(());
             }
-            None => self.chunk_at_or_before(&run_prefix, prefix)?,
-        };
+            let start = known
+                .fences
+                .partition_point(|key| &key[skip..] <= prefix)
+                .saturating_sub(1);
+            self.search_chunks(&known.fences[start..], skip, prefix, limit, found)?;
+            return Ok(());
+        }
         // A run from an earlier session: each next chunk is asked of the store,
         // only when the one before ended inside the prefix range.
+        let mut next = self.chunk_at_or_before(&run_prefix, prefix)?;
         while let Some(key) = next.take() {
             let ended_inside = self.search_chunks([&key], skip, prefix, limit, found)?;
             if ended_inside && found.len() < limit {
