@@ -115,10 +115,7 @@ fn facts_files(
     let mut incident_keys: Vec<&str> = Vec::new();
     for (at, (key, _)) in kept.iter().enumerate() {
         let touch = &touches[key];
-        let mut homes: Vec<u32> = touch.keys.iter().map(|k| bucket_of(k, buckets)).collect();
-        homes.sort_unstable();
-        homes.dedup();
-        for b in homes {
+        for b in stored::homes(touch, buckets) {
             filed_in[b as usize].push(at);
         }
         incident_keys.extend(touch.keys.iter().copied());

@@ -8,9 +8,9 @@
 //! Summaries are read all together and are much smaller, so they are kept in
 //! [`SUMMARY_FAN`] times fewer files: incident key `k` has its summary in file
 //! `blake3(k) mod (buckets / SUMMARY_FAN)`. The manifest names the log
-//! position the table stands at and the BLAKE3 digest of every file, and is written last: a file that does not
-//! match its digest — torn, stale, or from an update that never finished — is
-//! refused, and the table is rebuilt.
+//! position the table stands at and the BLAKE3 digest of every file, and is
+//! written last: a file that does not match its digest — torn, stale, or from
+//! an update that never finished — is refused, and the table is rebuilt.
 
 use crate::codec::{self, BorrowDecode, Encode};
 use crate::fact::{Direction, Outcome};
@@ -153,6 +153,18 @@ pub fn bucket_of(key: &str, buckets: u32) -> u32 {
     let mut first = [0; 4];
     first.copy_from_slice(&hash.as_bytes()[..4]);
     u32::from_le_bytes(first) & (buckets - 1)
+}
+
+/// The buckets a fact is kept in, in order: those of every key it bears on.
+pub fn homes<S: AsRef<str>>(touch: &Touch<S>, buckets: u32) -> Vec<u32> {
+    let mut homes: Vec<u32> = touch
+        .keys
+        .iter()
+        .map(|k| bucket_of(k.as_ref(), buckets))
+        .collect();
+    homes.sort_unstable();
+    homes.dedup();
+    homes
 }
 
 /// A fact as a facts file keeps it: its key, what it bears on, and the bytes

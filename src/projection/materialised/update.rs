@@ -44,7 +44,7 @@ pub fn update(journal: &Journal, manifest: &Manifest) -> Result<Manifest, Troubl
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     for fact in fresh {
         dirty.extend(fact.touch().keys.iter().cloned());
-        for b in homes(fact.touch(), manifest.buckets) {
+        for b in stored::homes(fact.touch(), manifest.buckets) {
             table.added_facts.entry(b).or_default().push(fact.clone());
             table.changed_facts.insert(b);
         }
@@ -95,11 +95,6 @@ fn touch_of(
             touch_of(journal, fresh, target)
         }),
     }
-}
-
-/// The buckets a fact is kept in: those of every key it bears on.
-fn homes(touch: &Touch, buckets: u32) -> BTreeSet<u32> {
-    touch.keys.iter().map(|k| bucket_of(k, buckets)).collect()
 }
 
 /// What an update has read, and what it changes.
