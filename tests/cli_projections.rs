@@ -344,6 +344,16 @@ fn as_of_seq_and_recorded_cut_the_log() {
     let early = project(&ledger, &["incidents", "--as-of-seq", "13"]);
     assert_eq!(early["entries"], 14);
     assert!(rows(&early).len() < rows(&by_seq).len());
+    // Tallies at a cut are counted from the table's history.
+    let tallies = |cut: &[&str]| {
+        let mut args = vec!["tallies", "--by", "country"];
+        args.extend(cut);
+        project(&ledger, &args)
+    };
+    let by_time = tallies(&["--as-of-recorded", "2026-01-01T00:30:00Z"]);
+    assert_eq!(by_time["entries"], 73);
+    assert_eq!(tallies(&["--as-of-seq", "72"])["rows"], by_time["rows"]);
+    assert_ne!(tallies(&[])["rows"], by_time["rows"]);
 }
 
 /// A correction of Tower 22's wounded figure, from a new source.
@@ -692,8 +702,10 @@ fn a_view_asked_again_at_the_same_head_is_read_back_and_never_stale() {
 
 /// `tallies` at the head is counted from the materialised incident table,
 /// which `append` brings up to date: it must say what the whole picture says
-/// (`--as-of-seq` of the last entry computes from the picture), and a table
-/// file that does not match its manifest is refused and rebuilt.
+/// (`replay --check` compares the table's tallies with the rebuilt
+/// picture's), an earlier cut counted from the table's history must say what
+/// the head said then, and a table file that does not match its manifest is
+/// refused and rebuilt.
 #[test]
 fn tallies_at_the_head_come_from_the_materialised_table_and_agree_with_the_picture() {
     let ledger = demo();
@@ -721,6 +733,8 @@ fn tallies_at_the_head_come_from_the_materialised_table_and_agree_with_the_pictu
     let manifest = ledger.path.join("derived").join("incidents-manifest");
     ledger.ok(&["project", "tallies"]);
     assert!(manifest.is_file(), "the first tallies build the table");
+    let then: Vec<Value> = flags.iter().map(|args| table(args)).collect();
+    let seq_then = last_seq(&ledger);
     let report = ledger.write(
         "later.jsonl",
         r#"{"key":"table/src","kind":"source","publisher":"Wire","type":"wire","party":false,"published":"2024-03-02"}
@@ -736,12 +750,24 @@ fn tallies_at_the_head_come_from_the_materialised_table_and_agree_with_the_pictu
         before,
         "append updated the table"
     );
-    let seq = last_seq(&ledger);
-    for args in flags {
-        let mut whole: Vec<&str> = args.to_vec();
-        whole.extend(["--as-of-seq", &seq]);
-        assert_eq!(table(args), table(&whole), "{args:?}");
+    let check = ledger.run(&["replay", "--check"]);
+    assert_eq!(check.code, Some(0), "{check}");
+    assert_contains(&check.stdout, &["tallies (table)"]);
+    let history = ledger
+        .path
+        .join("derived")
+        .join("incidents-history-manifest");
+    assert!(
+        !history.is_file(),
+        "no as-of count has needed the history yet"
+    );
+    for (args, then) in flags.iter().zip(&then) {
+        let mut earlier: Vec<&str> = args.to_vec();
+        earlier.extend(["--as-of-seq", &seq_then]);
+        assert_eq!(&table(&earlier), then, "{args:?}");
+        assert_ne!(&table(args), then, "{args:?}: the append changed nothing");
     }
+    assert!(history.is_file(), "an as-of count builds the history");
     let merged = project(&ledger, &["tallies", "--by", "country"]);
     assert!(merged.to_string().contains("table-i"), "{merged}");
 

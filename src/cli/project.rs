@@ -163,17 +163,20 @@ fn compute(
     as_of: &AsOf,
     last: bool,
 ) -> anyhow::Result<Computed> {
-    if request.view == View::Tallies && as_of.cut == Cut::Head && as_of.published.is_none() {
-        // At the head, tallies are counted from the materialised incident
-        // table, which an append keeps up to date (projection/materialised).
-        // Text and CSV show only the cells; a diff compares details too.
+    if request.view == View::Tallies && as_of.published.is_none() {
+        // Tallies are counted from the materialised incident table, which an
+        // append keeps up to date, at the head, and from the table's history
+        // at any earlier cut (projection/materialised). Text and CSV show
+        // only the cells; a diff compares details too.
         let details = if request.format == Format::Json || request.diff.is_some() {
             Details::Full
         } else {
             Details::CellsOnly
         };
-        let (table, notes) = materialised::tallies(journal, &request.params, details)?;
-        return Ok((table, journal.head().size, Vec::new(), notes));
+        let size = engine::cut_size(journal, as_of.cut)?;
+        let (table, notes) =
+            materialised::history::tallies_at(journal, size, &request.params, details)?;
+        return Ok((table, size, Vec::new(), notes));
     }
     let point = engine::at(journal, as_of)?;
     let resolved = Resolved::new(&point.picture);

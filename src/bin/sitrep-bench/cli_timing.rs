@@ -110,6 +110,14 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
             Ok(with_ledger(&["project", "tallies"]))
         })
     });
+    // Cuts spread over the ledger as it was imported (the history the
+    // in-process figure 6 built covers them).
+    let as_of = time(&mut |exe| {
+        median_run(exe, runs, limits, &mut |i| {
+            let seq = (n.saturating_sub(1) * (i as u64 + 1) / (runs as u64 + 2)).to_string();
+            Ok(with_ledger(&["project", "tallies", "--as-of-seq", &seq]))
+        })
+    });
     let audit =
         time(&mut |exe| median_run(exe, runs, limits, &mut |_| Ok(with_ledger(&["audit"]))));
     let start = "`sitrep --version` (process start)";
@@ -133,5 +141,10 @@ pub fn rows(ledger: &Path, scratch: &Path, n: u64, runs: usize, limits: Limits) 
             Goal::AtMost(TALLIES_GOAL_MS),
         ),
         row("10d CLI `audit`, median", audit, Goal::None),
+        row(
+            "10e CLI `project tallies --as-of-seq` at seqs spread over the ledger, median",
+            as_of,
+            Goal::None,
+        ),
     ]
 }

@@ -10,6 +10,7 @@
 //! entries behind is rebuilt rather than updated.
 
 pub mod build;
+pub mod history;
 mod stored;
 pub mod summary;
 pub mod touch;
@@ -135,14 +136,24 @@ pub fn tallies_of(
             stored::read_all_summaries(journal, &caught.manifest)?
         }
     };
-    // Each core decodes and counts its share of the files, keeping only the
-    // listed keys (borrowed from the files); the parts are then merged.
-    let share = files.len().div_ceil(parallel::cores()).max(1);
-    let shares: Vec<&[Vec<u8>]> = files.chunks(share).collect();
-    let parts = parallel::map(&shares, 2, |share| -> Result<Counting<'_>, Trouble> {
+    let counting = count(&files, params, |file| stored::decode_filed(file))?;
+    Ok((counting.table(params, details), caught.notes))
+}
+
+/// Counts under `params`, on every core, the summaries `filed_of` gives for
+/// each of `parts`; a summary whose direction or outcome rules it out is not
+/// decoded further.
+fn count<'a, T: Sync>(
+    parts: &'a [T],
+    params: &Params,
+    filed_of: impl Fn(&'a T) -> Result<Vec<stored::Filed<'a>>, Trouble> + Sync,
+) -> Result<Counting<'a>, Trouble> {
+    let share = parts.len().div_ceil(parallel::cores()).max(1);
+    let shares: Vec<&'a [T]> = parts.chunks(share).collect();
+    let counted = parallel::map(&shares, 2, |share| -> Result<Counting<'a>, Trouble> {
         let mut counting = Counting::default();
-        for file in *share {
-            for filed in stored::decode_filed(file)? {
+        for part in *share {
+            for filed in filed_of(part)? {
                 if params
                     .rule
                     .may_fit(filed.direction, filed.outcome, DEFAULT_DIRECTION)
@@ -154,23 +165,30 @@ pub fn tallies_of(
         Ok(counting)
     });
     let mut counting = Counting::default();
-    for part in parts {
+    for part in counted {
         counting.merge(part?);
     }
-    Ok((counting.table(params, details), caught.notes))
+    Ok(counting)
 }
 
 /// The stored manifest, if it reads and stands on this log.
 fn usable(journal: &Journal) -> Result<Manifest, Trouble> {
     let manifest = stored::manifest(journal)?;
+    stands_on(journal, manifest.size, manifest.last)?;
+    Ok(manifest)
+}
+
+/// Refuses derived data stored at `size` entries, the last of id `last`,
+/// unless this log holds that entry there.
+fn stands_on(journal: &Journal, size: u64, last: crate::hash::Id) -> Result<(), Trouble> {
     let head = journal.head();
-    if manifest.size > head.size {
+    if size > head.size {
         return Err(Trouble::Refused(format!(
-            "it is ahead of the log ({} entries, the log has {})",
-            manifest.size, head.size
+            "it is ahead of the log ({size} entries, the log has {})",
+            head.size
         )));
     }
-    let actual = match manifest.size.checked_sub(1) {
+    let actual = match size.checked_sub(1) {
         None => journal.genesis(),
         Some(last) => journal
             .read(Seq::new(last))?
@@ -179,13 +197,13 @@ fn usable(journal: &Journal) -> Result<Manifest, Trouble> {
                 seq: Seq::new(last),
             })?,
     };
-    if actual != manifest.last {
+    if actual != last {
         return Err(Trouble::Refused(format!(
             "it stands at seq {}, where the log holds another entry",
-            manifest.size.saturating_sub(1)
+            size.saturating_sub(1)
         )));
     }
-    Ok(manifest)
+    Ok(())
 }
 
 fn exists(journal: &Journal) -> Result<bool, ReadError> {

@@ -379,6 +379,7 @@ impl<'a> Filed<'a> {
 }
 
 /// A summary made ready for a summaries file, owning its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToFile {
     key: String,
     direction: Direction,

@@ -10,7 +10,7 @@ use crate::projection::views::tallies::Details;
 use crate::projection::views::{DirectionRule, GroupBy, Rule, View};
 use crate::time::{Date, FixedClock, Timestamp};
 
-fn options() -> AppendOptions {
+pub(super) fn options() -> AppendOptions {
     AppendOptions {
         recorded_by: "test".into(),
         durable: false,
@@ -18,7 +18,7 @@ fn options() -> AppendOptions {
     }
 }
 
-fn append(journal: &mut Journal, facts: Vec<Fact>, hour: i64) {
+pub(super) fn append(journal: &mut Journal, facts: Vec<Fact>, hour: i64) {
     let clock = FixedClock(Timestamp::from_micros(
         1_767_225_600_000_000 + hour * 3_600_000_000,
     ));
@@ -26,7 +26,7 @@ fn append(journal: &mut Journal, facts: Vec<Fact>, hour: i64) {
 }
 
 /// The counting rules and groupings the comparisons run.
-fn param_sets() -> Vec<Params> {
+pub(super) fn param_sets() -> Vec<Params> {
     let date = |s: &str| Date::parse(s).unwrap();
     vec![
         Params::default(),

@@ -58,7 +58,10 @@ pub fn update(journal: &Journal, manifest: &Manifest) -> Result<Manifest, Troubl
 }
 
 /// The new facts that bear on incidents, each with what it bears on.
-fn new_facts(journal: &Journal, entries: Vec<Entry>) -> Result<Vec<FactToFile>, ReadError> {
+pub(super) fn new_facts(
+    journal: &Journal,
+    entries: Vec<Entry>,
+) -> Result<Vec<FactToFile>, ReadError> {
     let mut fresh: HashMap<String, Touch> = HashMap::default();
     let mut kept = Vec::new();
     for entry in entries {

@@ -1,0 +1,268 @@
+//! The materialised table's history: every summary each combined incident
+//! has had, with the log sizes between which it held, so that `tallies` as
+//! of any seq counts the summaries that held then instead of folding the log
+//! up to the cut and resolving the whole picture (docs/projections.md, "As
+//! of a seq: the table's history").
+//!
+//! The history is derived data like the table it is worked out from: built
+//! whole the first time an as-of count needs it, extended by a block when the
+//! ledger has grown since, rebuilt when it does not match the log or its own
+//! digests, or has grown too many blocks.
+
+mod files;
+mod versions;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fast_hash::HashSet;
+use crate::journal::Journal;
+use crate::parallel;
+use crate::projection::engine::ProjectionError;
+use crate::projection::table::Table;
+use crate::projection::views::tallies::Details;
+use crate::projection::views::Params;
+use crate::Seq;
+
+use super::stored::{self, bucket_of, FiledFact, Trouble};
+use files::{Block, Manifest};
+use versions::{Closing, Dated, Versions};
+
+/// How many log sizes a block of a whole build spans.
+const BLOCK_SPAN: u64 = 1 << 16;
+/// The most blocks a history keeps; one more and it is rebuilt whole.
+const MAX_BLOCKS: usize = 64;
+
+/// The `tallies` view as the ledger stood when it held `size` entries,
+/// counted from the summaries that held then, with or without the rows'
+/// details. At the head this is [`super::tallies`].
+pub fn tallies_at(
+    journal: &Journal,
+    size: u64,
+    params: &Params,
+    details: Details,
+) -> Result<(Table, Vec<String>), ProjectionError> {
+    if size >= journal.head().size {
+        return super::tallies(journal, params, details);
+    }
+    let (manifest, mut notes) = cover(journal, size)?;
+    match count_at(journal, &manifest, size, params, details) {
+        Ok(table) => Ok((table, notes)),
+        Err(Trouble::Read(e)) => Err(e.into()),
+        Err(Trouble::Refused(reason)) => {
+            let (manifest, rebuilt) = rebuild(journal, Some(reason))?;
+            notes.extend(rebuilt);
+            Ok((count_at(journal, &manifest, size, params, details)?, notes))
+        }
+    }
+}
+
+/// `tallies` counted from the summaries `manifest`'s blocks say held at
+/// `size`.
+fn count_at(
+    journal: &Journal,
+    manifest: &Manifest,
+    size: u64,
+    params: &Params,
+    details: Details,
+) -> Result<Table, Trouble> {
+    let blocks = read_blocks(journal, manifest, size)?;
+    let borrowed: Vec<&[u8]> = blocks.iter().map(Vec::as_slice).collect();
+    let decoded = parallel::map(&borrowed, 2, |bytes| files::decode_block(bytes))
+        .into_iter()
+        .collect::<Result<Vec<Block<'_>>, Trouble>>()?;
+    // Summaries from earlier blocks that later blocks say had ended by then.
+    let closed: HashSet<(&str, u64)> = decoded
+        .iter()
+        .flat_map(|block| &block.closings)
+        .filter(|c| c.to <= size)
+        .map(|c| (c.key, c.from))
+        .collect();
+    let counting = super::count(&decoded, params, |block| {
+        let mut held = Vec::new();
+        for dated in block.dated.iter().filter(|d| d.from <= size && size < d.to) {
+            let filed = dated.filed()?;
+            if closed.is_empty() || !closed.contains(&(filed.key, dated.from)) {
+                held.push(filed);
+            }
+        }
+        Ok(held)
+    })?;
+    Ok(counting.table(params, details))
+}
+
+/// The history, covering at least `size` entries, and what the user should
+/// know about how it was brought there.
+fn cover(journal: &Journal, size: u64) -> Result<(Manifest, Vec<String>), ProjectionError> {
+    let head = journal.head();
+    let reason = match usable(journal) {
+        Ok(manifest) if size <= manifest.size => return Ok((manifest, Vec::new())),
+        Ok(manifest)
+            if head.size - manifest.size <= super::UPDATE_LIMIT
+                && manifest.blocks.len() < MAX_BLOCKS =>
+        {
+            match extend(journal, manifest) {
+                Ok(next) => return Ok((next, Vec::new())),
+                Err(Trouble::Read(e)) => return Err(e.into()),
+                Err(Trouble::Refused(reason)) => Some(reason),
+            }
+        }
+        // Too far behind, or too many blocks: built again whole.
+        Ok(_) => None,
+        Err(Trouble::Read(e)) => return Err(e.into()),
+        Err(Trouble::Refused(reason)) => journal
+            .derived_prefix(files::MANIFEST, 1)?
+            .is_some()
+            .then_some(reason),
+    };
+    rebuild(journal, reason)
+}
+
+/// The stored history, if it reads and stands on this log.
+fn usable(journal: &Journal) -> Result<Manifest, Trouble> {
+    let manifest = files::manifest(journal)?;
+    super::stands_on(journal, manifest.size, manifest.last())?;
+    Ok(manifest)
+}
+
+/// Every block that can hold a summary in force at `size`.
+fn read_blocks(journal: &Journal, manifest: &Manifest, size: u64) -> Result<Vec<Vec<u8>>, Trouble> {
+    (0..manifest.blocks.len())
+        .filter(|&n| manifest.blocks[n].0 <= size)
+        .map(|n| files::read_block(journal, manifest, n))
+        .collect()
+}
+
+/// Builds the whole history from the table at the head and stores it.
+fn rebuild(
+    journal: &Journal,
+    refused: Option<String>,
+) -> Result<(Manifest, Vec<String>), ProjectionError> {
+    let caught = super::catch_up(journal)?;
+    let mut notes = caught.notes;
+    notes.extend(
+        refused.map(|reason| {
+            format!("the materialised table's history refused: {reason}; rebuilt it")
+        }),
+    );
+    let table = caught.manifest;
+    let bytes = (0..table.buckets)
+        .map(|b| stored::read_facts(journal, &table, b))
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    let borrowed: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let decoded = parallel::map(&borrowed, 2, |file| stored::decode_facts(file))
+        .into_iter()
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    // A fact bearing on keys in several buckets is kept in each.
+    let mut seen: HashSet<&str> = HashSet::default();
+    let facts: Vec<FiledFact<'_>> = decoded
+        .iter()
+        .flat_map(|file| &file.facts)
+        .filter(|fact| seen.insert(fact.key))
+        .cloned()
+        .collect();
+    let all = versions::versions(&facts, 0)?;
+    let mut manifest = Manifest::new(table.size, table.last);
+    let count = (table.size / BLOCK_SPAN) as usize + 1;
+    let mut spans: Vec<Vec<&Dated>> = vec![Vec::new(); count];
+    for dated in &all.dated {
+        spans[(dated.from / BLOCK_SPAN) as usize].push(dated);
+    }
+    let blocks: Vec<Vec<u8>> = spans
+        .iter()
+        .map(|dated| files::encode_block(dated, &[]))
+        .collect();
+    manifest.blocks = (0..)
+        .map(|n| n * BLOCK_SPAN)
+        .zip(
+            blocks
+                .iter()
+                .map(|b| crate::projection::StateDigest::of(b).0),
+        )
+        .collect();
+    files::write(journal, 0, blocks, &manifest)?;
+    Ok((manifest, notes))
+}
+
+/// Adds a block for the entries appended since `manifest` was stored: the
+/// summaries of every incident they reach, worked out again from the table
+/// at the head, from the first new entry on.
+fn extend(journal: &Journal, manifest: Manifest) -> Result<Manifest, Trouble> {
+    let table = super::catch_up(journal)
+        .map_err(|e| Trouble::Refused(format!("the table could not be brought up: {e}")))?
+        .manifest;
+    let mut entries = Vec::new();
+    journal.entries(
+        Seq::new(manifest.size),
+        Seq::new(table.size),
+        &mut |entry| {
+            entries.push(entry);
+            true
+        },
+    )?;
+    let dirty: BTreeSet<String> = super::update::new_facts(journal, entries)?
+        .iter()
+        .flat_map(|fact| fact.touch().keys.iter().cloned())
+        .collect();
+    let (loaded, reached) = reach(journal, &table, dirty)?;
+    let decoded = loaded
+        .values()
+        .map(|bytes| stored::decode_facts(bytes))
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    let mut seen: HashSet<&str> = HashSet::default();
+    let facts: Vec<FiledFact<'_>> = decoded
+        .iter()
+        .flat_map(|file| &file.facts)
+        .filter(|fact| fact.keys.iter().any(|k| reached.contains(*k)))
+        .filter(|fact| seen.insert(fact.key))
+        .cloned()
+        .collect();
+    let since = manifest.size + 1;
+    let Versions { dated, closings } = versions::versions(&facts, since)?;
+    let block = files::encode_block(
+        &dated.iter().collect::<Vec<_>>(),
+        &closings.iter().collect::<Vec<&Closing>>(),
+    );
+    let mut next = Manifest::new(table.size, table.last);
+    next.blocks = manifest.blocks.clone();
+    next.blocks
+        .push((since, crate::projection::StateDigest::of(&block).0));
+    files::write(journal, manifest.blocks.len(), vec![block], &next)?;
+    Ok(next)
+}
+
+/// Facts files read, by bucket.
+type Loaded = BTreeMap<u32, Vec<u8>>;
+
+/// The keys linked to `dirty` through linking facts, any number of steps
+/// away, and the facts files of their buckets (which hold every fact bearing
+/// on them).
+fn reach(
+    journal: &Journal,
+    table: &stored::Manifest,
+    dirty: BTreeSet<String>,
+) -> Result<(Loaded, BTreeSet<String>), Trouble> {
+    let mut loaded = Loaded::new();
+    let mut reached = dirty.clone();
+    let mut frontier: Vec<String> = dirty.into_iter().collect();
+    while let Some(key) = frontier.pop() {
+        let b = bucket_of(&key, table.buckets);
+        let bytes = match loaded.entry(b) {
+            std::collections::btree_map::Entry::Occupied(kept) => kept.into_mut(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(stored::read_facts(journal, table, b)?)
+            }
+        };
+        let file = stored::decode_facts(bytes)?;
+        for fact in file.facts.iter().filter(|f| f.links && f.bears_on(&key)) {
+            for joined in &fact.keys {
+                if reached.insert((*joined).to_owned()) {
+                    frontier.push((*joined).to_owned());
+                }
+            }
+        }
+    }
+    Ok((loaded, reached))
+}
