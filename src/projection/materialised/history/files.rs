@@ -16,7 +16,8 @@ use crate::journal::{Journal, ReadError};
 use crate::projection::StateDigest;
 
 use super::super::stored::{Filed, Trouble};
-use super::versions::{Closing, Dated};
+use super::versions::{Closing, Dated, OPEN};
+use crate::fast_hash::HashMap;
 
 /// The manifest's name among the derived files.
 pub const MANIFEST: &str = "incidents-history-manifest";
@@ -124,31 +125,62 @@ pub struct Block<'a> {
     pub closings: Vec<ClosingFiled<'a>>,
 }
 
-/// The bytes of a block holding `dated` and `closings`.
+/// The bytes of a block holding `dated` and `closings`, encoded straight
+/// into one buffer (each summary through one scratch buffer). Equal to
+/// [`codec::encode_state`] of the same [`Block`].
 pub fn encode_block(dated: &[&Dated], closings: &[&Closing]) -> Vec<u8> {
-    let summaries: Vec<Vec<u8>> = dated
+    // A sequence is encoded as its length, then its items; a struct as its
+    // fields in order.
+    let mut out = Vec::with_capacity(dated.len() * 64 + closings.len() * 48 + 16);
+    let mut summary = Vec::new();
+    codec::encode_state_into(&(dated.len() as u64), &mut out);
+    for d in dated {
+        summary.clear();
+        codec::encode_state_into(&d.summary.filed(), &mut summary);
+        let item = DatedFiled {
+            from: d.from,
+            to: d.to,
+            filed: &summary,
+        };
+        codec::encode_state_into(&item, &mut out);
+    }
+    let closings: Vec<ClosingFiled<'_>> = closings
         .iter()
-        .map(|d| codec::encode_state(&d.summary.filed()))
+        .map(|c| ClosingFiled {
+            key: &c.key,
+            from: c.from,
+            to: c.to,
+        })
         .collect();
-    codec::encode_state(&Block {
-        dated: dated
-            .iter()
-            .zip(&summaries)
-            .map(|(d, filed)| DatedFiled {
-                from: d.from,
-                to: d.to,
-                filed,
-            })
-            .collect(),
-        closings: closings
-            .iter()
-            .map(|c| ClosingFiled {
-                key: &c.key,
-                from: c.from,
-                to: c.to,
-            })
-            .collect(),
-    })
+    codec::encode_state_into(&closings, &mut out);
+    out
+}
+
+/// One block holding what `blocks` (consecutive, oldest first) hold: a
+/// summary one of them began and a later one ended carries its end itself;
+/// closings of summaries from blocks before them are kept.
+pub fn merge_blocks(blocks: &[&[u8]]) -> Result<Vec<u8>, Trouble> {
+    let mut dated: Vec<DatedFiled<'_>> = Vec::new();
+    let mut closings: Vec<ClosingFiled<'_>> = Vec::new();
+    // Where each summary still open sits in `dated`, by key and start.
+    let mut open: HashMap<(&str, u64), usize> = HashMap::default();
+    for bytes in blocks {
+        let block = decode_block(bytes)?;
+        // A block's closings end summaries of blocks before it.
+        for closing in block.closings {
+            match open.remove(&(closing.key, closing.from)) {
+                Some(at) => dated[at].to = closing.to,
+                None => closings.push(closing),
+            }
+        }
+        for d in block.dated {
+            if d.to == OPEN {
+                open.insert((d.filed()?.key, d.from), dated.len());
+            }
+            dated.push(d);
+        }
+    }
+    Ok(codec::encode_state(&Block { dated, closings }))
 }
 
 /// The block in `bytes`, borrowing them.

@@ -6,8 +6,8 @@
 //!
 //! The history is derived data like the table it is worked out from: built
 //! whole the first time an as-of count needs it, extended by a block when the
-//! ledger has grown since, rebuilt when it does not match the log or its own
-//! digests, or has grown too many blocks.
+//! ledger has grown since (its newer blocks merged into one when there are too
+//! many), rebuilt when it does not match the log or its own digests.
 
 mod files;
 mod versions;
@@ -24,16 +24,20 @@ use crate::projection::engine::ProjectionError;
 use crate::projection::table::Table;
 use crate::projection::views::tallies::Details;
 use crate::projection::views::Params;
+use crate::projection::StateDigest;
 use crate::Seq;
 
 use super::stored::{self, bucket_of, FiledFact, Trouble};
 use files::{Block, Manifest};
 use versions::{Closing, Dated, Versions};
 
-/// How many log sizes a block of a whole build spans.
+/// How many log sizes a block of a whole build spans, at least.
 const BLOCK_SPAN: u64 = 1 << 16;
-/// The most blocks a history keeps; one more and it is rebuilt whole.
+/// The most blocks a history keeps; one more and the blocks from
+/// [`MERGED_FROM`] on are merged into one.
 const MAX_BLOCKS: usize = 64;
+/// The first block a merge takes in: the newer half.
+const MERGED_FROM: usize = MAX_BLOCKS / 2;
 
 /// The `tallies` view as the ledger stood when it held `size` entries,
 /// counted from the summaries that held then, with or without the rows'
@@ -99,17 +103,14 @@ fn cover(journal: &Journal, size: u64) -> Result<(Manifest, Vec<String>), Projec
     let head = journal.head();
     let reason = match usable(journal) {
         Ok(manifest) if size <= manifest.size => return Ok((manifest, Vec::new())),
-        Ok(manifest)
-            if head.size - manifest.size <= super::UPDATE_LIMIT
-                && manifest.blocks.len() < MAX_BLOCKS =>
-        {
+        Ok(manifest) if head.size - manifest.size <= super::UPDATE_LIMIT => {
             match extend(journal, manifest) {
                 Ok(next) => return Ok((next, Vec::new())),
                 Err(Trouble::Read(e)) => return Err(e.into()),
                 Err(Trouble::Refused(reason)) => Some(reason),
             }
         }
-        // Too far behind, or too many blocks: built again whole.
+        // Too far behind: built again whole.
         Ok(_) => None,
         Err(Trouble::Read(e)) => return Err(e.into()),
         Err(Trouble::Refused(reason)) => journal
@@ -165,22 +166,18 @@ fn rebuild(
         .collect();
     let all = versions::versions(&facts, 0)?;
     let mut manifest = Manifest::new(table.size, table.last);
-    let count = (table.size / BLOCK_SPAN) as usize + 1;
+    // At most half the blocks a history keeps, so that merges take in only
+    // blocks that appends added.
+    let span = BLOCK_SPAN.max(table.size / MERGED_FROM as u64 + 1);
+    let count = (table.size / span) as usize + 1;
     let mut spans: Vec<Vec<&Dated>> = vec![Vec::new(); count];
     for dated in &all.dated {
-        spans[(dated.from / BLOCK_SPAN) as usize].push(dated);
+        spans[(dated.from / span) as usize].push(dated);
     }
-    let blocks: Vec<Vec<u8>> = spans
-        .iter()
-        .map(|dated| files::encode_block(dated, &[]))
-        .collect();
+    let blocks: Vec<Vec<u8>> = parallel::map(&spans, 2, |dated| files::encode_block(dated, &[]));
     manifest.blocks = (0..)
-        .map(|n| n * BLOCK_SPAN)
-        .zip(
-            blocks
-                .iter()
-                .map(|b| crate::projection::StateDigest::of(b).0),
-        )
+        .map(|n| n * span)
+        .zip(blocks.iter().map(|b| StateDigest::of(b).0))
         .collect();
     files::write(journal, 0, blocks, &manifest)?;
     Ok((manifest, notes))
@@ -227,9 +224,21 @@ fn extend(journal: &Journal, manifest: Manifest) -> Result<Manifest, Trouble> {
     );
     let mut next = Manifest::new(table.size, table.last);
     next.blocks = manifest.blocks.clone();
-    next.blocks
-        .push((since, crate::projection::StateDigest::of(&block).0));
-    files::write(journal, manifest.blocks.len(), vec![block], &next)?;
+    next.blocks.push((since, StateDigest::of(&block).0));
+    if next.blocks.len() <= MAX_BLOCKS {
+        files::write(journal, manifest.blocks.len(), vec![block], &next)?;
+        return Ok(next);
+    }
+    // Too many blocks: the newer half (this one too) become one.
+    let mut newer = (MERGED_FROM..manifest.blocks.len())
+        .map(|n| files::read_block(journal, &manifest, n))
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    newer.push(block);
+    let borrowed: Vec<&[u8]> = newer.iter().map(Vec::as_slice).collect();
+    let merged = files::merge_blocks(&borrowed)?;
+    next.blocks.truncate(MERGED_FROM + 1);
+    next.blocks[MERGED_FROM].1 = StateDigest::of(&merged).0;
+    files::write(journal, MERGED_FROM, vec![merged], &next)?;
     Ok(next)
 }
 

@@ -1,6 +1,7 @@
 //! The history's `tallies` as of a seq against the view computed from the
 //! picture folded up to that seq: built whole, extended block by block after
-//! appends, rebuilt when damaged, foreign or grown too many blocks.
+//! appends (merging the newer blocks when there are too many), rebuilt when
+//! damaged or foreign.
 
 use super::*;
 use crate::fact::{Fact, FactKind};
@@ -87,7 +88,7 @@ fn the_seed_corpus_as_of_every_seq_equals_the_folded_picture() {
 }
 
 #[test]
-fn appends_extend_the_history_by_blocks_until_it_is_rebuilt() {
+fn appends_extend_the_history_by_blocks_and_merge_the_newer_ones() {
     let mut journal = Journal::in_memory("history-extended").unwrap();
     let facts: Vec<Fact> = crate::synth::Corpus::new(32, 1_400).collect();
     let (first, rest) = facts.split_at(600);
@@ -96,7 +97,7 @@ fn appends_extend_the_history_by_blocks_until_it_is_rebuilt() {
     assert_eq!(stored_manifest(&journal).blocks.len(), 1);
 
     let mut closings = 0;
-    let mut rebuilt = false;
+    let mut merged = 0;
     let mut at = 0;
     for (step, size) in (1..).zip([3usize, 2, 9, 2, 14, 4, 5].into_iter().cycle()) {
         if at >= rest.len() {
@@ -117,24 +118,29 @@ fn appends_extend_the_history_by_blocks_until_it_is_rebuilt() {
             let block = files::read_block(&journal, &after, before.blocks.len()).unwrap();
             closings += files::decode_block(&block).unwrap().closings.len();
         } else {
-            assert_eq!(
-                before.blocks.len(),
-                MAX_BLOCKS,
-                "step {step}: rebuilt early"
-            );
-            assert!(after.blocks.len() < MAX_BLOCKS);
-            rebuilt = true;
+            assert_eq!(before.blocks.len(), MAX_BLOCKS, "step {step}: merged early");
+            assert_eq!(after.blocks.len(), MERGED_FROM + 1);
+            assert_eq!(after.blocks[..MERGED_FROM], before.blocks[..MERGED_FROM]);
+            merged += 1;
         }
         // And an older cut still counts the older summaries.
         if step % 9 == 0 {
             assert_agrees_at(&journal, head / 2, &format!("step {step}, halfway"));
         }
     }
-    assert!(rebuilt, "never grew to {MAX_BLOCKS} blocks");
+    assert!(merged >= 2, "merged {merged} times");
     assert!(
         closings > 0,
         "no block ever ended an earlier block's summary"
     );
+    // Every block, written in one buffer, is the plain encoding of what it
+    // decodes to.
+    let manifest = stored_manifest(&journal);
+    for n in 0..manifest.blocks.len() {
+        let bytes = files::read_block(&journal, &manifest, n).unwrap();
+        let block = files::decode_block(&bytes).unwrap();
+        assert_eq!(crate::codec::encode_state(&block), bytes, "block {n}");
+    }
     let head = journal.head().size;
     for size in (1..head).step_by(7) {
         assert_agrees_at(&journal, size, "after every append");
