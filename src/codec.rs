@@ -160,6 +160,15 @@ pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
     Ok(entry)
 }
 
+/// Decodes the first value of derived state written by [`encode_state`],
+/// ignoring what follows it: for reading a leading field (a kept fact's seq)
+/// without decoding the rest.
+pub fn decode_state_prefix<T: Decode<()>>(bytes: &[u8]) -> Result<T, CodecError> {
+    bincode::decode_from_slice(bytes, state_config())
+        .map(|(value, _)| value)
+        .map_err(|e| CodecError::Malformed(e.to_string()))
+}
+
 fn state_config() -> StateConfig {
     config::standard().with_limit::<MAX_STATE_BYTES>()
 }

@@ -12,9 +12,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::codec;
+use crate::entry::Seq;
 use crate::fast_hash::{self, HashMap, HashSet};
 use crate::parallel;
-use crate::projection::picture::{Picture, Recorded};
+use crate::projection::picture::Picture;
 use crate::projection::resolve::Resolved;
 
 use super::super::stored::{FiledFact, ToFile, Trouble};
@@ -58,32 +60,38 @@ pub struct Versions {
 /// Every summary change that `facts` (each component's facts complete, in
 /// any order, each fact once) make at size `since` or later.
 pub fn versions(facts: &[FiledFact<'_>], since: u64) -> Result<Versions, Trouble> {
-    let decoded = parallel::map(facts, 4096, FiledFact::recorded);
     let mut in_order: Vec<Kept<'_, '_>> = facts
         .iter()
-        .zip(decoded)
-        .map(|(filed, recorded)| {
+        .map(|filed| {
             Ok(Kept {
+                seq: seq_of(filed)?,
                 filed,
-                recorded: recorded?,
             })
         })
         .collect::<Result<_, Trouble>>()?;
-    in_order.sort_unstable_by_key(|kept| kept.recorded.seq);
+    in_order.sort_unstable_by_key(|kept| kept.seq);
     let components = components(&in_order);
     let parts = parallel::map(&components, 64, |component| fold(component, since));
     let mut all = Versions::default();
     for part in parts {
+        let part = part?;
         all.dated.extend(part.dated);
         all.closings.extend(part.closings);
     }
     Ok(all)
 }
 
-/// A kept fact, decoded.
+/// A kept fact and its seq (the first field of its bytes), decoded only in
+/// the fold of its component, so that no more than a component's facts are
+/// decoded at once.
 struct Kept<'f, 'a> {
+    seq: Seq,
     filed: &'f FiledFact<'a>,
-    recorded: Recorded,
+}
+
+fn seq_of(filed: &FiledFact<'_>) -> Result<Seq, Trouble> {
+    codec::decode_state_prefix(filed.recorded)
+        .map_err(|e| Trouble::Refused(format!("the kept fact {} has no seq ({e})", filed.key)))
 }
 
 /// One linked component: its keys, and the facts bearing on them in log
@@ -156,15 +164,15 @@ fn components<'k, 'a>(in_order: &'k [Kept<'k, 'a>]) -> Vec<Component<'k, 'a>> {
 }
 
 /// The summary changes of one component at size `since` or later.
-fn fold(component: &Component<'_, '_>, since: u64) -> Versions {
+fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> {
     let mut picture = Picture::default();
     // Each incident's summary in force: where it began, the summary, and its
     // place in `out.dated` when it began at `since` or later.
     let mut open: BTreeMap<String, (u64, ToFile, Option<usize>)> = BTreeMap::new();
     let mut out = Versions::default();
     for kept in &component.facts {
-        let size = kept.recorded.seq.get() + 1;
-        picture.insert(kept.filed.key.to_owned(), kept.recorded.clone());
+        let size = kept.seq.get() + 1;
+        picture.insert(kept.filed.key.to_owned(), kept.filed.recorded()?);
         let resolved = Resolved::new(&picture);
         let mut now: BTreeMap<&str, ToFile> = resolved
             .combined()
@@ -197,7 +205,7 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Versions {
             open.insert((*key).to_owned(), (size, summary.clone(), place));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Ends at `size` the summary of `key` that began at `from`.
