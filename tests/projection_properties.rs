@@ -13,7 +13,9 @@
 //! from a snapshot taken at any earlier point; a snapshot whose cursor does not
 //! match the log is refused, with a note, and rebuilt; and the `incidents` view
 //! has exactly the rows of a plain model of what is in force (retractions remove,
-//! the latest live correction wins, live merges join keys).
+//! the latest live correction wins, live merges join keys); and `tallies` as of
+//! any seq, counted from the materialised table's history, equals the view of
+//! the log's prefix.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,10 +26,12 @@ use crate::common::facts::{fact_op, prologue, resolve, FactLog, FactOp, Incident
 use sitrep::fact::{AttackType, CasualtyGroup, DenialType, Direction, Outcome};
 use sitrep::journal::{AppendOptions, Journal, OpenError};
 use sitrep::projection::engine::{self, store_snapshot, Cursor};
+use sitrep::projection::materialised::history;
 use sitrep::projection::picture::Picture;
 use sitrep::projection::replay::{self, digests};
 use sitrep::projection::resolve::Resolved;
-use sitrep::projection::views::{Params, View};
+use sitrep::projection::views::tallies::Details;
+use sitrep::projection::views::{DirectionRule, GroupBy, Params, Rule, View};
 use sitrep::projection::{Projection, StateDigest};
 use sitrep::store::StoreError;
 use sitrep::time::{FixedClock, Timestamp};
@@ -593,6 +597,57 @@ proptest! {
         }
         runner.check_mostly_accepted()?;
     }
+
+    /// (e) `tallies` as of a seq, counted from the materialised table's
+    /// history (built by the first count, then extended a block at a time as
+    /// the steps append), equals the view of the log's prefix up to that seq:
+    /// after every step as of the entry before the head, and at the end as of
+    /// every seq.
+    #[test]
+    fn tallies_as_of_a_seq_from_the_history_equal_the_folded_prefix(case in case()) {
+        let mut runner = Runner::new(case.sled);
+        for op in &case.ops {
+            runner.step(op);
+            let size = runner.journal().head().size;
+            same_tallies_at(runner.journal(), size)?;
+            if size >= 2 {
+                same_tallies_at(runner.journal(), size - 1)?;
+            }
+        }
+        for size in 1..=runner.journal().head().size {
+            same_tallies_at(runner.journal(), size)?;
+        }
+        runner.check_mostly_accepted()?;
+    }
+}
+
+/// `tallies` at `size` entries from the history equals the view of the
+/// prefix, with the default rule and with one that counts every direction by
+/// country and actor.
+fn same_tallies_at(journal: &Journal, size: u64) -> Result<(), TestCaseError> {
+    let broad = Params {
+        by: vec![GroupBy::Country, GroupBy::Actor],
+        rule: Rule {
+            direction: Some(DirectionRule::Any),
+            ..Rule::default()
+        },
+        ..Params::default()
+    };
+    let resolved_prefix = prefix(journal, size);
+    let resolved = Resolved::new(&resolved_prefix);
+    for params in [Params::default(), broad] {
+        let (counted, notes) =
+            history::tallies_at(journal, size, &params, Details::Full).expect("history");
+        prop_assert!(notes.is_empty(), "{notes:?}");
+        let folded = View::Tallies.build(&resolved, &params);
+        prop_assert!(
+            counted == folded,
+            "as of size {size}:\nhistory {}\nfolded  {}",
+            counted.to_json(),
+            folded.to_json()
+        );
+    }
+    Ok(())
 }
 
 /// `replay --check` catches a snapshot that matches the log's cursor but not its

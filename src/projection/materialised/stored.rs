@@ -25,7 +25,7 @@ use super::touch::Touch;
 
 /// The manifest's name among the derived files.
 pub const MANIFEST: &str = "incidents-manifest";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 const DIGEST_LEN: usize = 32;
 const HEADER_LEN: usize = 2 + 8 + 32 + 4;
 /// The most buckets a manifest may declare (the build makes at most this many).

@@ -275,3 +275,41 @@ fn a_manifest_declaring_an_impossible_bucket_count_is_refused_not_trusted() {
         assert!(refused.contains("buckets"), "{buckets}: {refused}");
     }
 }
+
+/// A correction that moves a claim to another incident joins the two: an
+/// incident recomputed later, alone, needs the claim the correction names as
+/// well as the correction (found by a property test of the table's history).
+#[test]
+fn a_claim_moved_by_a_correction_stays_with_its_new_incident_when_that_is_updated_alone() {
+    let mut journal = Journal::in_memory("materialised-moved-claim").unwrap();
+    let report = |key: &str, incident: &str, country: &str| {
+        format!(
+            r#"{{"key":"{key}","kind":"incident","source":"src","incident":"{incident}","direction":"on_us_forces","occurred":"2024-01-0{}","target":{{"name":"a base","country":"{country}"}},"attack_types":["drone"],"outcome":"impact"}}"#,
+            key.len() % 9 + 1
+        )
+    };
+    let facts = |text: String| -> Vec<Fact> {
+        crate::input::parse("moved.jsonl", text.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|l| l.fact)
+            .collect()
+    };
+    let first = [
+        r#"{"key":"src","kind":"source","publisher":"Wire","type":"wire","party":false}"#.to_owned(),
+        report("r-e", "inc-e", "IQ"),
+        report("r-b", "inc-b", "SY"),
+        r#"{"key":"claim","kind":"claim","source":"src","claimant":{"name":"claimant 1"},"incidents":["inc-e"],"mode":"telegram_post"}"#.to_owned(),
+    ];
+    append(&mut journal, facts(first.join("\n")), 0);
+    catch_up(&journal).unwrap();
+    let moved = r#"{"key":"moved","kind":"correction","source":"src","target":"claim","reason":"another attack","replacement":{"kind":"claim","source":"src","claimant":{"name":"claimant 2"},"incidents":["inc-b"],"mode":"telegram_post"}}"#;
+    append(&mut journal, facts(moved.to_owned()), 1);
+    assert!(!follow(&journal).unwrap().unwrap().rebuilt);
+    assert_tallies_agree(&journal, "after the correction");
+    // A later report of inc-b alone: the update recomputes inc-b.
+    append(&mut journal, facts(report("r-b2", "inc-b", "SY")), 2);
+    assert!(!follow(&journal).unwrap().unwrap().rebuilt);
+    assert_equals_a_rebuild(&journal, "after inc-b's second report");
+    assert_tallies_agree(&journal, "after inc-b's second report");
+}

@@ -9,11 +9,13 @@
 //! incident's combined row reads them.
 //!
 //! Some facts also *link* the keys they bear on: they can change which keys
-//! form one incident, or which incident a report falls under — a merge, a
-//! correction whose replacement is an incident report, and a retraction of
-//! either. The incidents joined by linking facts must be recomputed together;
-//! a claim or a denial that names two incidents changes each, but not what
-//! either is made of.
+//! form one incident, or which incident a fact falls under — a merge, a
+//! correction, and a retraction of either. The incidents joined by linking
+//! facts must be recomputed together: a correction that moves a claim from one
+//! incident to another is in force only if no later correction of the same
+//! claim replaced it, and those later corrections bear on the claim's first
+//! incident, not on the second. A claim or a denial that names two incidents
+//! changes each, but not what either is made of.
 
 use crate::codec::{Decode, Encode};
 use crate::fact::FactBody;
@@ -51,10 +53,13 @@ where
             let of = target(&r.target)?;
             (of.keys, of.links)
         }
+        // Always linking: an incident the replacement names is made of the
+        // target's body in force, which every revision of the target (each
+        // bearing on the target's keys) decides.
         FactBody::Correction(c) => {
             let mut keys = target(&c.target)?.keys;
             keys.extend(touched(&c.replacement, target)?.keys);
-            (keys, matches!(*c.replacement, FactBody::Incident(_)))
+            (keys, true)
         }
         FactBody::Source(_) | FactBody::Count(_) | FactBody::Statement(_) => (Vec::new(), false),
     };

@@ -21,7 +21,7 @@ use crate::fast_hash::HashMap;
 
 /// The manifest's name among the derived files.
 pub const MANIFEST: &str = "incidents-history-manifest";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 const DIGEST_LEN: usize = 32;
 
 /// Where the history stands and what its blocks hold.
