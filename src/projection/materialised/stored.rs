@@ -289,10 +289,15 @@ pub fn summaries_name(b: u32) -> String {
 
 /// The stored manifest, if there is one that reads.
 pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
-    let bytes = journal
-        .derived(MANIFEST)?
-        .ok_or_else(|| Trouble::Refused("there is none yet".to_owned()))?;
-    Manifest::decode(&bytes).map_err(Trouble::Refused)
+    Manifest::decode(&first_written(journal, MANIFEST)?).map_err(Trouble::Refused)
+}
+
+/// The bytes of the derived file `name`, written first of its kind (a
+/// manifest); its absence is a refusal that says there is none yet.
+pub fn first_written(journal: &Journal, name: &str) -> Result<Vec<u8>, Trouble> {
+    journal
+        .derived(name)?
+        .ok_or_else(|| Trouble::Refused("there is none yet".to_owned()))
 }
 
 /// The bytes of a file, refused unless they match `expected`.

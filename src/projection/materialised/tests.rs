@@ -25,6 +25,17 @@ pub(super) fn append(journal: &mut Journal, facts: Vec<Fact>, hour: i64) {
     journal.append(facts, &clock, &options()).unwrap();
 }
 
+/// Every kind of fact that bears on an incident: a corpus that tests the
+/// table must hold each.
+pub(super) const BEARING_KINDS: [FactKind; 6] = [
+    FactKind::Incident,
+    FactKind::Claim,
+    FactKind::Denial,
+    FactKind::Correction,
+    FactKind::Retraction,
+    FactKind::Merge,
+];
+
 /// The counting rules and groupings the comparisons run.
 pub(super) fn param_sets() -> Vec<Params> {
     let date = |s: &str| Date::parse(s).unwrap();
@@ -135,28 +146,26 @@ fn updates_equal_a_rebuild_after_every_append() {
         }
     }
     assert_tallies_agree(&journal, "the end");
-    for kind in [
-        FactKind::Incident,
-        FactKind::Claim,
-        FactKind::Denial,
-        FactKind::Correction,
-        FactKind::Retraction,
-        FactKind::Merge,
-    ] {
+    for kind in BEARING_KINDS {
         assert!(kinds.contains(&kind), "the updates never saw a {kind:?}");
     }
+}
+
+/// Appends seed file `i` (`name`, `text`) of the demo's fixtures, at hour `i`.
+pub(super) fn append_seed_file(journal: &mut Journal, i: usize, name: &str, text: &str) {
+    let facts = crate::input::parse(name, text.as_bytes()).unwrap();
+    append(
+        journal,
+        facts.into_iter().map(|l| l.fact).collect(),
+        i as i64,
+    );
 }
 
 #[test]
 fn the_seed_corpus_file_by_file_equals_a_rebuild() {
     let mut journal = Journal::in_memory("materialised-seed").unwrap();
     for (i, (name, text)) in crate::demo::FIXTURES.iter().enumerate() {
-        let facts = crate::input::parse(name, text.as_bytes()).unwrap();
-        append(
-            &mut journal,
-            facts.into_iter().map(|l| l.fact).collect(),
-            i as i64,
-        );
+        append_seed_file(&mut journal, i, name, text);
         let caught = catch_up(&journal).unwrap();
         assert_eq!(caught.rebuilt, i == 0, "{name}: {:?}", caught.notes);
         assert_equals_a_rebuild(&journal, name);

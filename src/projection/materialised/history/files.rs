@@ -15,7 +15,7 @@ use crate::hash::Id;
 use crate::journal::{Journal, ReadError};
 use crate::projection::StateDigest;
 
-use super::super::stored::{Filed, Trouble};
+use super::super::stored::{self, Filed, Trouble};
 use super::versions::{Closing, Dated, OPEN};
 use crate::fast_hash::HashMap;
 
@@ -196,24 +196,12 @@ pub fn block_name(n: usize) -> String {
 
 /// The stored manifest, if there is one that reads.
 pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
-    let bytes = journal
-        .derived(MANIFEST)?
-        .ok_or_else(|| Trouble::Refused("there is none yet".to_owned()))?;
-    Manifest::decode(&bytes).map_err(Trouble::Refused)
+    Manifest::decode(&stored::first_written(journal, MANIFEST)?).map_err(Trouble::Refused)
 }
 
 /// Block `n` of `manifest`, refused unless it matches its digest.
 pub fn read_block(journal: &Journal, manifest: &Manifest, n: usize) -> Result<Vec<u8>, Trouble> {
-    let name = block_name(n);
-    let bytes = journal
-        .derived(&name)?
-        .ok_or_else(|| Trouble::Refused(format!("{name} is missing")))?;
-    if StateDigest::of(&bytes).0 != manifest.blocks[n].1 {
-        return Err(Trouble::Refused(format!(
-            "{name} does not match its manifest's digest"
-        )));
-    }
-    Ok(bytes)
+    stored::read(journal, &block_name(n), &StateDigest(manifest.blocks[n].1))
 }
 
 /// Writes blocks `first..` (their bytes given in order), then `manifest`,

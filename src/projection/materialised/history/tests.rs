@@ -7,7 +7,7 @@ use super::*;
 use crate::fact::{Fact, FactKind};
 use crate::projection::as_of::{AsOf, Cut};
 use crate::projection::engine;
-use crate::projection::materialised::tests::{append, param_sets};
+use crate::projection::materialised::tests::{append, append_seed_file, param_sets, BEARING_KINDS};
 use crate::projection::resolve::Resolved;
 use crate::projection::views::View;
 
@@ -47,14 +47,7 @@ fn as_of_every_seq_the_history_equals_the_folded_picture() {
     let mut journal = Journal::in_memory("history-every-seq").unwrap();
     let facts: Vec<Fact> = crate::synth::Corpus::new(31, 900).collect();
     let kinds: BTreeSet<FactKind> = facts.iter().map(|f| f.body.kind()).collect();
-    for kind in [
-        FactKind::Incident,
-        FactKind::Claim,
-        FactKind::Denial,
-        FactKind::Correction,
-        FactKind::Retraction,
-        FactKind::Merge,
-    ] {
+    for kind in BEARING_KINDS {
         assert!(kinds.contains(&kind), "the corpus has no {kind:?}");
     }
     for (hour, chunk) in (0..).zip(facts.chunks(97)) {
@@ -75,12 +68,7 @@ fn as_of_every_seq_the_history_equals_the_folded_picture() {
 fn the_seed_corpus_as_of_every_seq_equals_the_folded_picture() {
     let mut journal = Journal::in_memory("history-seed").unwrap();
     for (i, (name, text)) in crate::demo::FIXTURES.iter().enumerate() {
-        let facts = crate::input::parse(name, text.as_bytes()).unwrap();
-        append(
-            &mut journal,
-            facts.into_iter().map(|l| l.fact).collect(),
-            i as i64,
-        );
+        append_seed_file(&mut journal, i, name, text);
     }
     for size in 1..journal.head().size {
         assert_agrees_at(&journal, size, "the seed corpus");
