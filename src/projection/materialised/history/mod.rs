@@ -218,12 +218,18 @@ fn extend(journal: &Journal, manifest: Manifest) -> Result<Manifest, Trouble> {
         .collect();
     let since = manifest.size + 1;
     let Versions { dated, closings } = versions::versions(&facts, since)?;
+    let mut next = Manifest::new(table.size, table.last);
+    next.blocks = manifest.blocks.clone();
+    if dated.is_empty() && closings.is_empty() {
+        // No summary changed (the new entries bear on no incident, or leave
+        // every summary as it was): the history only moves on.
+        files::write(journal, 0, Vec::new(), &next)?;
+        return Ok(next);
+    }
     let block = files::encode_block(
         &dated.iter().collect::<Vec<_>>(),
         &closings.iter().collect::<Vec<&Closing>>(),
     );
-    let mut next = Manifest::new(table.size, table.last);
-    next.blocks = manifest.blocks.clone();
     next.blocks.push((since, StateDigest::of(&block).0));
     if next.blocks.len() <= MAX_BLOCKS {
         files::write(journal, manifest.blocks.len(), vec![block], &next)?;
