@@ -768,6 +768,9 @@ fn tallies_at_the_head_come_from_the_materialised_table_and_agree_with_the_pictu
         assert_ne!(&table(args), then, "{args:?}: the append changed nothing");
     }
     assert!(history.is_file(), "an as-of count builds the history");
+    let check = ledger.run(&["replay", "--check"]);
+    assert_eq!(check.code, Some(0), "{check}");
+    assert_contains(&check.stdout, &["table history", "same"]);
     let merged = project(&ledger, &["tallies", "--by", "country"]);
     assert!(merged.to_string().contains("table-i"), "{merged}");
 

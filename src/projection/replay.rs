@@ -6,7 +6,8 @@
 //! are pure functions of the picture, so they can only differ when the picture
 //! does — they are listed so that a reader can compare them across machines and
 //! versions without trusting that argument. The materialised incident table
-//! is a second incremental state, so its tallies are compared too.
+//! is a second incremental state, so its tallies are compared too, and so is
+//! its history where one is stored.
 
 use super::engine::{self, store_snapshot, Cursor, ProjectionError};
 use super::materialised;
@@ -21,6 +22,10 @@ use crate::progress::Progress;
 /// The name `replay` gives the tallies counted from the materialised incident
 /// table.
 pub const TABLE_TALLIES: &str = "tallies (table)";
+
+/// The name `replay` gives the materialised table's history (compared, where
+/// one is stored, with one worked out afresh from the table).
+pub const TABLE_HISTORY: &str = "table history";
 
 /// One projection's two digests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +107,12 @@ pub fn replay_with(
     let (table, table_notes) =
         materialised::tallies_of(journal, caught, &Params::default(), Details::Full)?;
     notes.extend(table_notes);
+    // So is the table's history, where one is stored: compared with one
+    // worked out afresh from the table.
+    let history = materialised::history::check(journal)?;
+    if let Some(checked) = &history {
+        notes.extend(checked.notes.iter().cloned());
+    }
     let rebuilt = engine::rebuild_with(journal, progress)?;
     let head = journal.head();
     let cursor = Cursor {
@@ -133,6 +144,13 @@ pub fn replay_with(
             name: TABLE_TALLIES,
             incremental: table.digest(),
             rebuilt: tallies.rebuilt,
+        });
+    }
+    if let Some(checked) = history {
+        comparisons.push(Comparison {
+            name: TABLE_HISTORY,
+            incremental: checked.stored,
+            rebuilt: checked.fresh,
         });
     }
     if store {

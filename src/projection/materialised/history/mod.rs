@@ -9,6 +9,7 @@
 //! ledger has grown since (its newer blocks merged into one when there are too
 //! many), rebuilt when it does not match the log or its own digests.
 
+mod check;
 mod files;
 mod versions;
 
@@ -28,6 +29,7 @@ use crate::projection::StateDigest;
 use crate::Seq;
 
 use super::stored::{self, bucket_of, FiledFact, Trouble};
+pub use check::{check, Checked};
 use files::{Block, Manifest};
 use versions::{Closing, Dated, Versions};
 
@@ -149,22 +151,7 @@ fn rebuild(
         }),
     );
     let table = caught.manifest;
-    let bytes = (0..table.buckets)
-        .map(|b| stored::read_facts(journal, &table, b))
-        .collect::<Result<Vec<_>, Trouble>>()?;
-    let borrowed: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let decoded = parallel::map(&borrowed, 2, |file| stored::decode_facts(file))
-        .into_iter()
-        .collect::<Result<Vec<_>, Trouble>>()?;
-    // A fact bearing on keys in several buckets is kept in each.
-    let mut seen: HashSet<&str> = HashSet::default();
-    let facts: Vec<FiledFact<'_>> = decoded
-        .iter()
-        .flat_map(|file| &file.facts)
-        .filter(|fact| seen.insert(fact.key))
-        .cloned()
-        .collect();
-    let all = versions::versions(&facts, 0)?;
+    let all = all_versions(journal, &table)?;
     let mut manifest = Manifest::new(table.size, table.last);
     // At most half the blocks a history keeps, so that merges take in only
     // blocks that appends added.
@@ -181,6 +168,27 @@ fn rebuild(
         .collect();
     files::write(journal, 0, blocks, &manifest)?;
     Ok((manifest, notes))
+}
+
+/// Every summary change of the whole log, worked out from the facts files of
+/// `table`.
+fn all_versions(journal: &Journal, table: &stored::Manifest) -> Result<Versions, Trouble> {
+    let bytes = (0..table.buckets)
+        .map(|b| stored::read_facts(journal, table, b))
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    let borrowed: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let decoded = parallel::map(&borrowed, 2, |file| stored::decode_facts(file))
+        .into_iter()
+        .collect::<Result<Vec<_>, Trouble>>()?;
+    // A fact bearing on keys in several buckets is kept in each.
+    let mut seen: HashSet<&str> = HashSet::default();
+    let facts: Vec<FiledFact<'_>> = decoded
+        .iter()
+        .flat_map(|file| &file.facts)
+        .filter(|fact| seen.insert(fact.key))
+        .cloned()
+        .collect();
+    versions::versions(&facts, 0)
 }
 
 /// Adds a block for the entries appended since `manifest` was stored: the

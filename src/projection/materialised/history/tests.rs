@@ -138,6 +138,46 @@ fn appends_extend_the_history_by_blocks_and_merge_the_newer_ones() {
     for size in (1..head).step_by(7) {
         assert_agrees_at(&journal, size, "after every append");
     }
+    // What blocks, closings and merges hold equals a history worked out afresh.
+    let checked = check(&journal).unwrap().expect("a stored history");
+    assert_eq!(checked.stored, checked.fresh);
+    assert!(checked.notes.is_empty(), "{:?}", checked.notes);
+}
+
+#[test]
+fn replay_check_finds_a_history_that_disagrees_with_the_table() {
+    let mut journal = Journal::in_memory("history-check").unwrap();
+    append(
+        &mut journal,
+        crate::synth::Corpus::new(35, 500).collect(),
+        0,
+    );
+    assert!(check(&journal).unwrap().is_none(), "no history yet");
+    assert_agrees_at(&journal, 250, "built");
+    let checked = check(&journal).unwrap().expect("a stored history");
+    assert_eq!(checked.stored, checked.fresh);
+
+    // A block rewritten (with a manifest to match) so that a summary that
+    // ended never does.
+    let mut manifest = stored_manifest(&journal);
+    let bytes = files::read_block(&journal, &manifest, 0).unwrap();
+    let mut block = files::decode_block(&bytes).unwrap();
+    let ended = block
+        .dated
+        .iter_mut()
+        .find(|d| d.to != versions::OPEN)
+        .expect("a summary that ended");
+    ended.to = versions::OPEN;
+    let forged = crate::codec::encode_state(&block);
+    manifest.blocks[0].1 = StateDigest::of(&forged).0;
+    files::write(&journal, 0, vec![forged], &manifest).unwrap();
+    let checked = check(&journal).unwrap().expect("a stored history");
+    assert_ne!(checked.stored, checked.fresh);
+    let report = crate::projection::replay::replay(&journal, false).unwrap();
+    assert_eq!(
+        report.differing(),
+        vec![crate::projection::replay::TABLE_HISTORY]
+    );
 }
 
 #[test]
