@@ -1,8 +1,8 @@
 //! The materialised table's history: every summary each combined incident
 //! has had, with the log sizes between which it held, so that `tallies` as
 //! of any seq counts the summaries that held then instead of folding the log
-//! up to the cut and resolving the whole picture (docs/projections.md, "As
-//! of a seq: the table's history").
+//! up to the cut and resolving the whole picture (docs/projections.md, "The
+//! table's history").
 //!
 //! The history is derived data like the table it is worked out from: built
 //! whole the first time an as-of count needs it, extended by a block when the
@@ -28,7 +28,7 @@ use crate::projection::views::Params;
 use crate::projection::StateDigest;
 use crate::Seq;
 
-use super::stored::{self, bucket_of, FiledFact, Trouble};
+use super::stored::{self, bucket_of, FactsFile, FiledFact, Trouble};
 pub use check::{check, Checked};
 use files::{Block, Manifest};
 use versions::{Closing, Dated, Versions};
@@ -180,15 +180,22 @@ fn all_versions(journal: &Journal, table: &stored::Manifest) -> Result<Versions,
     let decoded = parallel::map(&borrowed, 2, |file| stored::decode_facts(file))
         .into_iter()
         .collect::<Result<Vec<_>, Trouble>>()?;
-    // A fact bearing on keys in several buckets is kept in each.
+    versions::versions(&each_once(&decoded, |_| true), 0)
+}
+
+/// The facts of `files` that `wanted` keeps, each once: a fact bearing on
+/// keys in several buckets is kept in each.
+fn each_once<'a>(
+    files: &[FactsFile<'a>],
+    wanted: impl Fn(&FiledFact<'a>) -> bool,
+) -> Vec<FiledFact<'a>> {
     let mut seen: HashSet<&str> = HashSet::default();
-    let facts: Vec<FiledFact<'_>> = decoded
+    files
         .iter()
         .flat_map(|file| &file.facts)
-        .filter(|fact| seen.insert(fact.key))
+        .filter(|fact| wanted(fact) && seen.insert(fact.key))
         .cloned()
-        .collect();
-    versions::versions(&facts, 0)
+        .collect()
 }
 
 /// Adds a block for the entries appended since `manifest` was stored: the
@@ -216,14 +223,9 @@ fn extend(journal: &Journal, manifest: Manifest) -> Result<Manifest, Trouble> {
         .values()
         .map(|bytes| stored::decode_facts(bytes))
         .collect::<Result<Vec<_>, Trouble>>()?;
-    let mut seen: HashSet<&str> = HashSet::default();
-    let facts: Vec<FiledFact<'_>> = decoded
-        .iter()
-        .flat_map(|file| &file.facts)
-        .filter(|fact| fact.keys.iter().any(|k| reached.contains(*k)))
-        .filter(|fact| seen.insert(fact.key))
-        .cloned()
-        .collect();
+    let facts = each_once(&decoded, |fact| {
+        fact.keys.iter().any(|k| reached.contains(*k))
+    });
     let since = manifest.size + 1;
     let Versions { dated, closings } = versions::versions(&facts, since)?;
     let mut next = Manifest::new(table.size, table.last);
