@@ -11,13 +11,13 @@
 //! written last, so a block that does not match it is refused.
 
 use crate::codec::{self, BorrowDecode, Encode};
+use crate::fast_hash::HashMap;
 use crate::hash::Id;
 use crate::journal::{Journal, ReadError};
 use crate::projection::StateDigest;
 
 use super::super::stored::{self, Filed, Trouble};
 use super::versions::{Closing, Dated, OPEN};
-use crate::fast_hash::HashMap;
 
 /// The manifest's name among the derived files.
 pub const MANIFEST: &str = "incidents-history-manifest";
