@@ -106,7 +106,9 @@ fn settle(
         Ok(_) => None,
         Err(Trouble::Read(e)) => return Err(e.into()),
         // No note when there is simply none yet.
-        Err(Trouble::Refused(reason)) => exists(journal)?.then_some(reason),
+        Err(Trouble::Refused(reason)) => {
+            stored::manifest_exists(journal, stored::MANIFEST)?.then_some(reason)
+        }
     };
     rebuild(journal, reason.iter().map(|r| refused(r)).collect(), given)
 }
@@ -204,10 +206,6 @@ fn stands_on(journal: &Journal, size: u64, last: crate::hash::Id) -> Result<(), 
         )));
     }
     Ok(())
-}
-
-fn exists(journal: &Journal) -> Result<bool, ReadError> {
-    Ok(journal.derived_prefix(stored::MANIFEST, 1)?.is_some())
 }
 
 fn refused(reason: &str) -> String {

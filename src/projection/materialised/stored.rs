@@ -289,15 +289,21 @@ pub fn summaries_name(b: u32) -> String {
 
 /// The stored manifest, if there is one that reads.
 pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
-    Manifest::decode(&first_written(journal, MANIFEST)?).map_err(Trouble::Refused)
+    Manifest::decode(&manifest_bytes(journal, MANIFEST)?).map_err(Trouble::Refused)
 }
 
-/// The bytes of the derived file `name`, written first of its kind (a
-/// manifest); its absence is a refusal that says there is none yet.
-pub fn first_written(journal: &Journal, name: &str) -> Result<Vec<u8>, Trouble> {
+/// The bytes of the manifest `name` (the table's or its history's); its
+/// absence is a refusal that says there is none yet.
+pub fn manifest_bytes(journal: &Journal, name: &str) -> Result<Vec<u8>, Trouble> {
     journal
         .derived(name)?
         .ok_or_else(|| Trouble::Refused("there is none yet".to_owned()))
+}
+
+/// Whether a manifest `name` is stored at all (read or not), so that a
+/// refusal of one that exists can be told from there being none yet.
+pub fn manifest_exists(journal: &Journal, name: &str) -> Result<bool, ReadError> {
+    Ok(journal.derived_prefix(name, 1)?.is_some())
 }
 
 /// The bytes of a file, refused unless they match `expected`.

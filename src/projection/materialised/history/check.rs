@@ -10,7 +10,7 @@ use crate::journal::Journal;
 use crate::projection::engine::ProjectionError;
 use crate::projection::StateDigest;
 
-use super::super::stored::Trouble;
+use super::super::stored::{self, Trouble};
 use super::{all_versions, cover, files};
 
 /// Each summary by (key, start): its end and its bytes.
@@ -31,7 +31,7 @@ pub struct Checked {
 /// afresh from the table at the head, in normal form; `None` when no history
 /// is stored.
 pub fn check(journal: &Journal) -> Result<Option<Checked>, ProjectionError> {
-    if journal.derived_prefix(files::MANIFEST, 1)?.is_none() {
+    if !stored::manifest_exists(journal, files::MANIFEST)? {
         return Ok(None);
     }
     let head = journal.head().size;

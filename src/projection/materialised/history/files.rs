@@ -196,7 +196,7 @@ pub fn block_name(n: usize) -> String {
 
 /// The stored manifest, if there is one that reads.
 pub fn manifest(journal: &Journal) -> Result<Manifest, Trouble> {
-    Manifest::decode(&stored::first_written(journal, MANIFEST)?).map_err(Trouble::Refused)
+    Manifest::decode(&stored::manifest_bytes(journal, MANIFEST)?).map_err(Trouble::Refused)
 }
 
 /// Block `n` of `manifest`, refused unless it matches its digest.

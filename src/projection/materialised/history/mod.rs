@@ -115,10 +115,9 @@ fn cover(journal: &Journal, size: u64) -> Result<(Manifest, Vec<String>), Projec
         // Too far behind: built again whole.
         Ok(_) => None,
         Err(Trouble::Read(e)) => return Err(e.into()),
-        Err(Trouble::Refused(reason)) => journal
-            .derived_prefix(files::MANIFEST, 1)?
-            .is_some()
-            .then_some(reason),
+        Err(Trouble::Refused(reason)) => {
+            stored::manifest_exists(journal, files::MANIFEST)?.then_some(reason)
+        }
     };
     rebuild(journal, reason)
 }

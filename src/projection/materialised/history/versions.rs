@@ -174,7 +174,7 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> 
         let size = kept.seq.get() + 1;
         picture.insert(kept.filed.key.to_owned(), kept.filed.recorded()?);
         let resolved = Resolved::new(&picture);
-        let mut now: BTreeMap<&str, ToFile> = resolved
+        let now: BTreeMap<&str, ToFile> = resolved
             .combined()
             .iter()
             .filter(|incident| component.keys.contains(incident.key.as_str()))
@@ -190,8 +190,8 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> 
                 close(&mut out, key, from, place, size, since);
             }
         }
-        for (key, summary) in now.iter_mut() {
-            if open.contains_key(*key) {
+        for (key, summary) in now {
+            if open.contains_key(key) {
                 continue;
             }
             let place = (size >= since).then(|| {
@@ -202,7 +202,7 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> 
                 });
                 out.dated.len() - 1
             });
-            open.insert((*key).to_owned(), (size, summary.clone(), place));
+            open.insert(key.to_owned(), (size, summary, place));
         }
     }
     Ok(out)
