@@ -309,10 +309,12 @@ impl Journal {
         )?;
         writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
         writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
+        self.raise_layout(&mut writes);
         self.store.commit(writes)?;
         // The batch is in the store from here on: the journal follows it before
         // anything else can fail, or it would disagree with its own store.
         self.chunks.install_runs(reader.take_planned_runs());
+        self.layout = super::layout::LAYOUT_VERSION;
         self.head = head;
         self.manifest = manifest;
         self.frontier = Ok(frontier);

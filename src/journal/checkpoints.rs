@@ -155,12 +155,10 @@ impl Journal {
         let mut value = verifier.to_text().into_bytes();
         value.push(b'\n');
         value.extend_from_slice(checkpoint.to_text().as_bytes());
-        self.store
-            .commit(vec![Write::Put(
-                checkpoint_key(size, verifier.key_id()),
-                value,
-            )])
-            .map_err(ReadError::from)?;
+        let mut writes = vec![Write::Put(checkpoint_key(size, verifier.key_id()), value)];
+        self.raise_layout(&mut writes);
+        self.store.commit(writes).map_err(ReadError::from)?;
+        self.layout = super::layout::LAYOUT_VERSION;
         self.store.flush().map_err(ReadError::from)?;
         Ok(Signed {
             checkpoint,

@@ -35,13 +35,15 @@ pub enum OpenError {
         why: String,
     },
     /// Written by a format this build does not know.
-    #[error("the ledger at {} uses format version {found}; this sitrep reads version {supported} only", .path.display())]
+    #[error("the ledger at {} uses format version {found}; this sitrep reads versions {oldest} to {supported} only", .path.display())]
     UnknownVersion {
         /// The directory.
         path: PathBuf,
         /// The version found.
         found: u16,
-        /// The version this build supports.
+        /// The oldest version this build reads.
+        oldest: u16,
+        /// The version this build writes.
         supported: u16,
     },
     /// The origin string is not usable.

@@ -2,7 +2,7 @@
 //! records, and the framing of entry segments.
 //!
 //! ```text
-//! m/format            u16 BE   the ledger format version (FORMAT_VERSION)
+//! m/format            u16 BE   the storage layout version (LAYOUT_VERSION)
 //! m/origin            UTF-8    the origin string the genesis value is derived from
 //! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at
 //! m/runs              the index run manifest (see index.rs)
@@ -26,8 +26,16 @@ use crate::entry::Seq;
 use crate::hash::Id;
 use crate::time::Timestamp;
 
-/// Metadata key: format version.
+/// Metadata key: the storage layout version.
 pub const META_FORMAT: &[u8] = b"m/format";
+/// The storage layout this sitrep writes: 2 since the sled store keeps values
+/// over 4 KiB apart from the small ones (`store/sled_store.rs`). Layout 1, every
+/// value under its own key, reads the same; the first commit to such a ledger
+/// raises it, so that a sitrep from before reads `m/format` and refuses the
+/// ledger instead of missing the values it cannot find.
+pub const LAYOUT_VERSION: u16 = 2;
+/// The oldest layout this sitrep reads.
+pub const OLDEST_LAYOUT: u16 = 1;
 /// Metadata key: origin string.
 pub const META_ORIGIN: &[u8] = b"m/origin";
 /// Metadata key: head record.

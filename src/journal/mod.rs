@@ -36,7 +36,10 @@ use crate::hash::{Id, IdPrefix};
 use crate::merkle::Frontier;
 use crate::store::{MemoryStore, SledStore, Store, StoreError, Write};
 use index::{text_digest, Family, IndexReader, Manifest};
-use layout::{frame_at, segment_first_seq, segment_key, unframe, SEGMENT_PREFIX};
+use layout::{
+    frame_at, segment_first_seq, segment_key, unframe, LAYOUT_VERSION, META_FORMAT, OLDEST_LAYOUT,
+    SEGMENT_PREFIX,
+};
 
 /// One stored entry with its id and canonical bytes.
 #[derive(Clone, Debug)]
@@ -54,6 +57,8 @@ pub struct Journal {
     store: Box<dyn Store>,
     origin: String,
     genesis: Id,
+    /// The storage layout the ledger is in (`m/format`).
+    layout: u16,
     head: Head,
     manifest: Manifest,
     /// The right edge of the Merkle tree, or why its stored peaks are unreadable
@@ -131,10 +136,7 @@ impl Journal {
         let genesis = Id::genesis(origin);
         let head = Head::empty(genesis);
         store.commit(vec![
-            Write::Put(
-                layout::META_FORMAT.to_vec(),
-                FORMAT_VERSION.to_be_bytes().to_vec(),
-            ),
+            Write::Put(META_FORMAT.to_vec(), LAYOUT_VERSION.to_be_bytes().to_vec()),
             Write::Put(layout::META_ORIGIN.to_vec(), origin.as_bytes().to_vec()),
             Write::Put(layout::META_HEAD.to_vec(), head.encode()),
             Write::Put(layout::META_RUNS.to_vec(), Vec::new()),
@@ -144,6 +146,7 @@ impl Journal {
             store,
             origin: origin.to_owned(),
             genesis,
+            layout: LAYOUT_VERSION,
             head,
             manifest: Manifest::default(),
             frontier: Ok(Frontier::new()),
@@ -181,7 +184,7 @@ impl Journal {
             path: dir.to_path_buf(),
             what: what.to_owned(),
         };
-        let Some(format) = store.get(layout::META_FORMAT)? else {
+        let Some(format) = store.get(META_FORMAT)? else {
             return Err(OpenError::NotALedger {
                 path: dir.to_path_buf(),
                 why: "the database has no sitrep metadata".to_owned(),
@@ -190,11 +193,12 @@ impl Journal {
         let found = <[u8; 2]>::try_from(format.as_slice())
             .map(u16::from_be_bytes)
             .map_err(|_| damaged("the format version record is unreadable"))?;
-        if found != FORMAT_VERSION {
+        if !(OLDEST_LAYOUT..=LAYOUT_VERSION).contains(&found) {
             return Err(OpenError::UnknownVersion {
                 path: dir.to_path_buf(),
                 found,
-                supported: FORMAT_VERSION,
+                oldest: OLDEST_LAYOUT,
+                supported: LAYOUT_VERSION,
             });
         }
         let origin = store
@@ -214,6 +218,7 @@ impl Journal {
             store,
             genesis: Id::genesis(&origin),
             origin,
+            layout: found,
             head,
             manifest,
             frontier,
@@ -236,6 +241,18 @@ impl Journal {
     /// Size, last id and last recording time.
     pub fn head(&self) -> Head {
         self.head
+    }
+
+    /// Adds to a commit's writes the raising of a ledger of an older layout
+    /// to this one's (see [`LAYOUT_VERSION`]); once the commit succeeded, the
+    /// caller sets `layout`.
+    fn raise_layout(&self, writes: &mut Vec<Write>) {
+        if self.layout != LAYOUT_VERSION {
+            writes.push(Write::Put(
+                META_FORMAT.to_vec(),
+                LAYOUT_VERSION.to_be_bytes().to_vec(),
+            ));
+        }
     }
 
     /// Makes everything committed durable.

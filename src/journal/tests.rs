@@ -415,3 +415,46 @@ fn an_entry_the_reader_would_refuse_is_never_written() {
     );
     assert_eq!(j.head().size, 0);
 }
+
+#[test]
+fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let many: Vec<Fact> = (0..1000).map(|i| source(&format!("s/{i}"))).collect();
+    Journal::init(&path, "t")
+        .unwrap()
+        .append(many, &at(1), &options())
+        .unwrap();
+    // What a sitrep of layout 1 wrote: every value under its own key.
+    {
+        let db = crate::store::sled_config(&path).open().unwrap();
+        let bulk: Vec<_> = db.scan_prefix([0u8]).map(Result::unwrap).collect();
+        assert!(!bulk.is_empty(), "the index chunks are over 4 KiB");
+        for (key, value) in bulk {
+            db.remove(&key).unwrap();
+            db.insert(&key[1..], value).unwrap();
+        }
+        db.insert(layout::META_FORMAT, 1u16.to_be_bytes().to_vec())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let stored_layout = |j: &Journal| j.store.get(layout::META_FORMAT).unwrap();
+    let mut j = Journal::open(&path).unwrap();
+    assert_eq!(stored_layout(&j), Some(vec![0, 1]));
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    assert_eq!(
+        j.find_key("s/517").unwrap().unwrap().entry.seq,
+        Seq::new(517)
+    );
+    j.append(vec![source("later")], &at(2), &options()).unwrap();
+    assert_eq!(stored_layout(&j), Some(vec![0, 2]));
+    drop(j);
+    let j = Journal::open(&path).unwrap();
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    assert_eq!(j.head().size, 1001);
+    assert_eq!(
+        j.find_key("later").unwrap().unwrap().entry.seq,
+        Seq::new(1000)
+    );
+    assert_eq!(j.find_key("s/3").unwrap().unwrap().entry.seq, Seq::new(3));
+}

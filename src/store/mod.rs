@@ -5,6 +5,7 @@
 //! Keys are compared as bytes; the journal makes them big-endian so that byte
 //! order is numeric order.
 
+mod bulk_region;
 mod fault;
 mod memory;
 mod sled_store;

@@ -5,9 +5,15 @@
 //! exclusive file lock while open, which is how a second process is kept out;
 //! the holder writes its process id to `OWNER_FILE` beside the database, so that
 //! a process turned away can say which process has the ledger.
+//!
+//! Small values are kept under their own key and large ones apart, in the
+//! bulk region (`bulk_region.rs`); readers see one ordered map.
 
 use std::path::Path;
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::bulk_region::{bulk_key, plain_from, Firsts, Region, BULK};
 use super::{Pair, Store, StoreError, Write};
 
 /// A sled database holding one ledger.
@@ -17,6 +23,10 @@ pub struct SledStore {
     /// The identity of the database file when it was opened (Unix: device and
     /// inode), to notice the directory being removed or replaced under us.
     identity: Option<(u64, u64)>,
+    /// Where the first key of each prefix asked about is, so that a lookup
+    /// asks only the region that can answer. Held across every commit and
+    /// every seek that fills it, so that the two never interleave.
+    firsts: Mutex<Firsts>,
 }
 
 /// The device and inode of `dir/db`, where the platform has them.
@@ -59,6 +69,7 @@ impl SledStore {
             db,
             dir: dir.to_path_buf(),
             identity: identity(dir),
+            firsts: Mutex::default(),
         })
     }
 }
@@ -114,9 +125,67 @@ fn io(error: sled::Error) -> StoreError {
     StoreError::Io(error.to_string())
 }
 
+/// The last pair of `range` whose key starts with `prefix`.
+fn last_in(
+    db: &sled::Db,
+    range: std::ops::RangeInclusive<Vec<u8>>,
+    prefix: &[u8],
+) -> Result<Option<(sled::IVec, sled::IVec)>, StoreError> {
+    if range.start() > range.end() {
+        return Ok(None);
+    }
+    match db.range(range).next_back() {
+        Some(pair) => {
+            let (k, v) = pair.map_err(io)?;
+            Ok(k.starts_with(prefix).then_some((k, v)))
+        }
+        None => Ok(None),
+    }
+}
+
+impl SledStore {
+    fn firsts(&self) -> MutexGuard<'_, Firsts> {
+        self.firsts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether `region` may hold a key with `prefix` at or before `key`.
+    fn may_hold(
+        &self,
+        firsts: &mut Firsts,
+        region: Region,
+        prefix: &[u8],
+        key: &[u8],
+    ) -> Result<bool, StoreError> {
+        if let Some(first) = firsts.known(region, prefix) {
+            return Ok(first.is_some_and(|first| first <= key));
+        }
+        let from = match region {
+            Region::Plain => plain_from(prefix),
+            Region::Bulk => bulk_key(prefix),
+        };
+        let first = match self.db.range(from..).next() {
+            Some(pair) => {
+                let (k, _) = pair.map_err(io)?;
+                let key_of = match region {
+                    Region::Plain => Some(&k[..]),
+                    Region::Bulk => k.strip_prefix(&[BULK]),
+                };
+                key_of.filter(|k| k.starts_with(prefix)).map(<[u8]>::to_vec)
+            }
+            None => None,
+        };
+        let holds = first.as_deref().is_some_and(|first| first <= key);
+        firsts.learn(region, prefix, first);
+        Ok(holds)
+    }
+}
+
 impl Store for SledStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get(key).map_err(io)?.map(|v| v.to_vec()))
+        if let Some(v) = self.db.get(key).map_err(io)? {
+            return Ok(Some(v.to_vec()));
+        }
+        Ok(self.db.get(bulk_key(key)).map_err(io)?.map(|v| v.to_vec()))
     }
 
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
@@ -133,17 +202,30 @@ impl Store for SledStore {
         key: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<bool, StoreError> {
-        match self.db.range(prefix..=key).next_back() {
-            Some(pair) => {
-                let (k, v) = pair.map_err(io)?;
-                let found = k.starts_with(prefix);
-                if found {
-                    visit(&k, &v);
-                }
-                Ok(found)
-            }
-            None => Ok(false),
-        }
+        let (look_plain, look_bulk) = {
+            let mut firsts = self.firsts();
+            (
+                self.may_hold(&mut firsts, Region::Plain, prefix, key)?,
+                self.may_hold(&mut firsts, Region::Bulk, prefix, key)?,
+            )
+        };
+        let plain = match look_plain {
+            true => last_in(&self.db, plain_from(prefix)..=key.to_vec(), prefix)?,
+            false => None,
+        };
+        let bulk_prefix = bulk_key(prefix);
+        let bulk = match look_bulk {
+            true => last_in(&self.db, bulk_prefix.clone()..=bulk_key(key), &bulk_prefix)?,
+            false => None,
+        };
+        let (k, v) = match (plain, bulk) {
+            (Some(plain), Some(bulk)) if plain.0[..] > bulk.0[1..] => plain,
+            (_, Some(bulk)) => (bulk.0.subslice(1, bulk.0.len() - 1), bulk.1),
+            (Some(plain), None) => plain,
+            (None, None) => return Ok(false),
+        };
+        visit(&k, &v);
+        Ok(true)
     }
 
     fn scan(
@@ -152,24 +234,70 @@ impl Store for SledStore {
         from: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        for pair in self.db.range(from..) {
+        let mut plain = self.db.range(plain_from(from)..).peekable();
+        let mut bulk = self.db.range(bulk_key(from)..vec![BULK + 1]).peekable();
+        loop {
+            // The smaller key of the two regions comes first; each key of the
+            // ledger is in one region only.
+            let from_bulk = match (plain.peek(), bulk.peek()) {
+                (None, None) => break,
+                (Some(Ok((p, _))), Some(Ok((b, _)))) => b[1..] < p[..],
+                (_, Some(Err(_))) | (None, Some(_)) => true,
+                (Some(_), _) => false,
+            };
+            let next = if from_bulk { bulk.next() } else { plain.next() };
+            let Some(pair) = next else { break };
             let (k, v) = pair.map_err(io)?;
-            if !k.starts_with(prefix) || !visit(&k, &v) {
+            let k = if from_bulk { &k[1..] } else { &k[..] };
+            if !k.starts_with(prefix) || !visit(k, &v) {
                 break;
             }
         }
         Ok(())
     }
 
+    /// Large values go to the bulk region and small ones under their own key;
+    /// either way the key's other place is cleared in the same batch, so that
+    /// every key is in one place only.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        let mut written = Vec::new();
         for write in writes {
+            let key = match &write {
+                Write::Put(key, _) | Write::Delete(key) => key,
+            };
+            if key.first().is_none_or(|&b| b == BULK) {
+                return Err(StoreError::Io(format!(
+                    "refusing to write the key {key:02x?}: a ledger's keys are not empty and do not start with {BULK:#04x}"
+                )));
+            }
             match write {
-                Write::Put(k, v) => batch.insert(k, v),
-                Write::Delete(k) => batch.remove(k),
+                Write::Put(key, value) => {
+                    let region = Region::of_len(value.len());
+                    match region {
+                        Region::Bulk => {
+                            batch.remove(key.clone());
+                            batch.insert(bulk_key(&key), value);
+                        }
+                        Region::Plain => {
+                            batch.remove(bulk_key(&key));
+                            batch.insert(key.clone(), value);
+                        }
+                    }
+                    written.push((region, key));
+                }
+                Write::Delete(key) => {
+                    batch.remove(bulk_key(&key));
+                    batch.remove(key);
+                }
             }
         }
-        self.db.apply_batch(batch).map_err(io)
+        let mut firsts = self.firsts();
+        self.db.apply_batch(batch).map_err(io)?;
+        for (region, key) in written {
+            firsts.wrote(region, &key);
+        }
+        Ok(())
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -189,6 +317,7 @@ impl Store for SledStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::bulk_region::BULK_VALUE_MIN;
     use crate::store::MemoryStore;
 
     /// What `visit_last_at_or_before` hands over, copied out.
@@ -224,5 +353,130 @@ mod tests {
         }
         assert_eq!(visited(&sled, b"b", b"b0"), None, "nothing at or before");
         assert!(visited(&sled, b"b", b"b7").is_some_and(|(k, _)| k == b"b5"));
+    }
+
+    /// A key from a small alphabet (so that writes collide and prefixes
+    /// matter) and a value either side of [`BULK_VALUE_MIN`].
+    fn op() -> impl proptest::strategy::Strategy<Value = Write> {
+        use proptest::prelude::*;
+        let key = (0u8..3, 0u8..6).prop_map(|(a, b)| vec![b'a' + a, b'0' + b]);
+        let len = prop_oneof![
+            0usize..40,
+            BULK_VALUE_MIN - 2..BULK_VALUE_MIN + 3,
+            Just(40_000)
+        ];
+        prop_oneof![
+            4 => (key.clone(), len, any::<u8>())
+                .prop_map(|(k, len, fill)| Write::Put(k, vec![fill; len])),
+            1 => key.prop_map(Write::Delete),
+        ]
+    }
+
+    /// Every read the journal makes, on every prefix and bound of the alphabet.
+    fn assert_reads_agree(sled: &SledStore, model: &MemoryStore) {
+        let mut bounds: Vec<Vec<u8>> = vec![Vec::new(), b"z".to_vec()];
+        for a in b'a'..=b'c' {
+            bounds.push(vec![a]);
+            for b in b'0'..=b'6' {
+                bounds.push(vec![a, b]);
+            }
+        }
+        for key in &bounds {
+            assert_eq!(
+                sled.get(key).unwrap(),
+                model.get(key).unwrap(),
+                "get {key:?}"
+            );
+        }
+        for prefix in [b"".as_slice(), b"a", b"b", b"c"] {
+            for key in bounds.iter().filter(|k| k.starts_with(prefix)) {
+                let expected = model.last_at_or_before(prefix, key).unwrap();
+                assert_eq!(visited(sled, prefix, key), expected, "{prefix:?} ≤ {key:?}");
+                let mut seen = Vec::new();
+                sled.scan(prefix, key, &mut |k, v| {
+                    seen.push((k.to_vec(), v.len()));
+                    true
+                })
+                .unwrap();
+                let mut wanted = Vec::new();
+                model
+                    .scan(prefix, key, &mut |k, v| {
+                        wanted.push((k.to_vec(), v.len()));
+                        true
+                    })
+                    .unwrap();
+                assert_eq!(seen, wanted, "scan {prefix:?} from {key:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Whichever region a value is kept in, and however often a key moves
+        /// between them, the sled store reads like a plain ordered map, also
+        /// after it is reopened.
+        #[test]
+        fn the_bulk_region_is_invisible_to_readers(
+            batches in proptest::collection::vec(proptest::collection::vec(op(), 1..6), 1..12)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let model = MemoryStore::default();
+            {
+                let sled = SledStore::open(dir.path()).unwrap();
+                for batch in &batches {
+                    sled.commit(batch.clone()).unwrap();
+                    model.commit(batch.clone()).unwrap();
+                    assert_reads_agree(&sled, &model);
+                }
+                sled.flush().unwrap();
+            }
+            let sled = SledStore::open(dir.path()).unwrap();
+            assert_reads_agree(&sled, &model);
+        }
+    }
+
+    #[test]
+    fn large_values_are_kept_apart_and_small_ones_under_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        sled.commit(vec![
+            Write::Put(b"e1".to_vec(), vec![1; BULK_VALUE_MIN + 1]),
+            Write::Put(b"e2".to_vec(), vec![2; BULK_VALUE_MIN]),
+        ])
+        .unwrap();
+        assert!(sled.db.get(b"e1").unwrap().is_none());
+        assert_eq!(
+            sled.db.get(bulk_key(b"e1")).unwrap().map(|v| v.len()),
+            Some(BULK_VALUE_MIN + 1)
+        );
+        assert_eq!(
+            sled.db.get(b"e2").unwrap().map(|v| v.len()),
+            Some(BULK_VALUE_MIN)
+        );
+        // A key whose value changes size moves, and leaves nothing behind.
+        sled.commit(vec![Write::Put(b"e1".to_vec(), vec![3; 10])])
+            .unwrap();
+        assert!(sled.db.get(bulk_key(b"e1")).unwrap().is_none());
+        assert_eq!(sled.get(b"e1").unwrap(), Some(vec![3; 10]));
+    }
+
+    #[test]
+    fn a_key_in_the_bulk_regions_namespace_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        for bad in [vec![BULK, b'e'], Vec::new()] {
+            let error = sled
+                .commit(vec![
+                    Write::Put(b"ok".to_vec(), vec![1]),
+                    Write::Put(bad, vec![2]),
+                ])
+                .unwrap_err();
+            assert!(
+                error.to_string().contains("refusing to write the key"),
+                "{error}"
+            );
+        }
+        assert_eq!(sled.get(b"ok").unwrap(), None);
     }
 }
