@@ -7,8 +7,11 @@
 //! same content is reported as "already recorded at seq N" and not written again.
 
 use super::index::{text_digest, Digest, Family, IndexReader};
-use super::layout::{frame_into, segment_key, Head, META_HEAD, META_RUNS, SEGMENT_ENTRIES};
+use super::layout::{
+    frame_into, segment_key, Head, META_HEAD, META_PENDING, META_RUNS, SEGMENT_ENTRIES,
+};
 use super::packing;
+use super::pending::{Pending, FOLD_AT};
 use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, ResolveError};
 use crate::codec;
@@ -220,12 +223,33 @@ impl Journal {
 
         let mut frontier = self.frontier.clone().map_err(AppendError::Tree)?;
         let mut nodes = NodeWrites::default();
+        // A batch that takes the pending records past FOLD_AT writes them as
+        // runs with its own; a smaller one adds its own to them.
+        let pending_entries = self
+            .pending
+            .records
+            .iter()
+            .filter(|(family, _, _)| *family == Family::EntryId)
+            .count() as u64;
+        let fold = pending_entries + encoded.len() as u64 > FOLD_AT;
         let recorded_at = clock.now().max(self.head.last_recorded_at);
         let mut head = self.head;
         let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
         let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
+        if fold {
+            for &(family, digest, seq) in &self.pending.records {
+                match family {
+                    Family::FactKey => key_records.push((digest, seq)),
+                    Family::EntryId => id_records.push((digest, seq)),
+                    Family::IncidentKey => incident_records.push((digest, seq)),
+                }
+            }
+            for (level, index, hash) in &self.pending.nodes {
+                nodes.add(*level, *index, hash);
+            }
+        }
         let mut first_report: HashMap<String, Seq> = HashMap::default();
         let mut bytes = Vec::with_capacity(512);
         for one in encoded {
@@ -297,17 +321,38 @@ impl Journal {
         let mut writes: Vec<Write> = parallel::map_owned(segments, 2, |(first, segment)| {
             Write::Put(segment_key(first), packing::pack(segment))
         });
-        writes.extend(nodes.into_writes());
         let mut manifest = self.manifest.clone();
-        reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
-        reader.plan_add(Family::EntryId, id_records, &mut manifest, &mut writes)?;
-        reader.plan_add(
-            Family::IncidentKey,
-            incident_records,
-            &mut manifest,
-            &mut writes,
-        )?;
-        writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
+        let pending = if fold {
+            writes.extend(nodes.into_writes());
+            reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
+            reader.plan_add(Family::EntryId, id_records, &mut manifest, &mut writes)?;
+            reader.plan_add(
+                Family::IncidentKey,
+                incident_records,
+                &mut manifest,
+                &mut writes,
+            )?;
+            writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
+            writes.push(Write::Delete(META_PENDING.to_vec()));
+            Pending::default()
+        } else {
+            let mut pending = Pending::clone(&self.pending);
+            let families = [
+                (Family::FactKey, key_records),
+                (Family::EntryId, id_records),
+                (Family::IncidentKey, incident_records),
+            ];
+            for (family, records) in families {
+                pending.records.extend(
+                    records
+                        .into_iter()
+                        .map(|(digest, seq)| (family, digest, seq)),
+                );
+            }
+            pending.nodes.extend(nodes.nodes());
+            writes.push(Write::Put(META_PENDING.to_vec(), pending.encode()));
+            pending
+        };
         writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
         self.raise_layout(&mut writes);
         self.store.commit(writes)?;
@@ -317,6 +362,7 @@ impl Journal {
         self.layout = super::layout::LAYOUT_VERSION;
         self.head = head;
         self.manifest = manifest;
+        self.pending = std::sync::Arc::new(pending);
         self.frontier = Ok(frontier);
         if options.durable {
             self.store

@@ -500,7 +500,11 @@ impl Pass<'_> {
             self.cursors.push(NodeCursor::new(next));
         }
         let store = self.journal.store.as_ref();
-        let stored = match self.cursors[level as usize].get(store, index) {
+        let pending = self.journal.pending.node(level, index);
+        let stored = match pending.map_or_else(
+            || self.cursors[level as usize].get(store, index),
+            |hash| Ok(Some(hash)),
+        ) {
             Ok(stored) => stored,
             Err(e) => {
                 self.node_failure.get_or_insert(e);

@@ -32,6 +32,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::pending::Pending;
 use crate::entry::Seq;
 use crate::fast_hash::HashMap;
 use crate::store::{Store, StoreError, Write};
@@ -58,7 +59,8 @@ pub enum Family {
 }
 
 impl Family {
-    fn tag(self) -> u8 {
+    /// Its one-byte tag in stored keys and records.
+    pub(super) fn tag(self) -> u8 {
         match self {
             Family::FactKey => b'K',
             Family::EntryId => b'I',
@@ -66,7 +68,8 @@ impl Family {
         }
     }
 
-    fn from_tag(tag: u8) -> Option<Family> {
+    /// The family of a stored tag.
+    pub(super) fn from_tag(tag: u8) -> Option<Family> {
         match tag {
             b'K' => Some(Family::FactKey),
             b'I' => Some(Family::EntryId),
@@ -293,6 +296,8 @@ pub struct IndexReader<'s> {
     store: &'s dyn Store,
     manifest: Manifest,
     cache: Arc<ChunkCache>,
+    /// The records not yet in runs (`pending.rs`).
+    pending: Arc<Pending>,
     /// The runs planned so far, to install once they are committed.
     planned: Vec<PlannedRun>,
 }
@@ -314,8 +319,14 @@ impl<'s> IndexReader<'s> {
             store,
             manifest,
             cache,
+            pending: Arc::default(),
             planned: Vec::new(),
         }
+    }
+
+    /// The reader that also finds the records waiting in `pending`.
+    pub fn with_pending(self, pending: Arc<Pending>) -> IndexReader<'s> {
+        IndexReader { pending, ..self }
     }
 
     /// The runs [`IndexReader::plan_add`] planned; the caller installs them
@@ -338,9 +349,11 @@ impl<'s> IndexReader<'s> {
         for run in runs {
             self.find_in_run(run, prefix, limit, &mut found)?;
             if found.len() >= limit {
-                break;
+                return Ok(found);
             }
         }
+        let room = limit - found.len();
+        found.extend(self.pending.find_prefix(family, prefix).take(room));
         Ok(found)
     }
 

@@ -6,6 +6,7 @@
 //! m/origin            UTF-8    the origin string the genesis value is derived from
 //! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at
 //! m/runs              the index run manifest (see index.rs)
+//! m/pending           index records and Merkle nodes not yet in runs (pending.rs)
 //! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
 //!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES;
 //!                     stored packed as one zstd frame (see packing.rs)
@@ -42,6 +43,9 @@ pub const META_ORIGIN: &[u8] = b"m/origin";
 pub const META_HEAD: &[u8] = b"m/head";
 /// Metadata key: index run manifest.
 pub const META_RUNS: &[u8] = b"m/runs";
+/// Metadata key: the index records and Merkle nodes of the last few small
+/// appends, not yet in runs (pending.rs).
+pub const META_PENDING: &[u8] = b"m/pending";
 /// Prefix of derived-data keys (projection snapshots).
 pub const DERIVED_PREFIX: &[u8] = b"p/";
 /// Prefix of segment keys.

@@ -16,6 +16,7 @@ mod error;
 mod index;
 mod layout;
 mod packing;
+mod pending;
 mod segments;
 #[cfg(test)]
 mod tests;
@@ -61,6 +62,8 @@ pub struct Journal {
     layout: u16,
     head: Head,
     manifest: Manifest,
+    /// The index records and Merkle nodes not yet in runs (`m/pending`).
+    pending: std::sync::Arc<pending::Pending>,
     /// The right edge of the Merkle tree, or why its stored peaks are unreadable
     /// (the ledger still opens, so that `audit` can say what is wrong).
     frontier: Result<Frontier, String>,
@@ -149,6 +152,7 @@ impl Journal {
             layout: LAYOUT_VERSION,
             head,
             manifest: Manifest::default(),
+            pending: Default::default(),
             frontier: Ok(Frontier::new()),
             segments: Default::default(),
             chunks: Default::default(),
@@ -213,7 +217,13 @@ impl Journal {
             .get(layout::META_RUNS)?
             .and_then(|b| Manifest::decode(&b))
             .ok_or_else(|| damaged("the index manifest is missing or unreadable"))?;
-        let frontier = tree::load_frontier(store.as_ref(), head.size).map_err(|e| e.to_string());
+        let pending = match store.get(layout::META_PENDING)? {
+            None => pending::Pending::default(),
+            Some(bytes) => pending::Pending::decode(&bytes)
+                .ok_or_else(|| damaged("the pending index records are unreadable"))?,
+        };
+        let frontier =
+            tree::load_frontier(store.as_ref(), &pending, head.size).map_err(|e| e.to_string());
         Ok(Journal {
             store,
             genesis: Id::genesis(&origin),
@@ -221,6 +231,7 @@ impl Journal {
             layout: found,
             head,
             manifest,
+            pending: std::sync::Arc::new(pending),
             frontier,
             segments: Default::default(),
             chunks: Default::default(),
@@ -452,6 +463,7 @@ impl Journal {
             self.manifest.clone(),
             std::sync::Arc::clone(&self.chunks),
         )
+        .with_pending(std::sync::Arc::clone(&self.pending))
     }
 }
 

@@ -427,7 +427,16 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         .unwrap();
     // What a sitrep of layout 1 wrote: every value under its own key.
     {
-        let db = crate::store::sled_config(&path).open().unwrap();
+        // sled releases its lock a moment after the journal is dropped.
+        let db = (0..1000)
+            .find_map(|_| {
+                let db = crate::store::sled_config(&path).open().ok();
+                if db.is_none() {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                db
+            })
+            .unwrap();
         let bulk: Vec<_> = db.scan_prefix([0u8]).map(Result::unwrap).collect();
         assert!(!bulk.is_empty(), "the index chunks are over 4 KiB");
         for (key, value) in bulk {
@@ -439,7 +448,7 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         db.flush().unwrap();
     }
     let stored_layout = |j: &Journal| j.store.get(layout::META_FORMAT).unwrap();
-    let mut j = Journal::open(&path).unwrap();
+    let mut j = reopen(&path);
     assert_eq!(stored_layout(&j), Some(vec![0, 1]));
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
     assert_eq!(
@@ -449,7 +458,7 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
     j.append(vec![source("later")], &at(2), &options()).unwrap();
     assert_eq!(stored_layout(&j), Some(vec![0, 2]));
     drop(j);
-    let j = Journal::open(&path).unwrap();
+    let j = reopen(&path);
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
     assert_eq!(j.head().size, 1001);
     assert_eq!(
@@ -457,4 +466,114 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         Seq::new(1000)
     );
     assert_eq!(j.find_key("s/3").unwrap().unwrap().entry.seq, Seq::new(3));
+}
+
+/// Opens the ledger at `path`, waiting for sled to release a lock held a
+/// moment longer by a handle just dropped.
+fn reopen(path: &std::path::Path) -> Journal {
+    loop {
+        match Journal::open(path) {
+            Ok(j) => break j,
+            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
+fn small_appends_wait_in_pending_and_read_the_same_before_and_after_a_fold() {
+    use crate::merkle::{self, Blake3, MemoryTree};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let mut j = Journal::init(&path, "t").unwrap();
+    j.append(vec![source("s")], &at(1), &options()).unwrap();
+    let mut saw_pending = false;
+    let mut saw_fold = false;
+    // Batches of 1 to 5 incidents, each time reopened, across several folds.
+    for round in 0..24u64 {
+        let batch = 1 + round % 5;
+        let lines: Vec<String> = (0..batch)
+            .map(|i| {
+                format!(
+                    r#"{{"key":"r{round}.{i}","kind":"incident","source":"s","incident":"k{round}.{i}","direction":"other","occurred":"2024-03-01","target":{{"name":"Somewhere"}}}}"#
+                )
+            })
+            .collect();
+        j.append(facts(&lines.join("\n")), &at(2), &options())
+            .unwrap();
+        let pending = j.store.get(layout::META_PENDING).unwrap();
+        saw_pending |= pending.is_some();
+        saw_fold |= pending.is_none();
+        assert_eq!(
+            j.pending.as_ref(),
+            &pending.map_or_else(Default::default, |b| pending::Pending::decode(&b).unwrap())
+        );
+        drop(j);
+        j = reopen(&path);
+        let ids = all_ids(&j);
+        let size = j.head().size;
+        let tree = MemoryTree::from_leaf_hashes(&Blake3, ids.clone());
+        assert_eq!(
+            j.root().unwrap(),
+            merkle::root(&Blake3, &tree, size).unwrap()
+        );
+        for index in [0, size / 2, size - 1] {
+            let proof = j.inclusion_proof(index, size).unwrap();
+            let leaf = ids[usize::try_from(index).unwrap()];
+            merkle::verify_inclusion(&Blake3, index, size, &leaf, &proof, &j.root().unwrap())
+                .unwrap();
+        }
+        let proof = j.consistency_proof(1, size).unwrap();
+        merkle::verify_consistency(
+            &Blake3,
+            1,
+            size,
+            &proof,
+            &j.root_at(1).unwrap(),
+            &j.root().unwrap(),
+        )
+        .unwrap();
+        for i in 0..batch {
+            let record = j.find_key(&format!("r{round}.{i}")).unwrap().unwrap();
+            assert!(j.has_incident_key(&format!("k{round}.{i}")).unwrap());
+            let prefix = IdPrefix::parse(&record.id.to_hex()[..12]).unwrap();
+            assert_eq!(j.find_id_prefix(&prefix, 5).unwrap().len(), 1);
+        }
+        assert!(j.find_key("r0.0").unwrap().is_some());
+        assert!(!j.has_incident_key("never").unwrap());
+        assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    }
+    assert!(saw_pending && saw_fold, "both kinds of commit were made");
+    // A fact re-appended while its records are pending is recognised.
+    let again = j.append(vec![source("s")], &at(3), &options()).unwrap();
+    assert!(!again.committed);
+}
+
+#[test]
+fn a_forged_pending_node_is_named_by_the_audit() {
+    let mut j = Journal::in_memory("t").unwrap();
+    j.append(
+        vec![source("a"), source("b"), source("c")],
+        &at(1),
+        &options(),
+    )
+    .unwrap();
+    let mut pending = pending::Pending::clone(&j.pending);
+    assert!(!pending.nodes.is_empty(), "three entries wait in pending");
+    pending.nodes[0].2[0] ^= 1;
+    j.store
+        .commit(vec![crate::store::Write::Put(
+            layout::META_PENDING.to_vec(),
+            pending.encode(),
+        )])
+        .unwrap();
+    j.pending = std::sync::Arc::new(pending);
+    let report = j.audit(&AuditOptions::default()).unwrap();
+    let first = report.first_problem().unwrap();
+    assert!(
+        first.contains("stored Merkle leaf") || first.contains("stored Merkle node"),
+        "{first}"
+    );
 }

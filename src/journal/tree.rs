@@ -5,6 +5,7 @@
 //! (one node per set bit of the size) is all an append needs to extend it.
 
 use super::layout::{node_first_index, node_key, node_level_prefix, NODE_RUN};
+use super::pending::Pending;
 use super::{Journal, ReadError};
 use crate::merkle::{self, Blake3, Frontier, Hash, Nodes, ProofError};
 use crate::store::{Store, Write};
@@ -12,6 +13,8 @@ use crate::store::{Store, Write};
 /// The permanent nodes of a ledger of `size` entries, read from its store.
 pub(super) struct StoredNodes<'s> {
     pub(super) store: &'s dyn Store,
+    /// The nodes not yet in runs.
+    pub(super) pending: &'s Pending,
     pub(super) size: u64,
 }
 
@@ -27,6 +30,9 @@ impl Nodes for StoredNodes<'_> {
         // Only complete subtrees inside the ledger exist.
         if level >= 64 || index >= self.size >> level {
             return Err(missing);
+        }
+        if let Some(hash) = self.pending.node(level, index) {
+            return Ok(hash);
         }
         // Only the node's 32 bytes are copied out of its run (up to 32 KiB).
         let mut found: Result<Hash, ReadError> = Err(missing);
@@ -60,8 +66,16 @@ fn node_in_run(key: &[u8], run: &[u8], level: u32, index: u64) -> Result<Hash, R
 }
 
 /// Reads the frontier of a tree of `size` leaves from its stored peaks.
-pub(super) fn load_frontier(store: &dyn Store, size: u64) -> Result<Frontier, ReadError> {
-    let nodes = StoredNodes { store, size };
+pub(super) fn load_frontier(
+    store: &dyn Store,
+    pending: &Pending,
+    size: u64,
+) -> Result<Frontier, ReadError> {
+    let nodes = StoredNodes {
+        store,
+        pending,
+        size,
+    };
     let peaks = Frontier::peak_positions(size)
         .into_iter()
         .map(|(level, index)| nodes.node(level, index))
@@ -94,6 +108,20 @@ impl NodeWrites {
         }
     }
 
+    /// Every node, level by level, each level in index order.
+    pub(super) fn nodes(&self) -> impl Iterator<Item = (u32, u64, Hash)> + '_ {
+        self.levels.iter().enumerate().flat_map(|(level, runs)| {
+            runs.iter().flat_map(move |(first, run)| {
+                (*first..)
+                    .zip(run.chunks_exact(32))
+                    .filter_map(move |(index, hash)| {
+                        // Levels are below 64.
+                        Some((level as u32, index, <Hash>::try_from(hash).ok()?))
+                    })
+            })
+        })
+    }
+
     /// The store writes, one per run.
     pub(super) fn into_writes(self) -> impl Iterator<Item = Write> {
         self.levels
@@ -112,6 +140,7 @@ impl Journal {
     fn stored_nodes(&self) -> StoredNodes<'_> {
         StoredNodes {
             store: self.store.as_ref(),
+            pending: &self.pending,
             size: self.head.size,
         }
     }
