@@ -15,6 +15,7 @@ mod entries;
 mod error;
 mod index;
 mod layout;
+mod node_cache;
 mod packing;
 mod pending;
 mod segments;
@@ -69,6 +70,8 @@ pub struct Journal {
     frontier: Result<Frontier, String>,
     /// Recently read segments (derived from the store, never authoritative).
     segments: segments::SegmentCache,
+    /// Upper-level Merkle node runs read so far (never authoritative).
+    node_runs: node_cache::NodeRunCache,
     /// Index chunks read so far (derived from the store, never authoritative).
     chunks: std::sync::Arc<index::ChunkCache>,
     /// Where projection snapshots go.
@@ -155,6 +158,7 @@ impl Journal {
             pending: Default::default(),
             frontier: Ok(Frontier::new()),
             segments: Default::default(),
+            node_runs: Default::default(),
             chunks: Default::default(),
             derived: derived::Derived::InStore,
         })
@@ -234,6 +238,7 @@ impl Journal {
             pending: std::sync::Arc::new(pending),
             frontier,
             segments: Default::default(),
+            node_runs: Default::default(),
             chunks: Default::default(),
             derived: derived::Derived::InStore,
         })

@@ -5,6 +5,7 @@
 //! (one node per set bit of the size) is all an append needs to extend it.
 
 use super::layout::{node_first_index, node_key, node_level_prefix, NODE_RUN};
+use super::node_cache::{NodeRunCache, CACHED_FROM_LEVEL};
 use super::pending::Pending;
 use super::{Journal, ReadError};
 use crate::merkle::{self, Blake3, Frontier, Hash, Nodes, ProofError};
@@ -15,6 +16,8 @@ pub(super) struct StoredNodes<'s> {
     pub(super) store: &'s dyn Store,
     /// The nodes not yet in runs.
     pub(super) pending: &'s Pending,
+    /// Upper-level runs already read, where the journal keeps them.
+    pub(super) cache: Option<&'s NodeRunCache>,
     pub(super) size: u64,
 }
 
@@ -34,6 +37,10 @@ impl Nodes for StoredNodes<'_> {
         if let Some(hash) = self.pending.node(level, index) {
             return Ok(hash);
         }
+        let cache = self.cache.filter(|_| level >= CACHED_FROM_LEVEL);
+        if let Some(hash) = cache.and_then(|cache| cache.node(level, index)) {
+            return Ok(hash);
+        }
         // Only the node's 32 bytes are copied out of its run (up to 32 KiB).
         let mut found: Result<Hash, ReadError> = Err(missing);
         self.store.visit_last_at_or_before(
@@ -41,6 +48,9 @@ impl Nodes for StoredNodes<'_> {
             &node_key(level, index),
             &mut |key, run| {
                 found = node_in_run(key, run, level, index);
+                if let (Some(cache), Some(first)) = (cache, node_first_index(key)) {
+                    cache.put(level, first, run);
+                }
             },
         )?;
         found
@@ -74,6 +84,7 @@ pub(super) fn load_frontier(
     let nodes = StoredNodes {
         store,
         pending,
+        cache: None,
         size,
     };
     let peaks = Frontier::peak_positions(size)
@@ -141,6 +152,7 @@ impl Journal {
         StoredNodes {
             store: self.store.as_ref(),
             pending: &self.pending,
+            cache: Some(&self.node_runs),
             size: self.head.size,
         }
     }

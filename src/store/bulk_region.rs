@@ -10,7 +10,7 @@
 //! The price is that a lookup may have to ask both regions; [`Firsts`] lets it
 //! skip the one that cannot hold the key.
 
-use std::collections::HashMap;
+use crate::fast_hash::HashMap;
 
 /// Values larger than this are kept in the bulk region.
 pub const BULK_VALUE_MIN: usize = 4 << 10;
@@ -28,11 +28,12 @@ pub fn bulk_key(key: &[u8]) -> Vec<u8> {
 }
 
 /// The first stored key of the plain region at or after `from`.
-pub fn plain_from(from: &[u8]) -> Vec<u8> {
+pub fn plain_from(from: &[u8]) -> &[u8] {
+    const PLAIN_START: &[u8] = &[BULK + 1];
     if from.first().is_some_and(|&b| b > BULK) {
-        from.to_vec()
+        from
     } else {
-        vec![BULK + 1]
+        PLAIN_START
     }
 }
 

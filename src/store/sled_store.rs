@@ -142,15 +142,16 @@ fn io(error: sled::Error) -> StoreError {
 }
 
 /// The last pair of `range` whose key starts with `prefix`.
-fn last_in(
+fn last_in<K: AsRef<[u8]>>(
     db: &sled::Db,
-    range: std::ops::RangeInclusive<Vec<u8>>,
+    start: K,
+    end: K,
     prefix: &[u8],
 ) -> Result<Option<(sled::IVec, sled::IVec)>, StoreError> {
-    if range.start() > range.end() {
+    if start.as_ref() > end.as_ref() {
         return Ok(None);
     }
-    match db.range(range).next_back() {
+    match db.range(start..=end).next_back() {
         Some(pair) => {
             let (k, v) = pair.map_err(io)?;
             Ok(k.starts_with(prefix).then_some((k, v)))
@@ -176,7 +177,7 @@ impl SledStore {
             return Ok(first.is_some_and(|first| first <= key));
         }
         let from = match region {
-            Region::Plain => plain_from(prefix),
+            Region::Plain => plain_from(prefix).to_vec(),
             Region::Bulk => bulk_key(prefix),
         };
         let first = match self.db.range(from..).next() {
@@ -226,12 +227,14 @@ impl Store for SledStore {
             )
         };
         let plain = match look_plain {
-            true => last_in(&self.db, plain_from(prefix)..=key.to_vec(), prefix)?,
+            true => last_in(&self.db, plain_from(prefix), key, prefix)?,
             false => None,
         };
-        let bulk_prefix = bulk_key(prefix);
         let bulk = match look_bulk {
-            true => last_in(&self.db, bulk_prefix.clone()..=bulk_key(key), &bulk_prefix)?,
+            true => {
+                let bulk_prefix = bulk_key(prefix);
+                last_in(&self.db, &bulk_prefix[..], &bulk_key(key)[..], &bulk_prefix)?
+            }
             false => None,
         };
         let (k, v) = match (plain, bulk) {
