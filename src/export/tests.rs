@@ -20,7 +20,7 @@ use crate::entry::{Entry, Seq, FORMAT_VERSION};
 use crate::fact::Fact;
 use crate::hash::Id;
 use crate::input;
-use crate::journal::{AppendOptions, Journal, OpenError};
+use crate::journal::{AppendOptions, Journal};
 use crate::merkle::{self, Blake3, MemoryTree};
 use crate::time::{FixedClock, Timestamp};
 
@@ -71,18 +71,9 @@ fn import(dir: &Path, text: &[u8], options: &ImportOptions) -> Result<ImportSumm
     import_ledger_jsonl(&dir.join("ledger"), &mut &text[..], options)
 }
 
-/// Opens a ledger just written in this process (sled releases its lock a few
-/// milliseconds after the last handle is dropped).
+/// Opens a ledger just written in this process, once sled has let go of it.
 fn reopen(path: &Path) -> Journal {
-    loop {
-        match Journal::open(path) {
-            Ok(j) => return j,
-            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
+    crate::journal::when_released(|| Journal::open(path)).unwrap()
 }
 
 fn lines(text: &[u8]) -> Vec<String> {

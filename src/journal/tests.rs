@@ -263,16 +263,7 @@ fn the_frontier_is_reloaded_on_open_and_extended_by_later_appends() {
         let facts = (0..11).map(|i| source(&format!("a{i}"))).collect();
         j.append(facts, &at(1), &options()).unwrap();
     }
-    // sled releases its lock shortly after the last handle is dropped.
-    let mut j = loop {
-        match Journal::open(&path) {
-            Ok(j) => break j,
-            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
+    let mut j = reopen(&path);
     j.append(vec![source("b")], &at(2), &options()).unwrap();
     let tree = MemoryTree::from_leaf_hashes(&Blake3, all_ids(&j));
     assert_eq!(j.root().unwrap(), merkle::root(&Blake3, &tree, 12).unwrap());
@@ -371,27 +362,12 @@ fn init_finishes_an_init_that_was_killed_before_its_first_commit() {
     let path = dir.path().join("ledger");
     // What a kill between sled's open and init's commit leaves behind.
     drop(crate::store::SledStore::open(&path).unwrap());
-    let journal = loop {
-        match Journal::init(&path, "t") {
-            Ok(j) => break j,
-            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
+    let journal = when_released(|| Journal::init(&path, "t")).unwrap();
     assert_eq!(journal.origin(), "t");
     assert_eq!(journal.head().size, 0);
     drop(journal);
     // A ledger with content is still refused.
-    let refused = loop {
-        match Journal::init(&path, "t") {
-            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            other => break other,
-        }
-    };
+    let refused = when_released(|| Journal::init(&path, "t"));
     let matched = matches!(refused, Err(OpenError::AlreadyExists { .. }));
     assert!(matched, "{:?}", refused.err());
 }
@@ -468,18 +444,9 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
     assert_eq!(j.find_key("s/3").unwrap().unwrap().entry.seq, Seq::new(3));
 }
 
-/// Opens the ledger at `path`, waiting for sled to release a lock held a
-/// moment longer by a handle just dropped.
+/// Opens the ledger at `path` again, once sled has let go of it.
 fn reopen(path: &std::path::Path) -> Journal {
-    loop {
-        match Journal::open(path) {
-            Ok(j) => break j,
-            Err(OpenError::Store(crate::store::StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
+    when_released(|| Journal::open(path)).unwrap()
 }
 
 #[test]

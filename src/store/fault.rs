@@ -399,6 +399,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::store::scanned;
     use crate::store::MemoryStore;
 
     fn put(key: &str, value: &str) -> Write {
@@ -605,18 +606,6 @@ mod tests {
         store.commit(vec![put("a", "1")]).unwrap();
         store.crash();
         assert!(dump(&store).unwrap().is_empty());
-    }
-
-    /// Every pair `store.scan(prefix, from)` visits.
-    fn scanned(store: &dyn Store, prefix: &[u8], from: &[u8]) -> Vec<Pair> {
-        let mut out = Vec::new();
-        store
-            .scan(prefix, from, &mut |k, v| {
-                out.push((k.to_vec(), v.to_vec()));
-                true
-            })
-            .unwrap();
-        out
     }
 
     /// A deterministic random walk of commits, flushes and crashes, checked

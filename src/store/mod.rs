@@ -84,6 +84,21 @@ pub trait Store {
     fn flush(&self) -> Result<(), StoreError>;
 }
 
+/// Every pair `store.scan(prefix, from)` visits, copied out (tests compare
+/// stores by what they list).
+#[cfg(test)]
+pub(crate) fn scanned(store: &dyn Store, prefix: &[u8], from: &[u8]) -> Vec<Pair> {
+    let mut out = Vec::new();
+    let listed = store.scan(prefix, from, &mut |k, v| {
+        out.push((k.to_vec(), v.to_vec()));
+        true
+    });
+    if let Err(e) = listed {
+        panic!("scanning {prefix:?} from {from:?}: {e}");
+    }
+    out
+}
+
 /// A shared store is a store: tests keep one handle to a store while a journal
 /// owns another, to "reopen" it or to inspect what was committed.
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {

@@ -343,6 +343,7 @@ impl Store for SledStore {
 mod tests {
     use super::*;
     use crate::store::bulk_region::BULK_VALUE_MIN;
+    use crate::store::scanned;
     use crate::store::MemoryStore;
 
     /// What `visit_last_at_or_before` hands over, copied out.
@@ -417,20 +418,11 @@ mod tests {
             for key in bounds.iter().filter(|k| k.starts_with(prefix)) {
                 let expected = model.last_at_or_before(prefix, key).unwrap();
                 assert_eq!(visited(sled, prefix, key), expected, "{prefix:?} ≤ {key:?}");
-                let mut seen = Vec::new();
-                sled.scan(prefix, key, &mut |k, v| {
-                    seen.push((k.to_vec(), v.len()));
-                    true
-                })
-                .unwrap();
-                let mut wanted = Vec::new();
-                model
-                    .scan(prefix, key, &mut |k, v| {
-                        wanted.push((k.to_vec(), v.len()));
-                        true
-                    })
-                    .unwrap();
-                assert_eq!(seen, wanted, "scan {prefix:?} from {key:?}");
+                assert_eq!(
+                    scanned(sled, prefix, key),
+                    scanned(model, prefix, key),
+                    "scan {prefix:?} from {key:?}"
+                );
             }
         }
     }
