@@ -2,9 +2,11 @@
 //!
 //! Every fact is checked on its own, then against the ledger and the facts before
 //! it in the same batch (a file may hold a source and the incidents it reports).
-//! Only when every fact passes are seqs assigned and the entries, index runs and
-//! head written in one atomic commit. A fact whose key is already recorded with the
-//! same content is reported as "already recorded at seq N" and not written again.
+//! Only when every fact passes are seqs assigned and the entries, their index
+//! records and Merkle nodes (as runs, or kept in `m/pending` while few are
+//! unfolded: pending.rs) and the head written in one atomic commit. A fact whose
+//! key is already recorded with the same content is reported as "already
+//! recorded at seq N" and not written again.
 
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{
