@@ -625,3 +625,67 @@ fn refusing_a_damaged_ledger_leaves_its_files_as_they_were() {
         }
     }
 }
+
+/// sled 0.34.7 can deadlock under a quick run of small commits (upstream
+/// issue #1412): before the store flushed every 32 commits, 4 of 7 runs of
+/// a loop like this one hung (docs/performance.md, round 8), and this test,
+/// run once with the flush turned off, hung too. A hang is a matter of
+/// timing, so this is a stress run, not a proof: 60,000 single appends
+/// without `durable` on a ledger of 200,000 synthetic facts must finish.
+///
+/// Run it with `cargo test --release --test integration -- --ignored a_quick_run_of_small_appends`
+/// (also in the README's Development section); it takes about half a minute.
+#[test]
+// Ignored because it takes minutes in a debug build and a hang is a matter of timing.
+#[ignore = "a stress run: minutes in a debug build; run it with --release"]
+fn a_quick_run_of_small_appends_does_not_hang() {
+    use sitrep::journal::{AppendOptions, Journal};
+    use sitrep::time::{FixedClock, Timestamp};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger");
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // 2026-01-01T00:00:00Z, the tests' NOW.
+        let clock = FixedClock(Timestamp::from_micros(1_767_225_600_000_000));
+        let options = AppendOptions {
+            recorded_by: RECORDER.to_owned(),
+            durable: false,
+            dry_run: false,
+        };
+        let mut journal = Journal::init(&path, "stress").expect("init");
+        let mut corpus = sitrep::synth::Corpus::new(6, 200_000);
+        loop {
+            let chunk: Vec<_> = corpus.by_ref().take(10_000).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            journal
+                .append(chunk, &clock, &options)
+                .expect("bulk append");
+        }
+        let source = r#"{"key":"stress/src","kind":"source","publisher":"Stress Wire","type":"wire","party":false}"#;
+        let facts = |text: &str| -> Vec<_> {
+            sitrep::input::parse("stress.jsonl", text.as_bytes())
+                .expect("parse")
+                .into_iter()
+                .map(|located| located.fact)
+                .collect()
+        };
+        journal
+            .append(facts(source), &clock, &options)
+            .expect("source");
+        for i in 0..60_000 {
+            let incident = format!(
+                r#"{{"key":"stress/{i}","kind":"incident","source":"stress/src","incident":"stress-{i}","direction":"other","occurred":"2024-03-01","target":{{"name":"Somewhere"}}}}"#
+            );
+            journal
+                .append(facts(&incident), &clock, &options)
+                .expect("single append");
+        }
+        let _ = done.send(journal.head().size);
+    });
+    match finished.recv_timeout(Duration::from_secs(600)) {
+        Ok(size) => assert_eq!(size, 260_001),
+        Err(_) => panic!("60,000 single appends did not finish in 10 minutes: the store hung"),
+    }
+}
