@@ -19,6 +19,10 @@
 //! digest: one seek, where listing the run's chunks would read the whole run
 //! (sled keeps up to 16 values to a page, so listing keys reads their values).
 //!
+//! A small append does not start a run: its records wait in `m/pending`
+//! (`pending.rs`) until 16 entries' records are there, and a reader built by
+//! the journal searches them after the runs.
+//!
 //! A record is a 16-byte key digest and a big-endian u64 seq. Families:
 //! `K` fact key → seq, `I` entry id → seq, `N` incident key → seq of its first
 //! report. Digests can collide in principle, so callers confirm every hit against
