@@ -87,28 +87,25 @@ fn settle(
     given: Option<&Current>,
 ) -> Result<CatchUp, ProjectionError> {
     let head = journal.head();
-    let reason = match found {
-        Ok(manifest) if head.size - manifest.size <= limit => {
-            match update::update(journal, &manifest) {
-                Ok(next) => {
-                    return Ok(CatchUp {
-                        manifest: next,
-                        folded: head.size - manifest.size,
-                        rebuilt: false,
-                        notes: Vec::new(),
-                    })
-                }
-                Err(Trouble::Read(e)) => return Err(e.into()),
-                Err(Trouble::Refused(reason)) => Some(reason),
-            }
-        }
-        // Too far behind: a rebuild costs less.
-        Ok(_) => None,
-        Err(Trouble::Read(e)) => return Err(e.into()),
-        // No note when there is simply none yet.
-        Err(Trouble::Refused(reason)) => {
-            stored::manifest_exists(journal, stored::MANIFEST)?.then_some(reason)
-        }
+    let settled = stored::settle(
+        journal,
+        found,
+        |manifest| head.size - manifest.size,
+        limit,
+        |manifest| {
+            let next = update::update(journal, &manifest)?;
+            Ok(CatchUp {
+                manifest: next,
+                folded: head.size - manifest.size,
+                rebuilt: false,
+                notes: Vec::new(),
+            })
+        },
+        stored::MANIFEST,
+    )?;
+    let reason = match settled {
+        stored::Settled::Current(caught) => return Ok(caught),
+        stored::Settled::Rebuild(reason) => reason,
     };
     rebuild(journal, reason.iter().map(|r| refused(r)).collect(), given)
 }

@@ -306,6 +306,40 @@ pub fn manifest_exists(journal: &Journal, name: &str) -> Result<bool, ReadError>
     Ok(journal.derived_prefix(name, 1)?.is_some())
 }
 
+/// What becomes of a stored structure (the table, or its history).
+pub enum Settled<T> {
+    /// Brought up to the head.
+    Current(T),
+    /// To be built again whole: with why, when a stored one was refused.
+    Rebuild(Option<String>),
+}
+
+/// The policy the table and its history share. `found` is the stored one as
+/// read: if it is at most `limit` entries behind the head, `update` brings it
+/// up; if it is further behind it is rebuilt without a word; if it was
+/// refused it is rebuilt, and the reason is told only when there was one
+/// stored at all (its manifest file is `manifest`).
+pub fn settle<M, T>(
+    journal: &Journal,
+    found: Result<M, Trouble>,
+    behind: impl Fn(&M) -> u64,
+    limit: u64,
+    update: impl FnOnce(M) -> Result<T, Trouble>,
+    manifest: &str,
+) -> Result<Settled<T>, ReadError> {
+    let reason = match found {
+        Ok(found) if behind(&found) <= limit => match update(found) {
+            Ok(current) => return Ok(Settled::Current(current)),
+            Err(Trouble::Read(e)) => return Err(e),
+            Err(Trouble::Refused(reason)) => Some(reason),
+        },
+        Ok(_) => None,
+        Err(Trouble::Read(e)) => return Err(e),
+        Err(Trouble::Refused(reason)) => manifest_exists(journal, manifest)?.then_some(reason),
+    };
+    Ok(Settled::Rebuild(reason))
+}
+
 /// The bytes of a file, refused unless they match `expected`.
 pub fn read(journal: &Journal, name: &str, expected: &StateDigest) -> Result<Vec<u8>, Trouble> {
     let bytes = fetch(journal, name)?;

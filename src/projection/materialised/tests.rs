@@ -128,13 +128,7 @@ fn updates_equal_a_rebuild_after_every_append() {
     assert_tallies_agree(&journal, "built");
 
     let mut kinds = std::collections::BTreeSet::new();
-    let mut at = 0;
-    for (step, size) in (0..).zip([1usize, 3, 1, 7, 2, 1, 5].into_iter().cycle()) {
-        if at >= rest.len() {
-            break;
-        }
-        let batch = rest[at..(at + size).min(rest.len())].to_vec();
-        at += batch.len();
+    for (step, batch) in (0..).zip(in_batches(rest, &[1, 3, 1, 7, 2, 1, 5])) {
         kinds.extend(batch.iter().map(|f| f.body.kind()));
         append(&mut journal, batch.clone(), step + 1);
         let caught = follow(&journal).unwrap().expect("a table to follow");
@@ -152,6 +146,21 @@ fn updates_equal_a_rebuild_after_every_append() {
 }
 
 /// Appends seed file `i` (`name`, `text`) of the demo's fixtures, at hour `i`.
+/// `facts` cut into consecutive batches whose sizes cycle through `sizes`.
+pub(super) fn in_batches(facts: &[Fact], sizes: &[usize]) -> Vec<Vec<Fact>> {
+    let mut batches = Vec::new();
+    let mut rest = facts;
+    for &size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (batch, after) = rest.split_at(size.min(rest.len()));
+        batches.push(batch.to_vec());
+        rest = after;
+    }
+    batches
+}
+
 pub(super) fn append_seed_file(journal: &mut Journal, i: usize, name: &str, text: &str) {
     let facts = crate::input::parse(name, text.as_bytes()).unwrap();
     append(

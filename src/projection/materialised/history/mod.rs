@@ -103,21 +103,21 @@ fn count_at(
 /// know about how it was brought there.
 fn cover(journal: &Journal, size: u64) -> Result<(Manifest, Vec<String>), ProjectionError> {
     let head = journal.head();
-    let reason = match usable(journal) {
+    let found = match usable(journal) {
         Ok(manifest) if size <= manifest.size => return Ok((manifest, Vec::new())),
-        Ok(manifest) if head.size - manifest.size <= super::UPDATE_LIMIT => {
-            match extend(journal, manifest) {
-                Ok(next) => return Ok((next, Vec::new())),
-                Err(Trouble::Read(e)) => return Err(e.into()),
-                Err(Trouble::Refused(reason)) => Some(reason),
-            }
-        }
-        // Too far behind: built again whole.
-        Ok(_) => None,
-        Err(Trouble::Read(e)) => return Err(e.into()),
-        Err(Trouble::Refused(reason)) => {
-            stored::manifest_exists(journal, files::MANIFEST)?.then_some(reason)
-        }
+        found => found,
+    };
+    let settled = stored::settle(
+        journal,
+        found,
+        |manifest| head.size - manifest.size,
+        super::UPDATE_LIMIT,
+        |manifest| extend(journal, manifest),
+        files::MANIFEST,
+    )?;
+    let reason = match settled {
+        stored::Settled::Current(next) => return Ok((next, Vec::new())),
+        stored::Settled::Rebuild(reason) => reason,
     };
     rebuild(journal, reason)
 }

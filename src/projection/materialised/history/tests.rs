@@ -7,7 +7,9 @@ use super::*;
 use crate::fact::{Fact, FactKind};
 use crate::projection::as_of::{AsOf, Cut};
 use crate::projection::engine;
-use crate::projection::materialised::tests::{append, append_seed_file, param_sets, BEARING_KINDS};
+use crate::projection::materialised::tests::{
+    append, append_seed_file, in_batches, param_sets, BEARING_KINDS,
+};
 use crate::projection::resolve::Resolved;
 use crate::projection::views::View;
 
@@ -87,13 +89,7 @@ fn appends_extend_the_history_by_blocks_and_merge_the_newer_ones() {
     let mut closings = 0;
     let mut merged = 0;
     let mut unchanged = 0;
-    let mut at = 0;
-    for (step, size) in (1..).zip([3usize, 2, 9, 2, 14, 4, 5].into_iter().cycle()) {
-        if at >= rest.len() {
-            break;
-        }
-        let batch = rest[at..(at + size).min(rest.len())].to_vec();
-        at += batch.len();
+    for (step, batch) in (1..).zip(in_batches(rest, &[3, 2, 9, 2, 14, 4, 5])) {
         let before = stored_manifest(&journal);
         append(&mut journal, batch, step);
         let head = journal.head().size;
