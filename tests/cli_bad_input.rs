@@ -837,12 +837,12 @@ fn a_ledger_of_an_unknown_format_version_is_refused() {
         assert_contains(
             &line,
             &[&format!(
-                "the ledger at {} uses format version 99; this sitrep reads versions 1 to 2 only",
+                "the ledger at {} uses format version 99; this sitrep reads versions 1 to 3 only",
                 ledger.arg()
             )],
         );
     }
     // Nothing else was touched: with the version put back, the ledger is as it was.
-    set_format(2);
+    set_format(3);
     assert_eq!(ledger.snapshot(), before);
 }

@@ -3,14 +3,16 @@
 //! Every fact is checked on its own, then against the ledger and the facts before
 //! it in the same batch (a file may hold a source and the incidents it reports).
 //! Only when every fact passes are seqs assigned and the entries, their index
-//! records and Merkle nodes (as runs, or kept in `m/pending` while few are
-//! unfolded: pending.rs) and the head written in one atomic commit. A fact whose
+//! records and Merkle nodes (as runs) and the head written in one atomic
+//! commit — or, while few entries are unfolded, the segment alone, with the
+//! records and nodes kept in memory (pending.rs, tail.rs). A fact whose
 //! key is already recorded with the same content is reported as "already
 //! recorded at seq N" and not written again.
 
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{
-    frame_into, segment_key, Head, META_HEAD, META_PENDING, META_RUNS, SEGMENT_ENTRIES,
+    frame_into, segment_key, Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS,
+    SEGMENT_ENTRIES,
 };
 use super::packing;
 use super::pending::{Pending, FOLD_AT};
@@ -335,6 +337,8 @@ impl Journal {
                 &mut writes,
             )?;
             writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
+            writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
+            // Where a ledger of layout 2 kept its pending records.
             writes.push(Write::Delete(META_PENDING.to_vec()));
             Pending::default()
         } else {
@@ -352,16 +356,16 @@ impl Journal {
                 );
             }
             pending.nodes.extend(nodes.nodes());
-            writes.push(Write::Put(META_PENDING.to_vec(), pending.encode()));
+            // Only the segment: the records, the nodes and the head are
+            // derived from it when the ledger is opened (tail.rs).
             pending
         };
-        writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
         self.raise_layout(&mut writes);
         self.store.commit(writes)?;
         // The batch is in the store from here on: the journal follows it before
         // anything else can fail, or it would disagree with its own store.
         self.chunks.install_runs(reader.take_planned_runs());
-        self.layout = super::layout::LAYOUT_VERSION;
+        self.layout = LAYOUT_VERSION;
         self.head = head;
         self.manifest = manifest;
         self.pending = std::sync::Arc::new(pending);

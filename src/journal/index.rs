@@ -8,18 +8,19 @@
 //! binary counter), so a family has O(log n) runs and each record is rewritten
 //! O(log n) times over its life. A bulk append of N facts writes one run of N.
 //!
-//! Runs this journal wrote itself are also known in memory, from the records
-//! it already holds, once the commit that stores them has succeeded: a Bloom
-//! filter (10 bits per record, 7 probes), so that an exact lookup skips a run
-//! the filter rules out, which is most of them (a new key is in no run, a
-//! referenced one in one), and the key of every chunk, so that it goes straight
-//! to the one chunk that may hold a digest. Neither is stored. In a run from an
-//! older session (every run, for a command that opens the ledger to append one
-//! report) a lookup asks the store for the last chunk starting at or before the
-//! digest: one seek, where listing the run's chunks would read the whole run
-//! (sled keeps up to 16 values to a page, so listing keys reads their values).
+//! Each run has a filter (`run_filter.rs`): a Bloom filter over its digests,
+//! so that an exact lookup skips a run the filter rules out, which is most of
+//! them (a new key is in no run, a referenced one in one), and the key of
+//! every chunk, so that it goes straight to the one chunk that may hold a
+//! digest. A run's filter is worked out when the run is planned and stored
+//! beside it; a journal keeps the filters of the runs it committed, and reads
+//! a stored one the first time it looks in a run from an earlier session. In a
+//! run without one (written before layout 3) a lookup asks the store for the
+//! last chunk starting at or before the digest: one seek, where listing the
+//! run's chunks would read the whole run (sled keeps up to 16 values to a
+//! page, so listing keys reads their values).
 //!
-//! A small append does not start a run: its records wait in `m/pending`
+//! A small append does not start a run: its records wait in memory
 //! (`pending.rs`) until 16 entries' records are there, and a reader built by
 //! the journal searches them after the runs.
 //!
@@ -32,11 +33,13 @@
 //! chunk key:  x ‖ family ‖ run id (u64 BE) ‖ first record's digest (16 bytes)
 //! chunk value: records, 24 bytes each, sorted by (digest, seq)
 //! manifest (m/runs): per run: family u8 ‖ run id u64 BE ‖ record count u64 BE
+//! run filter:  f ‖ family ‖ run id (see run_filter.rs)
 //! ```
 
 use std::sync::{Arc, Mutex};
 
 use super::pending::Pending;
+use super::run_filter::{filter_key, Bloom, RunFilter};
 use crate::entry::Seq;
 use crate::fast_hash::HashMap;
 use crate::store::{Store, StoreError, Write};
@@ -163,16 +166,17 @@ fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
     (digest, Seq::new(u64::from_be_bytes(seq)))
 }
 
-/// Index chunks read so far, shared by every reader of one journal, and what
-/// the journal knows of the runs it committed itself. Chunks are immutable
-/// under their key, except that a run id can be reused after a merge deletes
-/// its run: [`IndexReader::plan_add`] forgets a run before it is deleted.
-/// Bounded: when the chunks pass `CACHE_BYTES`, they start over.
+/// Index chunks read so far, shared by every reader of one journal, and the
+/// filters of the runs it committed or has looked in. Chunks and filters are
+/// immutable under their key, except that a run id can be reused after a
+/// merge deletes its run: [`IndexReader::plan_add`] forgets a run before it is
+/// deleted. Bounded: when the chunks pass `CACHE_BYTES`, they start over.
 #[derive(Default)]
 pub struct ChunkCache {
     inner: Mutex<CacheInner>,
-    /// Per run this journal committed (kept when the chunks start over).
-    known: Mutex<HashMap<Vec<u8>, Arc<KnownRun>>>,
+    /// Per run prefix: its filter, or `None` when the run has no usable stored
+    /// one (kept when the chunks start over).
+    filters: Mutex<HashMap<Vec<u8>, Option<Arc<RunFilter>>>>,
 }
 
 #[derive(Default)]
@@ -181,66 +185,11 @@ struct CacheInner {
     bytes: usize,
 }
 
-/// What a journal keeps of a run it committed: the run's Bloom filter (about
-/// 1.25 bytes per record) and the key of every chunk, in order (its fences),
-/// so that a lookup goes straight to the one chunk that may hold a digest.
-/// A run from an earlier session has neither: a lookup there asks the store
-/// for the last chunk starting at or before the digest.
-pub struct KnownRun {
-    bloom: Bloom,
-    fences: Vec<Vec<u8>>,
-}
-
-/// A run planned by [`IndexReader::plan_add`]: its key prefix and what the
-/// journal will know of it once the commit that stores it has succeeded.
+/// A run planned by [`IndexReader::plan_add`]: its key prefix and its filter,
+/// which the journal keeps once the commit that stores the run has succeeded.
 pub struct PlannedRun {
     prefix: Vec<u8>,
-    known: Arc<KnownRun>,
-}
-
-/// A Bloom filter over a run's record digests: no false negatives, about 1%
-/// false positives. Digests are BLAKE3 outputs, so their two halves serve as
-/// the two hashes of double hashing.
-pub struct Bloom {
-    bits: Vec<u64>,
-}
-
-/// Bits per record, and probes per digest.
-const BLOOM_BITS_PER_RECORD: usize = 10;
-const BLOOM_PROBES: u64 = 7;
-
-impl Bloom {
-    /// A filter holding every digest in `records`.
-    pub fn of(records: &[(Digest, Seq)]) -> Bloom {
-        let words = (records.len() * BLOOM_BITS_PER_RECORD).div_ceil(64).max(1);
-        let mut bloom = Bloom {
-            bits: vec![0; words],
-        };
-        for (digest, _) in records {
-            for bit in bloom.positions(digest) {
-                bloom.bits[bit / 64] |= 1 << (bit % 64);
-            }
-        }
-        bloom
-    }
-
-    /// Whether `digest` may be among the records (false: it certainly is not).
-    pub fn may_hold(&self, digest: &[u8]) -> bool {
-        self.positions(digest)
-            .all(|bit| self.bits[bit / 64] & (1 << (bit % 64)) != 0)
-    }
-
-    fn positions(&self, digest: &[u8]) -> impl Iterator<Item = usize> {
-        let half = |range: std::ops::Range<usize>| {
-            digest
-                .get(range)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map_or(0, u64::from_le_bytes)
-        };
-        let (h1, h2) = (half(0..8), half(8..16) | 1);
-        let m = (self.bits.len() * 64) as u64;
-        (0..BLOOM_PROBES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
-    }
+    filter: Arc<RunFilter>,
 }
 
 /// The most chunk bytes a cache holds before it starts over.
@@ -261,22 +210,30 @@ impl ChunkCache {
         }
     }
 
-    fn known(&self, run_prefix: &[u8]) -> Option<Arc<KnownRun>> {
-        self.known.lock().ok()?.get(run_prefix).cloned()
+    /// The filter of a run, if it was asked for before: `Some(None)` when the
+    /// run has no usable stored filter.
+    fn filter(&self, run_prefix: &[u8]) -> Option<Option<Arc<RunFilter>>> {
+        self.filters.lock().ok()?.get(run_prefix).cloned()
     }
 
-    /// Installs what the journal knows of runs whose commit has succeeded.
+    fn keep_filter(&self, run_prefix: &[u8], filter: Option<Arc<RunFilter>>) {
+        if let Ok(mut filters) = self.filters.lock() {
+            filters.insert(run_prefix.to_vec(), filter);
+        }
+    }
+
+    /// Keeps the filters of runs whose commit has succeeded.
     pub fn install_runs(&self, runs: Vec<PlannedRun>) {
-        if let Ok(mut known) = self.known.lock() {
-            known.extend(runs.into_iter().map(|run| (run.prefix, run.known)));
+        if let Ok(mut filters) = self.filters.lock() {
+            filters.extend(runs.into_iter().map(|run| (run.prefix, Some(run.filter))));
         }
     }
 
     /// Forgets everything cached for one run (it is about to be deleted, and its
     /// id may be reused).
     fn forget_run(&self, run_prefix: &[u8]) {
-        if let Ok(mut known) = self.known.lock() {
-            known.remove(run_prefix);
+        if let Ok(mut filters) = self.filters.lock() {
+            filters.remove(run_prefix);
         }
         if let Ok(mut inner) = self.inner.lock() {
             let gone: Vec<Vec<u8>> = inner
@@ -383,19 +340,19 @@ impl<'s> IndexReader<'s> {
         // or before the prefix (or the first, if none does); matches can run on
         // into the following chunks, and once a chunk starts past the prefix
         // range no later chunk can hold one.
-        if let Some(known) = self.cache.known(&run_prefix) {
-            if prefix.len() == DIGEST_LEN && !known.bloom.may_hold(prefix) {
+        if let Some(filter) = self.run_filter(run, &run_prefix)? {
+            if prefix.len() == DIGEST_LEN && !filter.bloom.may_hold(prefix) {
                 return Ok(());
             }
-            let start = known
+            let start = filter
                 .fences
                 .partition_point(|key| &key[skip..] <= prefix)
                 .saturating_sub(1);
-            self.search_chunks(&known.fences[start..], skip, prefix, limit, found)?;
+            self.search_chunks(&filter.fences[start..], skip, prefix, limit, found)?;
             return Ok(());
         }
-        // A run from an earlier session: each next chunk is asked of the store,
-        // only when the one before ended inside the prefix range.
+        // A run without a filter: each next chunk is asked of the store, only
+        // when the one before ended inside the prefix range.
         let mut next = self.chunk_at_or_before(&run_prefix, prefix)?;
         while let Some(key) = next.take() {
             let ended_inside = self.search_chunks([&key], skip, prefix, limit, found)?;
@@ -404,6 +361,25 @@ impl<'s> IndexReader<'s> {
             }
         }
         Ok(())
+    }
+
+    /// The filter of `run`: kept in memory, else read from the store (once per
+    /// run); `None` for a run without a usable stored filter.
+    fn run_filter(
+        &self,
+        run: Run,
+        run_prefix: &[u8],
+    ) -> Result<Option<Arc<RunFilter>>, StoreError> {
+        if let Some(kept) = self.cache.filter(run_prefix) {
+            return Ok(kept);
+        }
+        let filter = self
+            .store
+            .get(&filter_key(run.family.tag(), run.id))?
+            .and_then(|stored| RunFilter::decode(&stored, run_prefix, run.count))
+            .map(Arc::new);
+        self.cache.keep_filter(run_prefix, filter.clone());
+        Ok(filter)
     }
 
     /// Searches the chunks under `keys` in order for digests starting with
@@ -549,9 +525,14 @@ impl<'s> IndexReader<'s> {
             }
             writes.push(Write::Put(key, value));
         }
+        let filter = RunFilter { bloom, fences };
+        writes.push(Write::Put(
+            filter_key(family.tag(), run.id),
+            filter.encode(prefix.len()),
+        ));
         self.planned.push(PlannedRun {
             prefix,
-            known: Arc::new(KnownRun { bloom, fences }),
+            filter: Arc::new(filter),
         });
         manifest.runs.push(run);
         Ok(())
@@ -559,6 +540,7 @@ impl<'s> IndexReader<'s> {
 }
 
 fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
+    writes.push(Write::Delete(filter_key(run.family.tag(), run.id)));
     let prefix = chunk_prefix(run.family, run.id);
     store.scan(&prefix, &prefix, &mut |key, _| {
         writes.push(Write::Delete(key.to_vec()));
@@ -614,24 +596,13 @@ mod tests {
         d
     }
 
-    #[test]
-    fn a_bloom_filter_holds_every_digest_and_rules_out_most_others() {
-        let records: Vec<(Digest, Seq)> = (0..20_000u32)
-            .map(|n| (uniform(n), Seq::new(u64::from(n))))
-            .collect();
-        let bloom = Bloom::of(&records);
-        assert!(records.iter().all(|(d, _)| bloom.may_hold(d)));
-        let false_positives = (20_000..40_000u32)
-            .filter(|&n| bloom.may_hold(&uniform(n)))
-            .count();
-        assert!(false_positives < 600, "{false_positives} of 20,000");
-    }
-
     /// Twenty committed batches (so several runs and merges), with a planned
     /// batch that was never committed in between reusing a run id: every
-    /// lookup through the filters finds what a reader without them finds.
+    /// lookup finds exactly the records committed, through the filters the
+    /// journal kept, through the filters stored beside the runs, and through
+    /// seeks in runs without one (as a ledger of layout 2 has).
     #[test]
-    fn lookups_through_the_filters_of_committed_runs_find_what_plain_lookups_find() {
+    fn lookups_through_kept_stored_or_no_filters_find_what_was_committed() {
         let store = MemoryStore::default();
         let cache = Arc::new(ChunkCache::default());
         let mut manifest = Manifest::default();
@@ -664,20 +635,59 @@ mod tests {
             store.commit(writes).unwrap();
             cache.install_runs(reader.take_planned_runs());
         }
-        assert!(!cache.known.lock().unwrap().is_empty());
-        let mut filtered = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
-        let mut plain = IndexReader::new(&store, manifest.clone());
-        let mut hits = 0;
-        for n in (0..10_000u32).chain(500_000..500_200) {
-            let expected = plain.find(Family::FactKey, &uniform(n)).unwrap();
-            assert_eq!(
-                filtered.find(Family::FactKey, &uniform(n)).unwrap(),
-                expected,
-                "{n}"
-            );
-            hits += usize::from(!expected.is_empty());
-        }
-        assert_eq!(hits, 10_000);
+        assert!(!cache.filters.lock().unwrap().is_empty());
+        // One stored filter per run, each read back by a reader of its own.
+        let mut stored_filters = Vec::new();
+        store
+            .scan(b"f", b"f", &mut |key, _| {
+                stored_filters.push(key.to_vec());
+                true
+            })
+            .unwrap();
+        let mut runs: Vec<Vec<u8>> = manifest
+            .runs
+            .iter()
+            .map(|run| filter_key(run.family.tag(), run.id))
+            .collect();
+        runs.sort();
+        assert_eq!(stored_filters, runs);
+        let lookups = |reader: &mut IndexReader, how: &str| {
+            for n in (0..10_000u32).chain(500_000..500_200) {
+                let expected = match n < 10_000 {
+                    true => vec![Seq::new(u64::from(n))],
+                    false => Vec::new(),
+                };
+                assert_eq!(
+                    reader.find(Family::FactKey, &uniform(n)).unwrap(),
+                    expected,
+                    "{n}, {how}"
+                );
+            }
+        };
+        lookups(
+            &mut IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache)),
+            "filters kept",
+        );
+        let mut fresh = IndexReader::new(&store, manifest.clone());
+        lookups(&mut fresh, "filters read from the store");
+        assert!(fresh
+            .cache
+            .filters
+            .lock()
+            .unwrap()
+            .values()
+            .all(Option::is_some));
+        let deletes = stored_filters.into_iter().map(Write::Delete).collect();
+        store.commit(deletes).unwrap();
+        let mut seeking = IndexReader::new(&store, manifest.clone());
+        lookups(&mut seeking, "no filters");
+        assert!(seeking
+            .cache
+            .filters
+            .lock()
+            .unwrap()
+            .values()
+            .all(Option::is_none));
     }
 
     fn add(store: &MemoryStore, manifest: &mut Manifest, records: Vec<(Digest, Seq)>) {

@@ -4,13 +4,16 @@
 //! ```text
 //! m/format            u16 BE   the storage layout version (LAYOUT_VERSION)
 //! m/origin            UTF-8    the origin string the genesis value is derived from
-//! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at
+//! m/head              u64 BE size ‖ 32-byte last id ‖ i64 BE last recorded_at:
+//!                     the stored head, which the tail extends (tail.rs)
 //! m/runs              the index run manifest (see index.rs)
-//! m/pending           index records and Merkle nodes not yet in runs (pending.rs)
+//! m/pending           layout 2 only: index records and Merkle nodes not yet
+//!                     in runs (pending.rs)
 //! e ‖ u64 BE seq      a segment: the entries from that seq on, each framed as
 //!                     u32 BE length ‖ canonical bytes; at most SEGMENT_ENTRIES;
-//!                     stored packed as one zstd frame (see packing.rs)
+//!                     stored packed as one zstd frame from 1 KiB (packing.rs)
 //! x ‖ family ‖ …      index chunks (see index.rs)
+//! f ‖ family ‖ run id the filter of an index run (see run_filter.rs)
 //! t ‖ level ‖ u64 BE  a node run: the permanent Merkle nodes of one level from
 //!                     that index on, 32 bytes each; at most NODE_RUN (tree.rs)
 //! c ‖ u64 BE size ‖ u32 BE key id
@@ -30,11 +33,14 @@ use crate::time::Timestamp;
 /// Metadata key: the storage layout version.
 pub const META_FORMAT: &[u8] = b"m/format";
 /// The storage layout this sitrep writes: 2 since the sled store keeps values
-/// over 4 KiB apart from the small ones (`store/sled_store.rs`). Layout 1, every
-/// value under its own key, reads the same; the first commit to such a ledger
-/// raises it, so that a sitrep from before reads `m/format` and refuses the
-/// ledger instead of missing the values it cannot find.
-pub const LAYOUT_VERSION: u16 = 2;
+/// over 4 KiB apart from the small ones (`store/sled_store.rs`), 3 since every
+/// index run written has its filter stored beside it (`run_filter.rs`).
+/// Layouts 1 (every value under its own key) and 2 read the same (a run
+/// without a filter is searched by seeking); the first commit to such a
+/// ledger raises it, so that a sitrep from before reads `m/format` and
+/// refuses the ledger instead of missing the values it cannot find, or
+/// deleting a run and leaving its filter behind.
+pub const LAYOUT_VERSION: u16 = 3;
 /// The oldest layout this sitrep reads.
 pub const OLDEST_LAYOUT: u16 = 1;
 /// Metadata key: origin string.
@@ -43,8 +49,8 @@ pub const META_ORIGIN: &[u8] = b"m/origin";
 pub const META_HEAD: &[u8] = b"m/head";
 /// Metadata key: index run manifest.
 pub const META_RUNS: &[u8] = b"m/runs";
-/// Metadata key: the index records and Merkle nodes of the last few small
-/// appends, not yet in runs (pending.rs).
+/// Metadata key (layout 2): the index records and Merkle nodes of the last few
+/// small appends, not yet in runs (pending.rs).
 pub const META_PENDING: &[u8] = b"m/pending";
 /// Prefix of derived-data keys (projection snapshots).
 pub const DERIVED_PREFIX: &[u8] = b"p/";

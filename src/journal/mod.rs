@@ -18,7 +18,9 @@ mod layout;
 mod node_cache;
 mod packing;
 mod pending;
+mod run_filter;
 mod segments;
+mod tail;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -63,7 +65,8 @@ pub struct Journal {
     layout: u16,
     head: Head,
     manifest: Manifest,
-    /// The index records and Merkle nodes not yet in runs (`m/pending`).
+    /// The index records and Merkle nodes not yet in runs (pending.rs):
+    /// the tail's, and a layout-2 ledger's `m/pending`.
     pending: std::sync::Arc<pending::Pending>,
     /// The right edge of the Merkle tree, or why its stored peaks are unreadable
     /// (the ledger still opens, so that `audit` can say what is wrong).
@@ -228,7 +231,7 @@ impl Journal {
         };
         let frontier =
             tree::load_frontier(store.as_ref(), &pending, head.size).map_err(|e| e.to_string());
-        Ok(Journal {
+        let mut journal = Journal {
             store,
             genesis: Id::genesis(&origin),
             origin,
@@ -241,7 +244,11 @@ impl Journal {
             node_runs: Default::default(),
             chunks: Default::default(),
             derived: derived::Derived::InStore,
-        })
+        };
+        journal
+            .take_up_tail()
+            .map_err(|why| damaged(&format!("the log past the stored head: {why}")))?;
+        Ok(journal)
     }
 
     /// The origin string this ledger was created with.

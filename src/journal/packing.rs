@@ -1,7 +1,8 @@
 //! How a segment value is stored: the framed entries compressed as one zstd
 //! frame (level 1, the fastest, with the frame's content size and its XXH64
 //! content checksum, so that a damaged value is refused rather than misread), or — for segments written before compression,
-//! and for any whose frame would not be smaller — the framed entries as they are.
+//! for those of under 1 KiB, and for any whose frame would not be smaller — the
+//! framed entries as they are.
 //! The two cannot be confused: a zstd frame starts with the bytes `28 B5 2F FD`,
 //! and framed entries start with a length that large (over 670 MB) no entry has.
 //! Compressing here, once per segment with a reused context, rather than letting
@@ -21,6 +22,11 @@ use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 /// zstd level: the fastest.
 const LEVEL: i32 = 1;
+/// The smallest segment that is packed. A smaller one — the segment of a
+/// small append, one or two entries — is stored as it is: zstd saves it a few
+/// dozen bytes and costs it more time than the rest of the append's own work
+/// before the commit (docs/performance.md, "What changed in the ninth round").
+const SMALLEST_PACKED: usize = 1024;
 /// The largest segment that is packed; a larger one (only a few entries near
 /// the 16 MiB entry limit make one) is stored as it is. This also bounds what
 /// unpacking a damaged or hostile value may allocate.
@@ -34,7 +40,7 @@ thread_local! {
 
 /// The stored form of a segment's framed entries.
 pub fn pack(framed: Vec<u8>) -> Vec<u8> {
-    if framed.len() > MAX_PACKED_BYTES {
+    if !(SMALLEST_PACKED..=MAX_PACKED_BYTES).contains(&framed.len()) {
         return framed;
     }
     let packed = COMPRESSOR.with(|slot| {
@@ -113,6 +119,14 @@ mod tests {
         let one = framed(&[b"x".as_slice()]);
         assert_eq!(pack(one.clone()), one);
         assert_eq!(unpack(&one).unwrap().as_ref(), one.as_slice());
+        // Under 1 KiB, a small append's segment, is not packed though it would
+        // shrink; at 1 KiB it is.
+        let small = framed(&[entry.as_slice(); 16]);
+        assert!(small.len() < SMALLEST_PACKED);
+        assert_eq!(pack(small.clone()), small);
+        let larger = framed(&[entry.as_slice(); 17]);
+        assert!(larger.len() >= SMALLEST_PACKED);
+        assert!(pack(larger).starts_with(&ZSTD_MAGIC));
     }
 
     #[test]

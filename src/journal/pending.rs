@@ -1,17 +1,24 @@
-//! The derived records of the last few small appends, kept in one value.
+//! The derived records of the last few small appends, kept in memory.
 //!
-//! An append of a few entries would otherwise write, besides its segment and
-//! the head, a new index run in each family (and the merges they set off), a
-//! Merkle node run per level it completes, and the run manifest: 6 to 22 sled
-//! keys, where sled costs about 12 µs a key on top of the flush
-//! (docs/performance.md, "What changed in the eighth round"). Instead, while
-//! fewer than [`FOLD_AT`] entries have arrived since the last fold, their index
-//! records and permanent nodes are kept in `m/pending`, rewritten whole by each
-//! such append; the commit that would take it past [`FOLD_AT`] writes them with
-//! its own as ordinary runs and empties it. Readers look here before the runs.
+//! An append of a few entries would otherwise write, besides its segment, a
+//! new index run in each family (and the merges they set off), a Merkle node
+//! run per level it completes, the run manifest and the head: 6 to 22 sled
+//! keys, where sled costs about 12 µs a key on top of the flush, and a batch
+//! of several keys costs it a second write and sync
+//! (docs/performance.md, rounds 8 and 9). Instead, while at most [`FOLD_AT`]
+//! entries have arrived since the last fold, such an append writes only its
+//! segment, and its index records and permanent Merkle nodes wait here, in
+//! memory; a journal opened later derives them again from those segments
+//! (the tail, tail.rs). The commit that would take them past [`FOLD_AT`]
+//! writes them with its own as ordinary runs, with the head. Readers look
+//! here after the runs.
+//!
+//! Layout 2 kept them in the store instead, rewritten whole by each small
+//! append; a ledger of that layout is read with them, and its next fold
+//! deletes the value.
 //!
 //! ```text
-//! m/pending: records count u32 BE ‖ records ‖ nodes
+//! m/pending (layout 2): records count u32 BE ‖ records ‖ nodes
 //!   record: family tag (1) ‖ digest (16) ‖ seq u64 BE
 //!   node:   level (1) ‖ index u64 BE ‖ hash (32)
 //! ```
@@ -20,9 +27,9 @@ use super::index::{Digest, Family, DIGEST_LEN};
 use crate::entry::Seq;
 use crate::merkle::Hash;
 
-/// Entries whose records may wait in `m/pending`; a commit that would hold
-/// more writes them all as runs. About 150 bytes an entry, so the value stays
-/// under the store's bulk-region threshold (4 KiB).
+/// Entries whose records may wait; a commit that would leave more waiting
+/// writes them all as runs. It also bounds the tail a journal reads when it
+/// is opened (tail.rs).
 pub const FOLD_AT: u64 = 16;
 
 const RECORD_BYTES: usize = 1 + DIGEST_LEN + 8;
@@ -58,7 +65,8 @@ impl Pending {
             .map(|(_, digest, seq)| (*digest, *seq))
     }
 
-    /// The stored form.
+    /// The stored form of layout 2 (tests make such ledgers).
+    #[cfg(test)]
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
             4 + self.records.len() * RECORD_BYTES + self.nodes.len() * NODE_BYTES,

@@ -401,7 +401,8 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         .unwrap()
         .append(many, &at(1), &options())
         .unwrap();
-    // What a sitrep of layout 1 wrote: every value under its own key.
+    // What a sitrep of layout 1 wrote: every value under its own key, and no
+    // run filters.
     {
         // sled releases its lock a moment after the journal is dropped.
         let db = (0..1000)
@@ -419,6 +420,11 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
             db.remove(&key).unwrap();
             db.insert(&key[1..], value).unwrap();
         }
+        let filters: Vec<_> = db.scan_prefix(b"f").map(Result::unwrap).collect();
+        assert!(!filters.is_empty(), "every run has its filter");
+        for (key, _) in filters {
+            db.remove(&key).unwrap();
+        }
         db.insert(layout::META_FORMAT, 1u16.to_be_bytes().to_vec())
             .unwrap();
         db.flush().unwrap();
@@ -432,7 +438,10 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         Seq::new(517)
     );
     j.append(vec![source("later")], &at(2), &options()).unwrap();
-    assert_eq!(stored_layout(&j), Some(vec![0, 2]));
+    assert_eq!(
+        stored_layout(&j),
+        Some(layout::LAYOUT_VERSION.to_be_bytes().to_vec())
+    );
     drop(j);
     let j = reopen(&path);
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
@@ -447,6 +456,16 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
 /// Opens the ledger at `path` again, once sled has let go of it.
 fn reopen(path: &std::path::Path) -> Journal {
     when_released(|| Journal::open(path)).unwrap()
+}
+
+/// Pending records and nodes in a fixed order, to compare.
+fn sorted(pending: &pending::Pending) -> pending::Pending {
+    let mut pending = pending.clone();
+    pending
+        .records
+        .sort_by_key(|(family, digest, seq)| (family.tag(), *digest, *seq));
+    pending.nodes.sort_unstable();
+    pending
 }
 
 #[test]
@@ -470,15 +489,23 @@ fn small_appends_wait_in_pending_and_read_the_same_before_and_after_a_fold() {
             .collect();
         j.append(facts(&lines.join("\n")), &at(2), &options())
             .unwrap();
-        let pending = j.store.get(layout::META_PENDING).unwrap();
-        saw_pending |= pending.is_some();
-        saw_fold |= pending.is_none();
-        assert_eq!(
-            j.pending.as_ref(),
-            &pending.map_or_else(Default::default, |b| pending::Pending::decode(&b).unwrap())
-        );
+        // A small append writes only its segment: the stored head is behind
+        // until a fold writes it.
+        let stored = j.store.get(layout::META_HEAD).unwrap().unwrap();
+        let folded = Head::decode(&stored).unwrap() == j.head();
+        saw_pending |= !folded;
+        saw_fold |= folded;
+        assert_eq!(j.pending.records.is_empty(), folded);
+        assert_eq!(j.store.get(layout::META_PENDING).unwrap(), None);
+        let (head, kept) = (j.head(), sorted(&j.pending));
         drop(j);
         j = reopen(&path);
+        assert_eq!(j.head(), head);
+        assert_eq!(
+            sorted(&j.pending),
+            kept,
+            "the tail gives what the appends kept"
+        );
         let ids = all_ids(&j);
         let size = j.head().size;
         let tree = MemoryTree::from_leaf_hashes(&Blake3, ids.clone());
@@ -543,4 +570,119 @@ fn a_forged_pending_node_is_named_by_the_audit() {
         first.contains("stored Merkle leaf") || first.contains("stored Merkle node"),
         "{first}"
     );
+}
+
+/// A ledger whose last three small appends wait in the tail (sources t0–t2
+/// after a fold), closed.
+fn ledger_with_a_tail(path: &std::path::Path) {
+    let mut j = Journal::init(path, "t").unwrap();
+    let many: Vec<Fact> = (0..20).map(|i| source(&format!("s/{i}"))).collect();
+    j.append(many, &at(1), &options()).unwrap();
+    for i in 0..3 {
+        j.append(vec![source(&format!("t{i}"))], &at(2), &options())
+            .unwrap();
+    }
+    let stored = j.store.get(layout::META_HEAD).unwrap().unwrap();
+    assert_eq!(Head::decode(&stored).unwrap().size, 20, "the fold's head");
+    assert_eq!(j.head().size, 23);
+}
+
+#[test]
+fn a_tail_that_does_not_continue_the_log_is_refused_on_open() {
+    fn segment(seq: u64) -> Vec<u8> {
+        layout::segment_key(Seq::new(seq))
+    }
+    /// What a case writes over the tail, given the journal.
+    type Damage = Box<dyn Fn(&Journal) -> Vec<crate::store::Write>>;
+    let cases: [(&str, Damage); 4] = [
+        (
+            "a segment starts at seq 21, but the log ends before seq 20",
+            Box::new(|_| vec![crate::store::Write::Delete(segment(20))]),
+        ),
+        (
+            "the segment at seq 21 is unreadable",
+            Box::new(|_| vec![crate::store::Write::Put(segment(21), vec![0, 0, 0, 9, 1])]),
+        ),
+        (
+            // The entry of seq 22 where seq 21's should be.
+            "seq 21",
+            Box::new(|j| {
+                let moved = j.store.get(&segment(22)).unwrap().unwrap();
+                vec![crate::store::Write::Put(segment(21), moved)]
+            }),
+        ),
+        (
+            "is malformed",
+            Box::new(|_| vec![crate::store::Write::Put(b"e\x01".to_vec(), vec![1])]),
+        ),
+    ];
+    for (expected, damage) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger");
+        ledger_with_a_tail(&path);
+        let j = reopen(&path);
+        j.store.commit(damage(&j)).unwrap();
+        j.store.flush().unwrap();
+        drop(j);
+        let error = when_released(|| match Journal::open(&path) {
+            Err(OpenError::Store(e)) => Err(OpenError::Store(e)),
+            other => Ok(other),
+        })
+        .unwrap()
+        .err()
+        .unwrap();
+        let message = error.to_string();
+        let damaged = matches!(error, OpenError::Damaged { .. });
+        assert!(
+            damaged
+                && message.contains("the log past the stored head")
+                && message.contains(expected),
+            "{expected}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_ledger_of_layout_2_keeps_its_pending_records_until_a_fold_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    ledger_with_a_tail(&path);
+    // What layout 2 stored: the whole head, and the pending records beside it.
+    let j = reopen(&path);
+    let (head, kept) = (j.head(), sorted(&j.pending));
+    j.store
+        .commit(vec![
+            crate::store::Write::Put(layout::META_HEAD.to_vec(), head.encode()),
+            crate::store::Write::Put(layout::META_PENDING.to_vec(), kept.encode()),
+            crate::store::Write::Put(layout::META_FORMAT.to_vec(), vec![0, 2]),
+        ])
+        .unwrap();
+    drop(j);
+    let mut j = reopen(&path);
+    assert_eq!((j.head(), sorted(&j.pending)), (head, kept.clone()));
+    // A small append raises the layout and leaves `m/pending` for the fold.
+    j.append(vec![source("t3")], &at(3), &options()).unwrap();
+    let stored_layout = j.store.get(layout::META_FORMAT).unwrap();
+    assert_eq!(
+        stored_layout,
+        Some(layout::LAYOUT_VERSION.to_be_bytes().to_vec())
+    );
+    drop(j);
+    let mut j = reopen(&path);
+    assert_eq!(j.head().size, 24);
+    for key in ["s/4", "t0", "t2", "t3"] {
+        assert!(j.find_key(key).unwrap().is_some(), "{key}");
+    }
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    // The fold writes them all as runs and deletes `m/pending`.
+    let more: Vec<Fact> = (0..20).map(|i| source(&format!("u/{i}"))).collect();
+    j.append(more, &at(4), &options()).unwrap();
+    assert_eq!(j.store.get(layout::META_PENDING).unwrap(), None);
+    assert!(j.pending.records.is_empty());
+    drop(j);
+    let j = reopen(&path);
+    for key in ["s/4", "t0", "t2", "t3", "u/19"] {
+        assert!(j.find_key(key).unwrap().is_some(), "{key}");
+    }
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
 }

@@ -161,6 +161,47 @@ fn last_in<K: AsRef<[u8]>>(
 }
 
 impl SledStore {
+    /// Whether a value of `len` bytes for `key` would leave the key stored in
+    /// the other region as well, unless that is cleared in the same commit.
+    fn held_elsewhere(&self, key: &[u8], len: usize) -> Result<bool, StoreError> {
+        let other = match Region::of_len(len) {
+            Region::Bulk => key.to_vec(),
+            Region::Plain => bulk_key(key),
+        };
+        self.db.contains_key(other).map_err(io)
+    }
+
+    /// Writes `writes` as one atomic sled batch, each put in its region and
+    /// cleared from the other; returns where each put went.
+    fn apply_batch(&self, writes: Vec<Write>) -> Result<Vec<(Region, Vec<u8>)>, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut written = Vec::new();
+        for write in writes {
+            match write {
+                Write::Put(key, value) => {
+                    let region = Region::of_len(value.len());
+                    match region {
+                        Region::Bulk => {
+                            batch.remove(key.clone());
+                            batch.insert(bulk_key(&key), value);
+                        }
+                        Region::Plain => {
+                            batch.remove(bulk_key(&key));
+                            batch.insert(key.clone(), value);
+                        }
+                    }
+                    written.push((region, key));
+                }
+                Write::Delete(key) => {
+                    batch.remove(bulk_key(&key));
+                    batch.remove(key);
+                }
+            }
+        }
+        self.db.apply_batch(batch).map_err(io)?;
+        Ok(written)
+    }
+
     fn firsts(&self) -> MutexGuard<'_, Firsts> {
         self.firsts.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -279,44 +320,36 @@ impl Store for SledStore {
     /// either way the key's other place is cleared in the same batch, so that
     /// every key is in one place only.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut written = Vec::new();
-        for write in writes {
-            let key = match &write {
-                Write::Put(key, _) | Write::Delete(key) => key,
-            };
+        for write in &writes {
+            let (Write::Put(key, _) | Write::Delete(key)) = write;
             if key.first().is_none_or(|&b| b == BULK) {
                 return Err(StoreError::Io(format!(
                     "refusing to write the key {key:02x?}: a ledger's keys are not empty and do not start with {BULK:#04x}"
                 )));
             }
-            match write {
-                Write::Put(key, value) => {
-                    let region = Region::of_len(value.len());
-                    match region {
-                        Region::Bulk => {
-                            batch.remove(key.clone());
-                            batch.insert(bulk_key(&key), value);
-                        }
-                        Region::Plain => {
-                            batch.remove(bulk_key(&key));
-                            batch.insert(key.clone(), value);
-                        }
-                    }
-                    written.push((region, key));
-                }
-                Write::Delete(key) => {
-                    batch.remove(bulk_key(&key));
-                    batch.remove(key);
-                }
-            }
         }
-        // Before the batch, so that a flush that fails leaves it unwritten.
+        // Before the commit, so that a flush that fails leaves it unwritten.
         if self.unflushed.load(Ordering::Relaxed) >= FLUSH_AFTER_COMMITS {
             self.flush()?;
         }
         let mut firsts = self.firsts();
-        self.db.apply_batch(batch).map_err(io)?;
+        let written = match <[Write; 1]>::try_from(writes) {
+            // One value for a key held nowhere else (a small append's
+            // segment): a plain insert, which sled makes durable with one
+            // write and one sync where a batch takes two of each
+            // (docs/performance.md, "What changed in the ninth round").
+            Ok([Write::Put(key, value)]) if !self.held_elsewhere(&key, value.len())? => {
+                let region = Region::of_len(value.len());
+                let stored = match region {
+                    Region::Bulk => bulk_key(&key),
+                    Region::Plain => key.clone(),
+                };
+                self.db.insert(stored, value).map_err(io)?;
+                vec![(region, key)]
+            }
+            Ok(one) => self.apply_batch(Vec::from(one))?,
+            Err(writes) => self.apply_batch(writes)?,
+        };
         for (region, key) in written {
             firsts.wrote(region, &key);
         }

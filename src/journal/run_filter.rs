@@ -1,0 +1,200 @@
+//! A run's filter: what lets a lookup skip an index run, or go straight to the
+//! one chunk of it that may hold a digest, without asking the store.
+//!
+//! A filter is a Bloom filter over the run's record digests (10 bits per
+//! record, 7 probes: about 1% false positives, never a false negative) and the
+//! key of every chunk in order (its fences). It is worked out once, when the
+//! run is planned (index.rs), and stored beside the run under its own key, so
+//! that a journal opened later — every `sitrep append` opens one — reads a
+//! run's filter once instead of seeking in the store for every lookup in it.
+//! Runs written by a layout before 3 have no stored filter; a lookup in one
+//! seeks as before, until a merge rewrites it.
+//!
+//! ```text
+//! key:   f ‖ family ‖ run id (u64 BE)
+//! value: u32 BE chunk count ‖ each chunk's first digest (16 bytes) ‖
+//!        the Bloom filter's bits, u64 LE words
+//! ```
+//!
+//! A stored filter is taken only when its sizes agree with the run the
+//! manifest names (record count → chunks and words); one that does not is
+//! ignored, and the lookup seeks as for an older run.
+
+use super::index::{Digest, CHUNK_RECORDS, DIGEST_LEN};
+use crate::entry::Seq;
+
+/// Prefix of stored run filters.
+pub const FILTER_PREFIX: u8 = b'f';
+
+/// Bits per record, and probes per digest.
+const BLOOM_BITS_PER_RECORD: usize = 10;
+const BLOOM_PROBES: u64 = 7;
+
+/// A Bloom filter over a run's record digests: no false negatives, about 1%
+/// false positives. Digests are BLAKE3 outputs, so their two halves serve as
+/// the two hashes of double hashing.
+pub struct Bloom {
+    bits: Vec<u64>,
+}
+
+impl Bloom {
+    /// A filter holding every digest in `records`.
+    pub fn of(records: &[(Digest, Seq)]) -> Bloom {
+        let mut bloom = Bloom {
+            bits: vec![0; bloom_words(records.len() as u64)],
+        };
+        for (digest, _) in records {
+            for bit in bloom.positions(digest) {
+                bloom.bits[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        bloom
+    }
+
+    /// Whether `digest` may be among the records (false: it certainly is not).
+    pub fn may_hold(&self, digest: &[u8]) -> bool {
+        self.positions(digest)
+            .all(|bit| self.bits[bit / 64] & (1 << (bit % 64)) != 0)
+    }
+
+    fn positions(&self, digest: &[u8]) -> impl Iterator<Item = usize> {
+        let half = |range: std::ops::Range<usize>| {
+            digest
+                .get(range)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let (h1, h2) = (half(0..8), half(8..16) | 1);
+        let m = (self.bits.len() * 64) as u64;
+        (0..BLOOM_PROBES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+    }
+}
+
+/// The words of the Bloom filter of a run of `records` records.
+fn bloom_words(records: u64) -> usize {
+    usize::try_from(records)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(BLOOM_BITS_PER_RECORD)
+        .div_ceil(64)
+        .max(1)
+}
+
+/// What a lookup needs of a run besides its chunks: its Bloom filter (about
+/// 1.25 bytes per record) and the key of every chunk, in order (its fences).
+pub struct RunFilter {
+    pub bloom: Bloom,
+    pub fences: Vec<Vec<u8>>,
+}
+
+/// The key a run's filter is stored under.
+pub fn filter_key(family_tag: u8, run_id: u64) -> Vec<u8> {
+    let mut key = vec![FILTER_PREFIX, family_tag];
+    key.extend_from_slice(&run_id.to_be_bytes());
+    key
+}
+
+impl RunFilter {
+    /// The stored form; `skip` is the length of the run's chunk-key prefix,
+    /// which every fence starts with and which is not stored.
+    pub fn encode(&self, skip: usize) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(4 + self.fences.len() * DIGEST_LEN + self.bloom.bits.len() * 8);
+        let count = u32::try_from(self.fences.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        for fence in &self.fences {
+            out.extend_from_slice(fence.get(skip..).unwrap_or_default());
+        }
+        for word in &self.bloom.bits {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a stored filter of the run whose chunk keys start with
+    /// `run_prefix` and which holds `records` records; `None` when its sizes
+    /// do not agree with that run.
+    pub fn decode(bytes: &[u8], run_prefix: &[u8], records: u64) -> Option<RunFilter> {
+        let chunks = usize::try_from(records.div_ceil(CHUNK_RECORDS as u64)).ok()?;
+        let words = bloom_words(records);
+        let (count, rest) = bytes.split_first_chunk::<4>()?;
+        if u32::from_be_bytes(*count) as usize != chunks
+            || rest.len() != chunks * DIGEST_LEN + words * 8
+        {
+            return None;
+        }
+        let (firsts, bits) = rest.split_at(chunks * DIGEST_LEN);
+        let fences = firsts
+            .chunks_exact(DIGEST_LEN)
+            .map(|first| [run_prefix, first].concat())
+            .collect();
+        let bits = bits
+            .chunks_exact(8)
+            .map(|word| <[u8; 8]>::try_from(word).map(u64::from_le_bytes))
+            .collect::<Result<Vec<u64>, _>>()
+            .ok()?;
+        Some(RunFilter {
+            bloom: Bloom { bits },
+            fences,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A digest as the real families make them: uniform bytes.
+    fn uniform(n: u32) -> Digest {
+        let mut d = [0u8; DIGEST_LEN];
+        d.copy_from_slice(&blake3::hash(&n.to_le_bytes()).as_bytes()[..DIGEST_LEN]);
+        d
+    }
+
+    #[test]
+    fn a_bloom_filter_holds_every_digest_and_rules_out_most_others() {
+        let records: Vec<(Digest, Seq)> = (0..20_000u32)
+            .map(|n| (uniform(n), Seq::new(u64::from(n))))
+            .collect();
+        let bloom = Bloom::of(&records);
+        assert!(records.iter().all(|(d, _)| bloom.may_hold(d)));
+        let false_positives = (20_000..40_000u32)
+            .filter(|&n| bloom.may_hold(&uniform(n)))
+            .count();
+        assert!(false_positives < 600, "{false_positives} of 20,000");
+    }
+
+    fn filter_of(records: &[(Digest, Seq)], prefix: &[u8]) -> RunFilter {
+        RunFilter {
+            bloom: Bloom::of(records),
+            fences: records
+                .chunks(CHUNK_RECORDS)
+                .map(|chunk| [prefix, &chunk[0].0].concat())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_stored_filter_reads_back_as_it_was_and_only_for_a_run_of_its_size() {
+        let prefix = b"xK\0\0\0\0\0\0\0\x07";
+        let mut records: Vec<(Digest, Seq)> = (0..9_000u32)
+            .map(|n| (uniform(n), Seq::new(u64::from(n))))
+            .collect();
+        records.sort_unstable();
+        let filter = filter_of(&records, prefix);
+        let stored = filter.encode(prefix.len());
+        let read = RunFilter::decode(&stored, prefix, 9_000).unwrap();
+        assert_eq!(read.fences, filter.fences);
+        assert_eq!(read.fences.len(), 3);
+        assert_eq!(read.bloom.bits, filter.bloom.bits);
+        // A run of another size (a run id reused) or a cut value is not taken.
+        assert!(RunFilter::decode(&stored, prefix, 8_000).is_none());
+        assert!(RunFilter::decode(&stored, prefix, 12_000).is_none());
+        assert!(RunFilter::decode(&stored[..stored.len() - 1], prefix, 9_000).is_none());
+        assert!(RunFilter::decode(&stored[..3], prefix, 9_000).is_none());
+    }
+
+    #[test]
+    fn filter_keys_name_family_and_run() {
+        assert_eq!(filter_key(b'K', 258), b"fK\0\0\0\0\0\0\x01\x02".to_vec());
+    }
+}

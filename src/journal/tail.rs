@@ -1,0 +1,111 @@
+//! The tail: the entries that small appends wrote past the stored head.
+//!
+//! A small append (pending.rs) writes its segment and nothing else: one sled
+//! insert, which sled makes durable with one write and one sync, where a
+//! batch of several keys costs it a second of each (docs/performance.md, "What
+//! changed in the ninth round"). So `m/head` is the head as of the last commit
+//! that wrote more than a segment, and the segments after it — at most
+//! [`FOLD_AT`](super::pending::FOLD_AT) entries — are the tail. Opening a
+//! ledger reads them, checks that they continue the log (each segment starts
+//! where the log ends, each entry's seq and `prev` follow on), and derives
+//! from their bytes what the small appends kept only in memory: the head,
+//! their index records and the Merkle nodes they completed. A tail that does
+//! not continue the log is damage, and the ledger is refused.
+//!
+//! Those derived records are what the appends worked out themselves: an
+//! entry's id and key, and each incident key it is the first report of
+//! (known neither in the runs nor earlier in the tail).
+
+use std::sync::Arc;
+
+use super::append::incident_keys_of;
+use super::index::{text_digest, Family, DIGEST_LEN};
+use super::layout::{segment_first_seq, segment_key, unframe, Head, SEGMENT_PREFIX};
+use super::pending::Pending;
+use super::{decode_record, packing, Journal};
+use crate::entry::Seq;
+use crate::fast_hash::HashSet;
+use crate::merkle::Blake3;
+
+impl Journal {
+    /// Extends the head read from `m/head` by the tail, and adds the tail's
+    /// index records and Merkle nodes to the pending ones. `Err`: why the
+    /// tail does not continue the log.
+    pub(super) fn take_up_tail(&mut self) -> Result<(), String> {
+        let mut segments: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        self.store
+            .scan(
+                SEGMENT_PREFIX,
+                &segment_key(Seq::new(self.head.size)),
+                &mut |key, value| {
+                    segments.push((key.to_vec(), value.to_vec()));
+                    true
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        if segments.is_empty() {
+            return Ok(());
+        }
+        let mut head = self.head;
+        let mut pending = Pending::clone(&self.pending);
+        let mut frontier = self.frontier.clone();
+        let mut first_reports: HashSet<String> = HashSet::default();
+        let mut reader = self.index_reader();
+        for (key, value) in segments {
+            let first = segment_first_seq(&key)
+                .ok_or_else(|| format!("a segment key past the head is malformed: {key:02x?}"))?;
+            if first.get() != head.size {
+                return Err(format!(
+                    "a segment starts at seq {first}, but the log ends before seq {}",
+                    head.size
+                ));
+            }
+            let unreadable = || format!("the segment at seq {first} is unreadable");
+            let framed = packing::unpack(&value).ok_or_else(unreadable)?;
+            for bytes in unframe(&framed).ok_or_else(unreadable)? {
+                let seq = Seq::new(head.size);
+                let record = decode_record(seq, bytes).map_err(|e| e.to_string())?;
+                if record.entry.prev != head.last_id {
+                    return Err(format!(
+                        "seq {seq} names {} as the entry before it, but that is {}",
+                        record.entry.prev, head.last_id
+                    ));
+                }
+                let mut id_digest = [0u8; DIGEST_LEN];
+                id_digest.copy_from_slice(&record.id.as_bytes()[..DIGEST_LEN]);
+                pending.records.push((Family::EntryId, id_digest, seq));
+                let fact = &record.entry.fact;
+                let key_digest = text_digest(Family::FactKey, &fact.key);
+                pending.records.push((Family::FactKey, key_digest, seq));
+                for incident in incident_keys_of(&fact.body) {
+                    if first_reports.contains(incident) {
+                        continue;
+                    }
+                    let digest = text_digest(Family::IncidentKey, incident);
+                    let known = reader
+                        .find(Family::IncidentKey, &digest)
+                        .map_err(|e| e.to_string())?;
+                    if known.is_empty() {
+                        first_reports.insert(incident.to_owned());
+                        pending.records.push((Family::IncidentKey, digest, seq));
+                    }
+                }
+                if let Ok(frontier) = &mut frontier {
+                    frontier.push(&Blake3, *record.id.as_bytes(), |level, index, hash| {
+                        pending.nodes.push((level, index, *hash));
+                    });
+                }
+                head = Head {
+                    size: seq.get() + 1,
+                    last_id: record.id,
+                    last_recorded_at: record.entry.recorded_at,
+                };
+            }
+        }
+        drop(reader);
+        self.head = head;
+        self.pending = Arc::new(pending);
+        self.frontier = frontier;
+        Ok(())
+    }
+}
