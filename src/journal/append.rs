@@ -23,9 +23,9 @@ use crate::entry::{Seq, FORMAT_VERSION};
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
 use crate::fast_hash::{HashMap, HashSet};
 use crate::hash::{Id, IdPrefix};
-use crate::merkle::Blake3;
+use crate::merkle::{Blake3, Hash};
 use crate::parallel;
-use crate::store::Write;
+use crate::store::{Write, SMALL_VALUE_MAX};
 use crate::time::Clock;
 
 /// How to append.
@@ -226,34 +226,21 @@ impl Journal {
         });
 
         let mut frontier = self.frontier.clone().map_err(AppendError::Tree)?;
-        let mut nodes = NodeWrites::default();
-        // A batch that takes the pending records past FOLD_AT writes them as
-        // runs with its own; a smaller one adds its own to them.
+        // The permanent Merkle nodes this batch completes, in order.
+        let mut batch_nodes: Vec<(u32, u64, Hash)> = Vec::new();
         let pending_entries = self
             .pending
             .records
             .iter()
             .filter(|(family, _, _)| *family == Family::EntryId)
             .count() as u64;
-        let fold = pending_entries + encoded.len() as u64 > FOLD_AT;
+        let entries = encoded.len() as u64;
         let recorded_at = clock.now().max(self.head.last_recorded_at);
         let mut head = self.head;
         let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
         let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
         let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
-        if fold {
-            for &(family, digest, seq) in &self.pending.records {
-                match family {
-                    Family::FactKey => key_records.push((digest, seq)),
-                    Family::EntryId => id_records.push((digest, seq)),
-                    Family::IncidentKey => incident_records.push((digest, seq)),
-                }
-            }
-            for (level, index, hash) in &self.pending.nodes {
-                nodes.add(*level, *index, hash);
-            }
-        }
         let mut first_report: HashMap<String, Seq> = HashMap::default();
         let mut bytes = Vec::with_capacity(512);
         for one in encoded {
@@ -287,7 +274,7 @@ impl Journal {
             }
             let id = Id::of_entry(&bytes);
             frontier.push(&Blake3, *id.as_bytes(), |level, index, hash| {
-                nodes.add(level, index, hash)
+                batch_nodes.push((level, index, *hash))
             });
             let mut digest = [0u8; 16];
             digest.copy_from_slice(&id.as_bytes()[..16]);
@@ -313,6 +300,29 @@ impl Journal {
         }
         for (key, seq) in first_report {
             incident_records.push((text_digest(Family::IncidentKey, &key), seq));
+        }
+        // A batch that would leave more than FOLD_AT entries' records pending,
+        // or whose segment is not a small value (the tail is read from small
+        // values only: tail.rs), writes the pending records and nodes as runs
+        // with its own, and the head; any other adds its own to them and
+        // writes only its segment.
+        let fold = pending_entries + entries > FOLD_AT
+            || segments.iter().map(|(_, s)| s.len()).sum::<usize>() > SMALL_VALUE_MAX;
+        let mut nodes = NodeWrites::default();
+        if fold {
+            for &(family, digest, seq) in &self.pending.records {
+                match family {
+                    Family::FactKey => key_records.push((digest, seq)),
+                    Family::EntryId => id_records.push((digest, seq)),
+                    Family::IncidentKey => incident_records.push((digest, seq)),
+                }
+            }
+            for (level, index, hash) in &self.pending.nodes {
+                nodes.add(*level, *index, hash);
+            }
+            for (level, index, hash) in &batch_nodes {
+                nodes.add(*level, *index, hash);
+            }
         }
 
         if options.dry_run {
@@ -355,7 +365,7 @@ impl Journal {
                         .map(|(digest, seq)| (family, digest, seq)),
                 );
             }
-            pending.nodes.extend(nodes.nodes());
+            pending.nodes.extend(batch_nodes);
             // Only the segment: the records, the nodes and the head are
             // derived from it when the ledger is opened (tail.rs).
             pending

@@ -5,8 +5,11 @@
 //! batch of several keys costs it a second of each (docs/performance.md, "What
 //! changed in the ninth round"). So `m/head` is the head as of the last commit
 //! that wrote more than a segment, and the segments after it — at most
-//! [`FOLD_AT`](super::pending::FOLD_AT) entries — are the tail. Opening a
-//! ledger reads them, checks that they continue the log (each segment starts
+//! [`FOLD_AT`](super::pending::FOLD_AT) entries, each segment a small value
+//! (append.rs) — are the tail. Opening a ledger reads them through
+//! [`Store::scan_small`](crate::store::Store::scan_small), which does not pull
+//! in the large segments of bulk appends beside them (it did: a fifth of an
+//! open at 1M), checks that they continue the log (each segment starts
 //! where the log ends, each entry's seq and `prev` follow on), and derives
 //! from their bytes what the small appends kept only in memory: the head,
 //! their index records and the Merkle nodes they completed. A tail that does
@@ -34,7 +37,7 @@ impl Journal {
     pub(super) fn take_up_tail(&mut self) -> Result<(), String> {
         let mut segments: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         self.store
-            .scan(
+            .scan_small(
                 SEGMENT_PREFIX,
                 &segment_key(Seq::new(self.head.size)),
                 &mut |key, value| {

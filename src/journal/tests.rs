@@ -686,3 +686,40 @@ fn a_ledger_of_layout_2_keeps_its_pending_records_until_a_fold_writes_them() {
     }
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
 }
+
+#[test]
+fn a_small_append_whose_segment_is_not_a_small_value_writes_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let mut j = Journal::init(&path, "t").unwrap();
+    j.append(vec![source("a")], &at(1), &options()).unwrap();
+    let stored_head = |j: &Journal| Head::decode(&j.store.get(layout::META_HEAD).unwrap().unwrap());
+    assert_eq!(stored_head(&j).unwrap().size, 0, "a small append: the tail");
+    // Three sources of 1,500-byte names: one batch, a segment over 4 KiB
+    // (their names do not shrink: each is different noise).
+    let noisy: Vec<Fact> = (0..3u32)
+        .map(|i| {
+            let name: String = (0..1_500u32)
+                .map(|c| {
+                    char::from(
+                        b'a' + (blake3::hash(&[i.to_le_bytes(), c.to_le_bytes()].concat())
+                            .as_bytes()[0]
+                            % 26),
+                    )
+                })
+                .collect();
+            Fact {
+                key: format!("noisy/{i}"),
+                body: FactBody::Source(Source::new(name, SourceType::NewsSite)),
+            }
+        })
+        .collect();
+    j.append(noisy, &at(2), &options()).unwrap();
+    assert_eq!(stored_head(&j).unwrap(), j.head(), "folded, head written");
+    assert!(j.pending.records.is_empty());
+    drop(j);
+    let j = reopen(&path);
+    assert_eq!(j.head().size, 4);
+    assert!(j.find_key("noisy/2").unwrap().is_some());
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+}

@@ -119,20 +119,6 @@ impl NodeWrites {
         }
     }
 
-    /// Every node, level by level, each level in index order.
-    pub(super) fn nodes(&self) -> impl Iterator<Item = (u32, u64, Hash)> + '_ {
-        self.levels.iter().enumerate().flat_map(|(level, runs)| {
-            runs.iter().flat_map(move |(first, run)| {
-                (*first..)
-                    .zip(run.chunks_exact(32))
-                    .filter_map(move |(index, hash)| {
-                        // Levels are below 64.
-                        Some((level as u32, index, <Hash>::try_from(hash).ok()?))
-                    })
-            })
-        })
-    }
-
     /// The store writes, one per run.
     pub(super) fn into_writes(self) -> impl Iterator<Item = Write> {
         self.levels

@@ -13,7 +13,7 @@
 use crate::fast_hash::HashMap;
 
 /// Values larger than this are kept in the bulk region.
-pub const BULK_VALUE_MIN: usize = 4 << 10;
+pub const BULK_VALUE_MIN: usize = super::SMALL_VALUE_MAX;
 
 /// The first byte of every key in the bulk region. No key of a ledger starts
 /// with it (they begin with ASCII tags); the store refuses one that does.

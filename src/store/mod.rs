@@ -33,6 +33,10 @@ pub enum StoreError {
 /// A key and its value.
 pub type Pair = (Vec<u8>, Vec<u8>);
 
+/// The largest value [`Store::scan_small`] visits: 4 KiB. The sled store keeps
+/// larger values apart, in its bulk region.
+pub const SMALL_VALUE_MAX: usize = 4 << 10;
+
 /// One change in a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -76,6 +80,22 @@ pub trait Store {
         from: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError>;
+
+    /// [`Store::scan`] of the pairs whose value is at most
+    /// [`SMALL_VALUE_MAX`] bytes, the others skipped: a store that keeps larger
+    /// values apart (the sled store's bulk region) does not read them at all.
+    /// For reading the journal's tail, whose segments are small, without
+    /// pulling in the large segments beside it.
+    fn scan_small(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        self.scan(prefix, from, &mut |key, value| {
+            value.len() > SMALL_VALUE_MAX || visit(key, value)
+        })
+    }
 
     /// Applies every write, or none of them.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
@@ -126,6 +146,15 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
         (**self).scan(prefix, from, visit)
+    }
+
+    fn scan_small(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        (**self).scan_small(prefix, from, visit)
     }
 
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::bulk_region::{bulk_key, plain_from, Firsts, Region, BULK};
-use super::{Pair, Store, StoreError, Write};
+use super::{Pair, Store, StoreError, Write, SMALL_VALUE_MAX};
 
 /// A sled database holding one ledger.
 pub struct SledStore {
@@ -316,6 +316,27 @@ impl Store for SledStore {
         Ok(())
     }
 
+    /// Only the plain region: the bulk region holds nothing small. (A
+    /// ledger of layout 1 kept every value under its own key, so a large one
+    /// is skipped here too.)
+    fn scan_small(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        for pair in self.db.range(plain_from(from)..) {
+            let (k, v) = pair.map_err(io)?;
+            if !k.starts_with(prefix) {
+                break;
+            }
+            if v.len() <= SMALL_VALUE_MAX && !visit(&k, &v) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Large values go to the bulk region and small ones under their own key;
     /// either way the key's other place is cleared in the same batch, so that
     /// every key is in one place only.
@@ -380,6 +401,20 @@ mod tests {
     use crate::store::MemoryStore;
 
     /// What `visit_last_at_or_before` hands over, copied out.
+    /// Every pair `store.scan_small(prefix, from)` visits; none has a large
+    /// value.
+    fn scanned_small(store: &dyn Store, prefix: &[u8], from: &[u8]) -> Vec<Pair> {
+        let mut out = Vec::new();
+        store
+            .scan_small(prefix, from, &mut |k, v| {
+                out.push((k.to_vec(), v.to_vec()));
+                true
+            })
+            .unwrap();
+        assert!(out.iter().all(|(_, v)| v.len() <= SMALL_VALUE_MAX));
+        out
+    }
+
     fn visited(store: &dyn Store, prefix: &[u8], key: &[u8]) -> Option<Pair> {
         let mut seen = None;
         let found = store
@@ -456,6 +491,11 @@ mod tests {
                     scanned(model, prefix, key),
                     "scan {prefix:?} from {key:?}"
                 );
+                assert_eq!(
+                    scanned_small(sled, prefix, key),
+                    scanned_small(model, prefix, key),
+                    "small values from {key:?}"
+                );
             }
         }
     }
@@ -509,6 +549,26 @@ mod tests {
             .unwrap();
         assert!(sled.db.get(bulk_key(b"e1")).unwrap().is_none());
         assert_eq!(sled.get(b"e1").unwrap(), Some(vec![3; 10]));
+    }
+
+    #[test]
+    fn a_scan_of_small_values_skips_large_ones_in_either_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        sled.commit(vec![
+            Write::Put(b"e1".to_vec(), vec![1; 10]),
+            Write::Put(b"e2".to_vec(), vec![2; SMALL_VALUE_MAX + 1]),
+            Write::Put(b"e4".to_vec(), vec![4; SMALL_VALUE_MAX]),
+        ])
+        .unwrap();
+        // As layout 1 kept a large value: under its own key.
+        sled.db.insert(b"e3", vec![3; SMALL_VALUE_MAX + 1]).unwrap();
+        let keys: Vec<Vec<u8>> = scanned_small(&sled, b"e", b"e")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, [b"e1".to_vec(), b"e4".to_vec()]);
+        assert_eq!(scanned(&sled, b"e", b"e").len(), 4);
     }
 
     #[test]
