@@ -262,16 +262,6 @@ impl<S: Store> Store for FailingStore<S> {
         self.inner.scan(prefix, from, visit)
     }
 
-    fn scan_small(
-        &self,
-        prefix: &[u8],
-        from: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
-    ) -> Result<(), StoreError> {
-        self.admit(Op::Scan)?;
-        self.inner.scan_small(prefix, from, visit)
-    }
-
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.admit(Op::Commit)?;
         self.inner.commit(writes)

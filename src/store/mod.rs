@@ -148,15 +148,6 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).scan(prefix, from, visit)
     }
 
-    fn scan_small(
-        &self,
-        prefix: &[u8],
-        from: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
-    ) -> Result<(), StoreError> {
-        (**self).scan_small(prefix, from, visit)
-    }
-
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         (**self).commit(writes)
     }
