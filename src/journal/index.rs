@@ -375,7 +375,7 @@ impl<'s> IndexReader<'s> {
         }
         let filter = self
             .store
-            .get(&filter_key(run.family.tag(), run.id))?
+            .get(&filter_key(run_prefix))?
             .and_then(|stored| RunFilter::decode(&stored, run_prefix, run.count))
             .map(Arc::new);
         self.cache.keep_filter(run_prefix, filter.clone());
@@ -526,10 +526,7 @@ impl<'s> IndexReader<'s> {
             writes.push(Write::Put(key, value));
         }
         let filter = RunFilter { bloom, fences };
-        writes.push(Write::Put(
-            filter_key(family.tag(), run.id),
-            filter.encode(prefix.len()),
-        ));
+        writes.push(Write::Put(filter_key(&prefix), filter.encode(prefix.len())));
         self.planned.push(PlannedRun {
             prefix,
             filter: Arc::new(filter),
@@ -540,8 +537,8 @@ impl<'s> IndexReader<'s> {
 }
 
 fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
-    writes.push(Write::Delete(filter_key(run.family.tag(), run.id)));
     let prefix = chunk_prefix(run.family, run.id);
+    writes.push(Write::Delete(filter_key(&prefix)));
     store.scan(&prefix, &prefix, &mut |key, _| {
         writes.push(Write::Delete(key.to_vec()));
         true
@@ -647,7 +644,7 @@ mod tests {
         let mut runs: Vec<Vec<u8>> = manifest
             .runs
             .iter()
-            .map(|run| filter_key(run.family.tag(), run.id))
+            .map(|run| filter_key(&chunk_prefix(run.family, run.id)))
             .collect();
         runs.sort();
         assert_eq!(stored_filters, runs);

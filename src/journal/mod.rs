@@ -145,7 +145,7 @@ impl Journal {
         let genesis = Id::genesis(origin);
         let head = Head::empty(genesis);
         store.commit(vec![
-            Write::Put(META_FORMAT.to_vec(), LAYOUT_VERSION.to_be_bytes().to_vec()),
+            layout_record(),
             Write::Put(layout::META_ORIGIN.to_vec(), origin.as_bytes().to_vec()),
             Write::Put(layout::META_HEAD.to_vec(), head.encode()),
             Write::Put(layout::META_RUNS.to_vec(), Vec::new()),
@@ -271,10 +271,7 @@ impl Journal {
     /// caller sets `layout`.
     fn raise_layout(&self, writes: &mut Vec<Write>) {
         if self.layout != LAYOUT_VERSION {
-            writes.push(Write::Put(
-                META_FORMAT.to_vec(),
-                LAYOUT_VERSION.to_be_bytes().to_vec(),
-            ));
+            writes.push(layout_record());
         }
     }
 
@@ -477,6 +474,11 @@ impl Journal {
         )
         .with_pending(std::sync::Arc::clone(&self.pending))
     }
+}
+
+/// The write that records this sitrep's storage layout in `m/format`.
+fn layout_record() -> Write {
+    Write::Put(META_FORMAT.to_vec(), LAYOUT_VERSION.to_be_bytes().to_vec())
 }
 
 fn decode_record(seq: Seq, bytes: &[u8]) -> Result<Record, ReadError> {

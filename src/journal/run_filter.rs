@@ -86,10 +86,13 @@ pub struct RunFilter {
     pub fences: Vec<Vec<u8>>,
 }
 
-/// The key a run's filter is stored under.
-pub fn filter_key(family_tag: u8, run_id: u64) -> Vec<u8> {
-    let mut key = vec![FILTER_PREFIX, family_tag];
-    key.extend_from_slice(&run_id.to_be_bytes());
+/// The key a run's filter is stored under: the run's chunk-key prefix
+/// (`x ‖ family ‖ run id`, index.rs) with `f` in place of `x`.
+pub fn filter_key(run_prefix: &[u8]) -> Vec<u8> {
+    let mut key = run_prefix.to_vec();
+    if let Some(first) = key.first_mut() {
+        *first = FILTER_PREFIX;
+    }
     key
 }
 
@@ -195,6 +198,9 @@ mod tests {
 
     #[test]
     fn filter_keys_name_family_and_run() {
-        assert_eq!(filter_key(b'K', 258), b"fK\0\0\0\0\0\0\x01\x02".to_vec());
+        assert_eq!(
+            filter_key(b"xK\0\0\0\0\0\0\x01\x02"),
+            b"fK\0\0\0\0\0\0\x01\x02".to_vec()
+        );
     }
 }

@@ -55,6 +55,22 @@ impl Region {
             Region::Plain
         }
     }
+
+    /// The other region.
+    pub fn other(self) -> Region {
+        match self {
+            Region::Plain => Region::Bulk,
+            Region::Bulk => Region::Plain,
+        }
+    }
+
+    /// Where a value of ledger key `key` is stored in this region.
+    pub fn stored_key(self, key: &[u8]) -> Vec<u8> {
+        match self {
+            Region::Plain => key.to_vec(),
+            Region::Bulk => bulk_key(key),
+        }
+    }
 }
 
 /// The most prefixes remembered; past it the memory starts again (it is only

@@ -164,11 +164,8 @@ impl SledStore {
     /// Whether a value of `len` bytes for `key` would leave the key stored in
     /// the other region as well, unless that is cleared in the same commit.
     fn held_elsewhere(&self, key: &[u8], len: usize) -> Result<bool, StoreError> {
-        let other = match Region::of_len(len) {
-            Region::Bulk => key.to_vec(),
-            Region::Plain => bulk_key(key),
-        };
-        self.db.contains_key(other).map_err(io)
+        let other = Region::of_len(len).other();
+        self.db.contains_key(other.stored_key(key)).map_err(io)
     }
 
     /// Writes `writes` as one atomic sled batch, each put in its region and
@@ -180,16 +177,8 @@ impl SledStore {
             match write {
                 Write::Put(key, value) => {
                     let region = Region::of_len(value.len());
-                    match region {
-                        Region::Bulk => {
-                            batch.remove(key.clone());
-                            batch.insert(bulk_key(&key), value);
-                        }
-                        Region::Plain => {
-                            batch.remove(bulk_key(&key));
-                            batch.insert(key.clone(), value);
-                        }
-                    }
+                    batch.remove(region.other().stored_key(&key));
+                    batch.insert(region.stored_key(&key), value);
                     written.push((region, key));
                 }
                 Write::Delete(key) => {
@@ -339,7 +328,8 @@ impl Store for SledStore {
 
     /// Large values go to the bulk region and small ones under their own key;
     /// either way the key's other place is cleared in the same batch, so that
-    /// every key is in one place only.
+    /// every key is in one place only — except that a commit of one put to a
+    /// key held nowhere else is a plain insert, with nothing to clear.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         for write in &writes {
             let (Write::Put(key, _) | Write::Delete(key)) = write;
@@ -361,11 +351,7 @@ impl Store for SledStore {
             // (docs/performance.md, "What changed in the ninth round").
             Ok([Write::Put(key, value)]) if !self.held_elsewhere(&key, value.len())? => {
                 let region = Region::of_len(value.len());
-                let stored = match region {
-                    Region::Bulk => bulk_key(&key),
-                    Region::Plain => key.clone(),
-                };
-                self.db.insert(stored, value).map_err(io)?;
+                self.db.insert(region.stored_key(&key), value).map_err(io)?;
                 vec![(region, key)]
             }
             Ok(one) => self.apply_batch(Vec::from(one))?,
