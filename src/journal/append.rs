@@ -317,6 +317,7 @@ impl Journal {
                     Family::IncidentKey => incident_records.push((digest, seq)),
                 }
             }
+            incident_records.extend(reader.first_reports_among(&self.pending.unsettled_incidents)?);
             for (level, index, hash) in &self.pending.nodes {
                 nodes.add(*level, *index, hash);
             }

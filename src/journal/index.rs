@@ -306,16 +306,47 @@ impl<'s> IndexReader<'s> {
         limit: usize,
     ) -> Result<Vec<(Digest, Seq)>, StoreError> {
         let mut found = Vec::new();
-        let runs: Vec<Run> = self.manifest.runs_of(family).copied().collect();
-        for run in runs {
-            self.find_in_run(run, prefix, limit, &mut found)?;
-            if found.len() >= limit {
-                return Ok(found);
-            }
-        }
-        let room = limit - found.len();
+        self.find_prefix_in_runs(family, prefix, limit, &mut found)?;
+        let room = limit.saturating_sub(found.len());
         found.extend(self.pending.find_prefix(family, prefix).take(room));
         Ok(found)
+    }
+
+    /// [`IndexReader::find_prefix`] in the runs alone, adding to `found`
+    /// until it holds `limit`.
+    fn find_prefix_in_runs(
+        &mut self,
+        family: Family,
+        prefix: &[u8],
+        limit: usize,
+        found: &mut Vec<(Digest, Seq)>,
+    ) -> Result<(), StoreError> {
+        let runs: Vec<Run> = self.manifest.runs_of(family).copied().collect();
+        for run in runs {
+            if found.len() >= limit {
+                break;
+            }
+            self.find_in_run(run, prefix, limit, found)?;
+        }
+        Ok(())
+    }
+
+    /// Of the incident keys the tail reports (`Pending::unsettled_incidents`),
+    /// those no run holds: the first reports, to be written as records when
+    /// the pending records are folded into runs.
+    pub fn first_reports_among(
+        &mut self,
+        unsettled: &[(Digest, Seq)],
+    ) -> Result<Vec<(Digest, Seq)>, StoreError> {
+        let mut first = Vec::new();
+        for &(digest, seq) in unsettled {
+            let mut found = Vec::new();
+            self.find_prefix_in_runs(Family::IncidentKey, &digest, 1, &mut found)?;
+            if found.is_empty() {
+                first.push((digest, seq));
+            }
+        }
+        Ok(first)
     }
 
     /// The seqs recorded under exactly this digest.

@@ -42,6 +42,13 @@ pub struct Pending {
     pub records: Vec<(Family, Digest, Seq)>,
     /// Permanent Merkle nodes, in the order they were completed.
     pub nodes: Vec<(u32, u64, Hash)>,
+    /// Incident keys that entries of the tail report, each with the first
+    /// entry of the tail that does, not yet looked up in the runs: a key here
+    /// is a known incident either way, and whether that entry is its first
+    /// report is settled when the records are folded into runs
+    /// ([`IndexReader::first_reports_among`](super::index::IndexReader::first_reports_among)).
+    /// Opening a ledger thus reads no index run for its tail (tail.rs).
+    pub unsettled_incidents: Vec<(Digest, Seq)>,
 }
 
 impl Pending {
@@ -53,16 +60,30 @@ impl Pending {
             .map(|(_, _, hash)| *hash)
     }
 
-    /// The pending records of `family` whose digest starts with `prefix`.
+    /// The pending records of `family` whose digest starts with `prefix`,
+    /// unsettled incident keys included.
     pub fn find_prefix<'p>(
         &'p self,
         family: Family,
         prefix: &'p [u8],
     ) -> impl Iterator<Item = (Digest, Seq)> + 'p {
+        let unsettled: &[(Digest, Seq)] = match family {
+            Family::IncidentKey => &self.unsettled_incidents,
+            _ => &[],
+        };
         self.records
             .iter()
-            .filter(move |(f, digest, _)| *f == family && digest.starts_with(prefix))
+            .filter(move |(f, _, _)| *f == family)
             .map(|(_, digest, seq)| (*digest, *seq))
+            .chain(unsettled.iter().copied())
+            .filter(move |(digest, _)| digest.starts_with(prefix))
+    }
+
+    /// Whether a settled record of `family` has exactly this digest.
+    pub fn holds_record(&self, family: Family, digest: &Digest) -> bool {
+        self.records
+            .iter()
+            .any(|(f, d, _)| *f == family && d == digest)
     }
 
     /// The stored form of layout 2 (tests make such ledgers).
@@ -115,7 +136,11 @@ impl Pending {
                 ))
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Pending { records, nodes })
+        Some(Pending {
+            records,
+            nodes,
+            unsettled_incidents: Vec::new(),
+        })
     }
 }
 
@@ -131,6 +156,7 @@ mod tests {
                 (Family::IncidentKey, [2; 16], Seq::new(8)),
             ],
             nodes: vec![(0, 7, [3; 32]), (3, 0, [4; 32])],
+            unsettled_incidents: Vec::new(),
         };
         let bytes = pending.encode();
         assert_eq!(Pending::decode(&bytes), Some(pending.clone()));

@@ -16,14 +16,21 @@
 //! their index records and the Merkle nodes they completed. A tail that does
 //! not continue the log is damage, and the ledger is refused.
 //!
-//! Those derived records are what the appends worked out themselves: an
-//! entry's id and key, and each incident key it is the first report of
-//! (known neither in the runs nor earlier in the tail).
+//! Those derived records are what the appends worked out themselves — an
+//! entry's id and key, and each incident key it is the first report of —
+//! with one difference: whether an incident key the tail reports was
+//! reported before the tail is not looked up here. That would read the
+//! incident family's run filters (10 bits a key: 0.8 MB for the 640,000
+//! incident keys of the 1M bench ledger), which a read-only command does
+//! not otherwise need. Each such key is kept unsettled with the first entry
+//! of the tail that reports it (`Pending::unsettled_incidents`): it is a
+//! known incident either way, and the append that folds the records into
+//! runs keeps only the keys no run holds.
 
 use std::sync::Arc;
 
 use super::append::incident_keys_of;
-use super::index::{text_digest, Family, DIGEST_LEN};
+use super::index::{text_digest, Digest, Family, DIGEST_LEN};
 use super::layout::{segment_first_seq, segment_key, unframe, Head, SEGMENT_PREFIX};
 use super::pending::Pending;
 use super::{decode_record, packing, Journal};
@@ -53,8 +60,7 @@ impl Journal {
         let mut head = self.head;
         let mut pending = Pending::clone(&self.pending);
         let mut frontier = self.frontier.clone();
-        let mut first_reports: HashSet<String> = HashSet::default();
-        let mut reader = self.index_reader();
+        let mut reported: HashSet<Digest> = HashSet::default();
         for (key, value) in segments {
             let first = segment_first_seq(&key)
                 .ok_or_else(|| format!("a segment key past the head is malformed: {key:02x?}"))?;
@@ -82,16 +88,11 @@ impl Journal {
                 let key_digest = text_digest(Family::FactKey, &fact.key);
                 pending.records.push((Family::FactKey, key_digest, seq));
                 for incident in incident_keys_of(&fact.body) {
-                    if first_reports.contains(incident) {
-                        continue;
-                    }
                     let digest = text_digest(Family::IncidentKey, incident);
-                    let known = reader
-                        .find(Family::IncidentKey, &digest)
-                        .map_err(|e| e.to_string())?;
-                    if known.is_empty() {
-                        first_reports.insert(incident.to_owned());
-                        pending.records.push((Family::IncidentKey, digest, seq));
+                    if reported.insert(digest)
+                        && !pending.holds_record(Family::IncidentKey, &digest)
+                    {
+                        pending.unsettled_incidents.push((digest, seq));
                     }
                 }
                 if let Ok(frontier) = &mut frontier {
@@ -106,7 +107,6 @@ impl Journal {
                 };
             }
         }
-        drop(reader);
         self.head = head;
         self.pending = Arc::new(pending);
         self.frontier = frontier;

@@ -473,6 +473,31 @@ fn sorted(pending: &pending::Pending) -> pending::Pending {
     pending
 }
 
+/// The journal's pending records as a fold would write them: its unsettled
+/// incident keys settled against the runs, and sorted.
+fn settled(j: &Journal) -> pending::Pending {
+    let mut pending = pending::Pending::clone(&j.pending);
+    let unsettled = std::mem::take(&mut pending.unsettled_incidents);
+    let first = j.index_reader().first_reports_among(&unsettled).unwrap();
+    pending.records.extend(
+        first
+            .into_iter()
+            .map(|(digest, seq)| (index::Family::IncidentKey, digest, seq)),
+    );
+    sorted(&pending)
+}
+
+/// Every seq the index gives for incident key `key`, sorted.
+fn incident_index(j: &Journal, key: &str) -> Vec<Seq> {
+    let digest = index::text_digest(index::Family::IncidentKey, key);
+    let mut seqs = j
+        .index_reader()
+        .find(index::Family::IncidentKey, &digest)
+        .unwrap();
+    seqs.sort_unstable();
+    seqs
+}
+
 #[test]
 fn small_appends_wait_in_pending_and_read_the_same_before_and_after_a_fold() {
     use crate::merkle::{self, Blake3, MemoryTree};
@@ -499,17 +524,13 @@ fn small_appends_wait_in_pending_and_read_the_same_before_and_after_a_fold() {
         let folded = stored_head(&j) == j.head();
         saw_pending |= !folded;
         saw_fold |= folded;
-        assert_eq!(j.pending.records.is_empty(), folded);
+        assert_eq!(settled(&j).records.is_empty(), folded);
         assert_eq!(j.store.get(layout::META_PENDING).unwrap(), None);
-        let (head, kept) = (j.head(), sorted(&j.pending));
+        let (head, kept) = (j.head(), settled(&j));
         drop(j);
         j = reopen(&path);
         assert_eq!(j.head(), head);
-        assert_eq!(
-            sorted(&j.pending),
-            kept,
-            "the tail gives what the appends kept"
-        );
+        assert_eq!(settled(&j), kept, "the tail gives what the appends kept");
         let ids = all_ids(&j);
         let size = j.head().size;
         let tree = MemoryTree::from_leaf_hashes(&Blake3, ids.clone());
@@ -724,4 +745,118 @@ fn a_small_append_whose_segment_is_not_a_small_value_writes_the_head() {
     assert_eq!(j.head().size, 4);
     assert!(j.find_key("noisy/2").unwrap().is_some());
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+}
+
+/// An incident fact `key` from source `s` reporting incident key `incident`.
+fn incident_report(key: &str, incident: &str) -> Vec<Fact> {
+    facts(&format!(
+        r#"{{"key":"{key}","kind":"incident","source":"s","incident":"{incident}","direction":"other","occurred":"2024-03-01","target":{{"name":"Somewhere"}}}}"#
+    ))
+}
+
+#[test]
+fn incident_keys_the_tail_reports_again_are_settled_against_the_runs_when_folded() {
+    let incident = |key: String, incident: u64| incident_report(&key, &format!("k{incident}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let mut reopened = Journal::init(&path, "t").unwrap();
+    let mut kept_open = Journal::in_memory("t").unwrap();
+    // k0..k19 first reported in one batch, which folds.
+    let mut first = vec![source("s")];
+    for i in 0..20 {
+        first.extend(incident(format!("a{i}"), i));
+    }
+    for j in [&mut reopened, &mut kept_open] {
+        j.append(first.clone(), &at(1), &options()).unwrap();
+    }
+    let (mut saw_unsettled_repeat, mut folds) = (false, 0);
+    // Three reports a round: two of keys the runs hold (k0..k19 in turn),
+    // and one of a key new to the ledger, reported in three rounds running
+    // (k20..k23), so again within the tail.
+    let reported = |round: u64, i: u64| match i {
+        2 => 20 + round / 3,
+        _ => (round * 2 + i) % 20,
+    };
+    for round in 0..12u64 {
+        let batch: Vec<Fact> = (0..3)
+            .flat_map(|i| incident(format!("r{round}.{i}"), reported(round, i)))
+            .collect();
+        for j in [&mut reopened, &mut kept_open] {
+            j.append(batch.clone(), &at(2), &options()).unwrap();
+        }
+        drop(reopened);
+        reopened = reopen(&path);
+        saw_unsettled_repeat |= reopened
+            .pending
+            .unsettled_incidents
+            .iter()
+            .any(|(digest, _)| *digest == index::text_digest(index::Family::IncidentKey, "k0"));
+        assert_eq!(settled(&reopened), settled(&kept_open), "round {round}");
+        for key in (0..27).map(|k| format!("k{k}")) {
+            assert_eq!(
+                reopened.has_incident_key(&key).unwrap(),
+                kept_open.has_incident_key(&key).unwrap(),
+                "{key}, round {round}"
+            );
+        }
+        if stored_head(&reopened) == reopened.head() {
+            folds += 1;
+            // After a fold the index holds each key's first report, once.
+            for k in 0..24u64 {
+                let key = format!("k{k}");
+                // seq 0 is the source, 1..=20 the first batch, then three a round.
+                let first_seq = if k < 20 { 1 + k } else { 21 + 9 * (k - 20) + 2 };
+                let expected: Vec<Seq> = (first_seq < reopened.head().size)
+                    .then(|| Seq::new(first_seq))
+                    .into_iter()
+                    .collect();
+                assert_eq!(incident_index(&reopened, &key), expected, "{key}");
+                assert_eq!(incident_index(&kept_open, &key), expected, "{key}");
+            }
+        }
+    }
+    assert!(
+        saw_unsettled_repeat,
+        "the tail reported k0 again, which the runs hold"
+    );
+    assert!(folds >= 1, "a fold settled the tail");
+    assert!(reopened.audit(&AuditOptions::default()).unwrap().is_clean());
+}
+
+#[test]
+fn an_incident_key_that_layout_2_kept_pending_is_not_unsettled_again_by_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let mut j = Journal::init(&path, "t").unwrap();
+    let mut sources = vec![source("s")];
+    sources.extend((0..20).map(|i| source(&format!("s/{i}"))));
+    j.append(sources, &at(1), &options()).unwrap();
+    j.append(incident_report("a", "k"), &at(2), &options())
+        .unwrap();
+    // What layout 2 stored: the whole head, and the first report of `k` in
+    // `m/pending` beside it.
+    let (head, kept) = (j.head(), settled(&j));
+    assert!(kept.holds_record(
+        index::Family::IncidentKey,
+        &index::text_digest(index::Family::IncidentKey, "k")
+    ));
+    j.store
+        .commit(vec![
+            crate::store::Write::Put(layout::META_HEAD.to_vec(), head.encode()),
+            crate::store::Write::Put(layout::META_PENDING.to_vec(), kept.encode()),
+            crate::store::Write::Put(layout::META_FORMAT.to_vec(), vec![0, 2]),
+        ])
+        .unwrap();
+    drop(j);
+    let mut j = reopen(&path);
+    // A second report of `k`, in the tail of the raised layout.
+    j.append(incident_report("b", "k"), &at(3), &options())
+        .unwrap();
+    drop(j);
+    let mut j = reopen(&path);
+    assert_eq!(j.head().size, 23);
+    assert!(j.pending.unsettled_incidents.is_empty());
+    let more: Vec<Fact> = (0..20).map(|i| source(&format!("u/{i}"))).collect();
+    j.append(more, &at(4), &options()).unwrap();
+    assert_eq!(incident_index(&j, "k"), [Seq::new(21)]);
 }
