@@ -154,10 +154,41 @@ pub fn borrow_decode_state<'a, T: BorrowDecode<'a, ()>>(bytes: &'a [u8]) -> Resu
 /// therefore one id.
 pub fn decode_entry(bytes: &[u8]) -> Result<Entry, CodecError> {
     let entry: Entry = whole(bytes, bincode::decode_from_slice(bytes, decode_config()))?;
-    if encode_entry(&entry) != bytes {
+    if !encodes_to(&entry, bytes) {
         return Err(CodecError::NonCanonical);
     }
     Ok(entry)
+}
+
+/// Whether the canonical bytes of `entry` are exactly `bytes`: encoded
+/// against them as they are written, without building a copy, and stopped
+/// at the first byte that differs. (Building the copy and comparing it:
+/// `sitrep audit` of a 1M ledger took 4.6 s of CPU, against 3.9 s this way.)
+fn encodes_to(entry: &Entry, bytes: &[u8]) -> bool {
+    let mut same = SameAs { expected: bytes };
+    bincode::encode_into_writer(entry, &mut same, encode_config()).is_ok()
+        && same.expected.is_empty()
+}
+
+/// bincode's writer that compares what is written with `expected`, and
+/// fails at the first difference; `expected` keeps what is not written yet.
+struct SameAs<'a> {
+    expected: &'a [u8],
+}
+
+impl bincode::enc::write::Writer for SameAs<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        match self.expected.split_at_checked(bytes.len()) {
+            Some((head, rest)) if head == bytes => {
+                self.expected = rest;
+                Ok(())
+            }
+            _ => Err(bincode::error::EncodeError::Other(
+                "differs from the bytes it was decoded from",
+            )),
+        }
+    }
 }
 
 /// Decodes the first value of derived state written by [`encode_state`],
@@ -246,6 +277,35 @@ mod tests {
         bytes.push(0);
         let matched = matches!(decode_entry(&bytes), Err(CodecError::Trailing(1)));
         assert!(matched);
+    }
+
+    #[test]
+    fn an_entry_encodes_to_its_own_bytes_and_to_no_other() {
+        let mut prev = Id::genesis("same");
+        for (n, fact) in crate::synth::Corpus::new(9, 200).enumerate() {
+            let entry = Entry {
+                version: FORMAT_VERSION,
+                seq: Seq::new(n as u64),
+                prev,
+                recorded_at: Timestamp::from_micros(n as i64),
+                recorded_by: "x".into(),
+                fact,
+            };
+            let bytes = encode_entry(&entry);
+            prev = Id::of_entry(&bytes);
+            assert!(encodes_to(&entry, &bytes), "seq {n}");
+            assert!(
+                !encodes_to(&entry, &bytes[..bytes.len() - 1]),
+                "seq {n}, cut"
+            );
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(!encodes_to(&entry, &longer), "seq {n}, longer");
+            let mut changed = bytes.clone();
+            let at = n * 7 % bytes.len();
+            changed[at] ^= 1;
+            assert!(!encodes_to(&entry, &changed), "seq {n}, byte {at} changed");
+        }
     }
 
     #[test]

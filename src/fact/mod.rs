@@ -178,6 +178,20 @@ pub enum Reference<'a> {
     IncidentKey(&'a str),
 }
 
+/// What [`FactBody::each_reference`] calls with each reference: a way to
+/// its JSON path, whether it is inside a correction's replacement, and the
+/// reference.
+pub type ReferenceVisitor<'v, 'a> = dyn FnMut(&dyn Fn() -> String, bool, Reference<'a>) + 'v;
+
+impl<'a> Reference<'a> {
+    /// The key it names.
+    pub fn key(self) -> &'a str {
+        match self {
+            Reference::Source(key) | Reference::Target(key) | Reference::IncidentKey(key) => key,
+        }
+    }
+}
+
 impl FactBody {
     /// The kind of this fact.
     pub fn kind(&self) -> FactKind {
@@ -233,11 +247,35 @@ impl FactBody {
     /// Every reference this fact makes, each with the JSON path that holds it.
     pub fn references(&self) -> Vec<(String, Reference<'_>)> {
         let mut refs = Vec::new();
+        self.each_reference(&mut |path, _, reference| refs.push((path(), reference)));
+        refs
+    }
+
+    /// Visits what [`FactBody::references`] lists, in the same order, with
+    /// its JSON path to be worked out only if asked for, and whether it is
+    /// inside a correction's replacement.
+    pub fn each_reference<'a>(&'a self, visit: &mut ReferenceVisitor<'_, 'a>) {
+        self.each_reference_within(false, visit);
+    }
+
+    fn each_reference_within<'a>(
+        &'a self,
+        in_replacement: bool,
+        visit: &mut ReferenceVisitor<'_, 'a>,
+    ) {
         if let Some(source) = self.source_key() {
-            refs.push(("source".to_owned(), Reference::Source(source)));
+            visit(
+                &|| "source".to_owned(),
+                in_replacement,
+                Reference::Source(source),
+            );
         }
         if let Some(target) = self.target() {
-            refs.push(("target".to_owned(), Reference::Target(target)));
+            visit(
+                &|| "target".to_owned(),
+                in_replacement,
+                Reference::Target(target),
+            );
         }
         let incident_keys: &[String] = match self {
             FactBody::Claim(c) => &c.incidents,
@@ -245,14 +283,18 @@ impl FactBody {
             _ => &[],
         };
         for (i, key) in incident_keys.iter().enumerate() {
-            refs.push((format!("incidents[{i}]"), Reference::IncidentKey(key)));
+            visit(
+                &|| format!("incidents[{i}]"),
+                in_replacement,
+                Reference::IncidentKey(key),
+            );
         }
         if let FactBody::Correction(c) = self {
-            for (path, r) in c.replacement.references() {
-                refs.push((format!("replacement.{path}"), r));
-            }
+            c.replacement
+                .each_reference_within(true, &mut |path, _, reference| {
+                    visit(&|| format!("replacement.{}", path()), true, reference)
+                });
         }
-        refs
     }
 
     /// Validates everything that can be checked without the ledger.
@@ -304,6 +346,32 @@ impl Fact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_reference_says_which_are_inside_a_replacement() {
+        let mut seen_inside = false;
+        for fact in crate::synth::Corpus::new(5, 3000) {
+            let mut flags = Vec::new();
+            fact.body
+                .each_reference(&mut |_, inside, reference| flags.push((inside, reference)));
+            let listed = fact.body.references();
+            assert_eq!(flags.len(), listed.len(), "{}", fact.key);
+            for ((inside, reference), (path, listed)) in flags.into_iter().zip(listed) {
+                assert_eq!(reference, listed, "{}", fact.key);
+                assert_eq!(
+                    inside,
+                    path.starts_with("replacement."),
+                    "{}: {path}",
+                    fact.key
+                );
+                seen_inside |= inside;
+            }
+        }
+        assert!(
+            seen_inside,
+            "the corpus has corrections with references inside"
+        );
+    }
 
     #[test]
     fn kinds_parse_from_their_lower_case_names() {

@@ -131,14 +131,26 @@ pub fn frame_at(segment: &[u8], offset: usize) -> Option<(&[u8], &[u8])> {
 
 /// Splits a segment value into its framed entries. `None` if a frame is torn.
 pub fn unframe(segment: &[u8]) -> Option<Vec<&[u8]>> {
+    Some(
+        frame_ranges(segment)?
+            .into_iter()
+            .map(|range| &segment[range])
+            .collect(),
+    )
+}
+
+/// Where each framed entry of a segment value is in it. `None` if a frame is
+/// torn.
+pub fn frame_ranges(segment: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut out = Vec::new();
-    let mut rest = segment;
-    while !rest.is_empty() {
-        let len_bytes: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+    let mut at = 0;
+    while at < segment.len() {
+        let len_bytes: [u8; 4] = segment.get(at..at + 4)?.try_into().ok()?;
         let len = usize::try_from(u32::from_be_bytes(len_bytes)).ok()?;
-        let body = rest.get(4..4 + len)?;
+        let body = at + 4..(at + 4).checked_add(len)?;
+        segment.get(body.clone())?;
+        at = body.end;
         out.push(body);
-        rest = &rest[4 + len..];
     }
     Some(out)
 }
