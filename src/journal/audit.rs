@@ -372,7 +372,29 @@ fn hex(hash: &Hash) -> String {
     Id::from_bytes(*hash).to_hex()
 }
 
-impl Pass<'_> {
+impl<'j> Pass<'j> {
+    /// A pass over a ledger whose head record says it has `size` entries,
+    /// taking the root at the sizes in `wanted_roots`.
+    fn new(journal: &'j Journal, size: u64, wanted_roots: HashMap<u64, Option<Hash>>) -> Pass<'j> {
+        Pass {
+            journal,
+            findings: Vec::new(),
+            finding_count: 0,
+            frontier: Frontier::new(),
+            cursors: Vec::new(),
+            nodes_checked: 0,
+            next: 0,
+            prev_id: journal.genesis,
+            last_recorded_at: None,
+            // One key per entry: room for them from the start, within reason
+            // (the head's size is read from the store, and may be damaged).
+            keys: fast_hash::map_with_capacity(usize::try_from(size.min(1 << 22)).unwrap_or(0)),
+            incidents: fast_hash::HashSet::default(),
+            wanted_roots,
+            node_failure: None,
+        }
+    }
+
     fn find(&mut self, place: Place, reason: String) {
         self.finding_count += 1;
         if self.findings.len() < MAX_FINDINGS {
@@ -645,23 +667,7 @@ impl Journal {
             wanted_roots.insert(trusted.checkpoint.size, None);
         }
         wanted_roots.insert(0, Some(Blake3.empty()));
-        let mut pass = Pass {
-            journal: self,
-            findings: Vec::new(),
-            finding_count: 0,
-            frontier: Frontier::new(),
-            cursors: Vec::new(),
-            nodes_checked: 0,
-            next: 0,
-            prev_id: self.genesis,
-            last_recorded_at: None,
-            // One key per entry: room for them from the start, within reason
-            // (the head's size is read from the store, and may be damaged).
-            keys: fast_hash::map_with_capacity(usize::try_from(size.min(1 << 22)).unwrap_or(0)),
-            incidents: fast_hash::HashSet::default(),
-            wanted_roots,
-            node_failure: None,
-        };
+        let mut pass = Pass::new(self, size, wanted_roots);
         // Past the head is not part of the ledger; every stored segment below
         // it, under a malformed key too, is checked.
         self.prepared_segments(
@@ -794,21 +800,7 @@ mod tests {
     /// each, at seqs 0, 1, …), as the audit words them.
     fn findings_of(jsonl: &str) -> Vec<String> {
         let journal = Journal::in_memory("t").unwrap();
-        let mut pass = Pass {
-            journal: &journal,
-            findings: Vec::new(),
-            finding_count: 0,
-            frontier: Frontier::new(),
-            cursors: Vec::new(),
-            nodes_checked: 0,
-            next: 0,
-            prev_id: journal.genesis(),
-            last_recorded_at: None,
-            keys: fast_hash::HashMap::default(),
-            incidents: fast_hash::HashSet::default(),
-            wanted_roots: HashMap::new(),
-            node_failure: None,
-        };
+        let mut pass = Pass::new(&journal, 0, HashMap::new());
         let lines = crate::input::parse("t.jsonl", jsonl.as_bytes()).unwrap();
         for (seq, line) in (0u64..).zip(lines) {
             let entry = Entry {

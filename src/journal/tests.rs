@@ -666,6 +666,18 @@ fn a_tail_that_does_not_continue_the_log_is_refused_on_open() {
     }
 }
 
+/// Stores what layout 2 stored: the whole head, and the pending records
+/// beside it in `m/pending`.
+fn store_as_layout_2(j: &Journal, head: Head, pending: &pending::Pending) {
+    j.store
+        .commit(vec![
+            crate::store::Write::Put(layout::META_HEAD.to_vec(), head.encode()),
+            crate::store::Write::Put(layout::META_PENDING.to_vec(), pending.encode()),
+            crate::store::Write::Put(layout::META_FORMAT.to_vec(), vec![0, 2]),
+        ])
+        .unwrap();
+}
+
 #[test]
 fn a_ledger_of_layout_2_keeps_its_pending_records_until_a_fold_writes_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -674,13 +686,7 @@ fn a_ledger_of_layout_2_keeps_its_pending_records_until_a_fold_writes_them() {
     // What layout 2 stored: the whole head, and the pending records beside it.
     let j = reopen(&path);
     let (head, kept) = (j.head(), sorted(&j.pending));
-    j.store
-        .commit(vec![
-            crate::store::Write::Put(layout::META_HEAD.to_vec(), head.encode()),
-            crate::store::Write::Put(layout::META_PENDING.to_vec(), kept.encode()),
-            crate::store::Write::Put(layout::META_FORMAT.to_vec(), vec![0, 2]),
-        ])
-        .unwrap();
+    store_as_layout_2(&j, head, &kept);
     drop(j);
     let mut j = reopen(&path);
     assert_eq!((j.head(), sorted(&j.pending)), (head, kept.clone()));
@@ -840,13 +846,7 @@ fn an_incident_key_that_layout_2_kept_pending_is_not_unsettled_again_by_the_tail
         index::Family::IncidentKey,
         &index::text_digest(index::Family::IncidentKey, "k")
     ));
-    j.store
-        .commit(vec![
-            crate::store::Write::Put(layout::META_HEAD.to_vec(), head.encode()),
-            crate::store::Write::Put(layout::META_PENDING.to_vec(), kept.encode()),
-            crate::store::Write::Put(layout::META_FORMAT.to_vec(), vec![0, 2]),
-        ])
-        .unwrap();
+    store_as_layout_2(&j, head, &kept);
     drop(j);
     let mut j = reopen(&path);
     // A second report of `k`, in the tail of the raised layout.
