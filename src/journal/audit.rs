@@ -531,13 +531,18 @@ impl<'j> Pass<'j> {
                         },
                         // A replacement's own target is checked below (it must be revisable).
                         ReferenceKind::Target if in_replacement => None,
+                        // Whether the target's kind fits does not depend on its
+                        // key, which only the message names.
                         ReferenceKind::Target => match self.keys.get(&digest) {
-                            Some((_, kind)) => check_target_kind(fact.shape, *kind, "")
-                                .is_err()
-                                .then(|| match check_target_kind(fact.shape, *kind, named().1) {
-                                    Err(RefError::Problem(p)) => p.to_string(),
-                                    _ => String::new(),
-                                }),
+                            Some((_, kind)) if check_target_kind(fact.shape, *kind, "").is_ok() => {
+                                None
+                            }
+                            Some((_, kind)) => {
+                                match check_target_kind(fact.shape, *kind, named().1) {
+                                    Err(RefError::Problem(p)) => Some(p.to_string()),
+                                    _ => None,
+                                }
+                            }
                             None => {
                                 let (path, key) = named();
                                 Some(format!("{path}: no fact `{key}` before this entry"))
