@@ -504,7 +504,6 @@ impl<'j> Pass<'j> {
     fn fact(&mut self, seq: u64, fact: &Summary, frame: &[u8]) {
         let decoded: std::cell::OnceCell<Texts> = std::cell::OnceCell::new();
         let texts = || decoded.get_or_init(|| Texts::of(frame));
-        let mut problems: Vec<String> = Vec::new();
         for link in &fact.links {
             match *link {
                 Link::Reference {
@@ -555,7 +554,9 @@ impl<'j> Pass<'j> {
                             })
                         }
                     };
-                    problems.extend(problem);
+                    if let Some(problem) = problem {
+                        self.find(Place::Seq(seq), format!("broken reference: {problem}"));
+                    }
                 }
                 Link::ReplacementTarget(digest) => {
                     let ok = self
@@ -563,17 +564,17 @@ impl<'j> Pass<'j> {
                         .get(&digest)
                         .is_some_and(|(_, kind)| kind.is_revisable());
                     if !ok {
-                        problems.push(format!(
-                            "replacement.target: no revisable fact `{}` before this entry",
-                            texts().replacement_target()
-                        ));
+                        self.find(
+                            Place::Seq(seq),
+                            format!(
+                                "broken reference: replacement.target: no revisable fact `{}` before this entry",
+                                texts().replacement_target()
+                            ),
+                        );
                     }
                 }
                 Link::Reports(_) => {}
             }
-        }
-        for problem in problems {
-            self.find(Place::Seq(seq), format!("broken reference: {problem}"));
         }
         self.incidents
             .extend(fact.links.iter().filter_map(|link| match link {
