@@ -231,10 +231,10 @@ mod tests {
             recorded_by: "tester".into(),
             fact: Fact {
                 key: "src".into(),
-                body: FactBody::Source(Source {
+                body: FactBody::Source(Box::new(Source {
                     language: Some("en".into()),
                     ..Source::new("Wikipedia", SourceType::Encyclopedia)
-                }),
+                })),
             },
         }
     }

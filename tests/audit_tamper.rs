@@ -379,7 +379,10 @@ fn a_forged_entry_with_a_correct_prev_is_caught_by_the_tree() {
         recorded_by: "sitrep demo".to_owned(),
         fact: Fact {
             key: "src/forged".to_owned(),
-            body: FactBody::Source(Source::new("Forged Wire".to_owned(), SourceType::Wire)),
+            body: FactBody::Source(Box::new(Source::new(
+                "Forged Wire".to_owned(),
+                SourceType::Wire,
+            ))),
         },
     };
     let bytes = codec::encode_entry(&forged);

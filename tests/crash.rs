@@ -126,9 +126,9 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                         SourceType::NewsSite,
                     );
                     s.title = Some(format!("report {batch} of run {seed}"));
-                    FactBody::Source(s)
+                    FactBody::Source(Box::new(s))
                 }
-                j if j % 3 == 0 => FactBody::Count(Count {
+                j if j % 3 == 0 => FactBody::Count(Box::new(Count {
                     source: source.clone(),
                     speaker: sitrep::fact::ActorRef {
                         name: "a spokesman".to_owned(),
@@ -147,8 +147,8 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                     definition: None,
                     breakdown: Vec::new(),
                     quote: None,
-                }),
-                j => FactBody::Incident(Incident {
+                })),
+                j => FactBody::Incident(Box::new(Incident {
                     source: source.clone(),
                     incident: format!("b{batch}/e{j}"),
                     direction: Direction::OnUsForces,
@@ -176,7 +176,7 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                     targeted: Vec::new(),
                     summary: Some(format!("incident {j} of batch {batch}")),
                     quote: None,
-                }),
+                })),
             };
             Fact {
                 key: fact_key(batch, j),

@@ -351,34 +351,34 @@ fn dangling_fact(what: &Dangling, model: &Model) -> Fact {
     let source = model.log.sources[0].clone();
     let missing = format!("missing-{}", model.size());
     let body = match what {
-        Dangling::CorrectUnknown => FactBody::Correction(Correction {
+        Dangling::CorrectUnknown => FactBody::Correction(Box::new(Correction {
             source: source.clone(),
             target: missing,
             replacement: Box::new(source_body(0, false)),
             reason: "a later report".to_owned(),
-        }),
-        Dangling::RetractUnknown => FactBody::Retraction(Retraction {
+        })),
+        Dangling::RetractUnknown => FactBody::Retraction(Box::new(Retraction {
             source,
             target: missing,
             reason: RetractionReason::EnteredInError,
             note: None,
-        }),
-        Dangling::DenyUnknown => FactBody::Denial(Denial {
+        })),
+        Dangling::DenyUnknown => FactBody::Denial(Box::new(Denial {
             source,
             denier: crate::common::facts::actor("a denier"),
             target: missing,
             denial_type: DenialType::Occurrence,
             quote: None,
-        }),
+        })),
         Dangling::UnknownSource => incident_body(&missing, &prologue_values()),
-        Dangling::UnknownIncident => FactBody::Claim(Claim {
+        Dangling::UnknownIncident => FactBody::Claim(Box::new(Claim {
             source,
             claimant: crate::common::facts::actor("a claimant"),
             incidents: vec![missing],
             description: None,
             mode: ClaimMode::TelegramPost,
             text: None,
-        }),
+        })),
         Dangling::WrongKind { target } => {
             let targets = model.log.revisable();
             let target = pick_from(*target, &targets);
@@ -387,12 +387,12 @@ fn dangling_fact(what: &Dangling, model: &Model) -> Fact {
                 FactBody::Source(_) => incident_body(&source, &prologue_values()),
                 _ => source_body(1, true),
             };
-            FactBody::Correction(Correction {
+            FactBody::Correction(Box::new(Correction {
                 source,
                 target: target.key.clone(),
                 replacement: Box::new(replacement),
                 reason: "a later report".to_owned(),
-            })
+            }))
         }
         Dangling::NotASource { pick } => {
             let others: Vec<&Fact> = model
@@ -422,14 +422,14 @@ fn prologue_values() -> crate::common::facts::IncidentValues {
 /// one field changed, or a fact of another kind.
 fn conflicting(original: &Fact, same_kind: bool) -> Fact {
     let body = match (&original.body, same_kind) {
-        (FactBody::Source(s), true) => FactBody::Source(Source {
+        (FactBody::Source(s), true) => FactBody::Source(Box::new(Source {
             publisher: format!("{} (altered)", s.publisher),
-            ..s.clone()
-        }),
-        (FactBody::Incident(i), true) => FactBody::Incident(Incident {
+            ..(**s).clone()
+        })),
+        (FactBody::Incident(i), true) => FactBody::Incident(Box::new(Incident {
             summary: Some("altered after the fact".to_owned()),
-            ..i.clone()
-        }),
+            ..(**i).clone()
+        })),
         (FactBody::Source(_), _) => incident_body("f0", &prologue_values()),
         _ => source_body(2, false),
     };

@@ -361,15 +361,15 @@ pub fn to_fact(value: Value, origin: &Origin) -> Result<Fact, InputError> {
 pub(super) fn body_from(kind: FactKind, object: Map<String, Value>) -> Result<FactBody, String> {
     let value = Value::Object(object);
     Ok(match kind {
-        FactKind::Source => FactBody::Source(fields::<Source>(value)?),
-        FactKind::Incident => FactBody::Incident(fields::<Incident>(value)?),
-        FactKind::Count => FactBody::Count(fields::<Count>(value)?),
-        FactKind::Claim => FactBody::Claim(fields::<Claim>(value)?),
-        FactKind::Statement => FactBody::Statement(fields::<Statement>(value)?),
-        FactKind::Denial => FactBody::Denial(fields::<Denial>(value)?),
-        FactKind::Correction => FactBody::Correction(fields::<Correction>(value)?),
-        FactKind::Retraction => FactBody::Retraction(fields::<Retraction>(value)?),
-        FactKind::Merge => FactBody::Merge(fields::<Merge>(value)?),
+        FactKind::Source => FactBody::Source(Box::new(fields::<Source>(value)?)),
+        FactKind::Incident => FactBody::Incident(Box::new(fields::<Incident>(value)?)),
+        FactKind::Count => FactBody::Count(Box::new(fields::<Count>(value)?)),
+        FactKind::Claim => FactBody::Claim(Box::new(fields::<Claim>(value)?)),
+        FactKind::Statement => FactBody::Statement(Box::new(fields::<Statement>(value)?)),
+        FactKind::Denial => FactBody::Denial(Box::new(fields::<Denial>(value)?)),
+        FactKind::Correction => FactBody::Correction(Box::new(fields::<Correction>(value)?)),
+        FactKind::Retraction => FactBody::Retraction(Box::new(fields::<Retraction>(value)?)),
+        FactKind::Merge => FactBody::Merge(Box::new(fields::<Merge>(value)?)),
     })
 }
 

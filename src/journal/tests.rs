@@ -10,10 +10,10 @@ use crate::time::{FixedClock, Timestamp};
 fn source(key: &str) -> Fact {
     Fact {
         key: key.to_owned(),
-        body: FactBody::Source(Source::new(
+        body: FactBody::Source(Box::new(Source::new(
             format!("publisher of {key}"),
             SourceType::NewsSite,
-        )),
+        ))),
     }
 }
 
@@ -377,10 +377,10 @@ fn an_entry_the_reader_would_refuse_is_never_written() {
     let mut j = Journal::in_memory("t").unwrap();
     let huge = Fact {
         key: "s/huge".to_owned(),
-        body: FactBody::Source(Source::new(
+        body: FactBody::Source(Box::new(Source::new(
             "x".repeat(crate::codec::MAX_ENTRY_BYTES),
             SourceType::NewsSite,
-        )),
+        ))),
     };
     let refused = j.append(vec![source("ok"), huge], &at(1), &options());
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
@@ -739,7 +739,7 @@ fn a_small_append_whose_segment_is_not_a_small_value_writes_the_head() {
                 .collect();
             Fact {
                 key: format!("noisy/{i}"),
-                body: FactBody::Source(Source::new(name, SourceType::NewsSite)),
+                body: FactBody::Source(Box::new(Source::new(name, SourceType::NewsSite))),
             }
         })
         .collect();

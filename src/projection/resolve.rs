@@ -234,7 +234,7 @@ impl<'p> Resolved<'p> {
     /// Sources in force, in log order.
     pub fn sources(&self) -> Vec<(&Live<'p>, &'p Source)> {
         self.of_kind(|b| match b {
-            FactBody::Source(s) => Some(s),
+            FactBody::Source(s) => Some(&**s),
             _ => None,
         })
     }
@@ -242,7 +242,7 @@ impl<'p> Resolved<'p> {
     /// Incident reports in force, in log order.
     pub fn incidents(&self) -> Vec<(&Live<'p>, &'p Incident)> {
         self.of_kind(|b| match b {
-            FactBody::Incident(i) => Some(i),
+            FactBody::Incident(i) => Some(&**i),
             _ => None,
         })
     }
@@ -250,7 +250,7 @@ impl<'p> Resolved<'p> {
     /// Counts in force, in log order.
     pub fn counts(&self) -> Vec<(&Live<'p>, &'p Count)> {
         self.of_kind(|b| match b {
-            FactBody::Count(c) => Some(c),
+            FactBody::Count(c) => Some(&**c),
             _ => None,
         })
     }
@@ -258,7 +258,7 @@ impl<'p> Resolved<'p> {
     /// Claims in force, in log order.
     pub fn claims(&self) -> Vec<(&Live<'p>, &'p Claim)> {
         self.of_kind(|b| match b {
-            FactBody::Claim(c) => Some(c),
+            FactBody::Claim(c) => Some(&**c),
             _ => None,
         })
     }
@@ -266,7 +266,7 @@ impl<'p> Resolved<'p> {
     /// Statements in force, in log order.
     pub fn statements(&self) -> Vec<(&Live<'p>, &'p Statement)> {
         self.of_kind(|b| match b {
-            FactBody::Statement(s) => Some(s),
+            FactBody::Statement(s) => Some(&**s),
             _ => None,
         })
     }
@@ -279,7 +279,7 @@ impl<'p> Resolved<'p> {
                     .iter()
                     .filter_map(|d| self.live(d))
                     .filter_map(|d| match d.body {
-                        FactBody::Denial(denial) => Some((d, denial)),
+                        FactBody::Denial(denial) => Some((d, &**denial)),
                         _ => None,
                     })
                     .collect()

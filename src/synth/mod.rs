@@ -108,11 +108,11 @@ impl Corpus {
         self.memory.analyst = key.clone();
         Fact {
             key,
-            body: FactBody::Source(Source {
+            body: FactBody::Source(Box::new(Source {
                 title: Some("Analyst linking notes for the synthetic corpus".to_owned()),
                 language: Some("en".to_owned()),
                 ..Source::new("sitrep synthetic corpus (analyst notes)", SourceType::Other)
-            }),
+            })),
         }
     }
 
@@ -134,7 +134,7 @@ impl Corpus {
         });
         Fact {
             key,
-            body: FactBody::Source(body),
+            body: FactBody::Source(Box::new(body)),
         }
     }
 
@@ -209,7 +209,7 @@ impl Corpus {
         memory.retractable.push(key.clone());
         Fact {
             key,
-            body: FactBody::Incident(body),
+            body: FactBody::Incident(Box::new(body)),
         }
     }
 
@@ -230,7 +230,7 @@ impl Corpus {
         self.remember_revisable(&key, FactKind::Count);
         Fact {
             key,
-            body: FactBody::Count(body),
+            body: FactBody::Count(Box::new(body)),
         }
     }
 
@@ -260,7 +260,7 @@ impl Corpus {
         self.remember_revisable(&key, FactKind::Claim);
         Fact {
             key,
-            body: FactBody::Claim(body),
+            body: FactBody::Claim(Box::new(body)),
         }
     }
 
@@ -280,7 +280,7 @@ impl Corpus {
         self.remember_revisable(&key, FactKind::Statement);
         Fact {
             key,
-            body: FactBody::Statement(body),
+            body: FactBody::Statement(Box::new(body)),
         }
     }
 
@@ -292,7 +292,7 @@ impl Corpus {
         self.memory.retractable.push(key.clone());
         Some(Fact {
             key,
-            body: FactBody::Denial(body),
+            body: FactBody::Denial(Box::new(body)),
         })
     }
 
@@ -302,11 +302,11 @@ impl Corpus {
             if counts_first && !self.memory.counts.is_empty() {
                 let (target, count) = self.memory.counts.take(&mut self.rng)?;
                 let fixed = revisions::corrected_count(&mut self.rng, &count);
-                (target, FactBody::Count(fixed), count.source)
+                (target, FactBody::Count(Box::new(fixed)), count.source)
             } else {
                 let (target, incident) = self.memory.incidents.take(&mut self.rng)?;
                 let fixed = revisions::corrected_incident(&mut self.rng, &incident);
-                (target, FactBody::Incident(fixed), incident.source)
+                (target, FactBody::Incident(Box::new(fixed)), incident.source)
             };
         // Usually the source itself updates its report; sometimes another does.
         let source = if self.rng.chance(700) {
@@ -319,7 +319,7 @@ impl Corpus {
         self.memory.retractable.push(key.clone());
         Some(Fact {
             key,
-            body: FactBody::Correction(body),
+            body: FactBody::Correction(Box::new(body)),
         })
     }
 
@@ -330,7 +330,7 @@ impl Corpus {
         let body = revisions::retraction(&mut self.rng, &source.key, &target);
         Some(Fact {
             key: format!("{}/retraction/{index}", prefix(&source.key)),
-            body: FactBody::Retraction(body),
+            body: FactBody::Retraction(Box::new(body)),
         })
     }
 
@@ -355,7 +355,7 @@ impl Corpus {
         self.memory.retractable.push(key.clone());
         Some(Fact {
             key,
-            body: FactBody::Merge(body),
+            body: FactBody::Merge(Box::new(body)),
         })
     }
 

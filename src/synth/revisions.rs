@@ -80,7 +80,7 @@ pub fn corrected_incident(rng: &mut Rng, original: &Incident) -> Incident {
         0 => fixed.outcome = *rng.pick(&[Outcome::Impact, Outcome::PartlyIntercepted]),
         1 => {
             let n = rng.between(1, 6);
-            fixed.munitions = Some(phrase(&small(rng, n)));
+            fixed.munitions = Some(Box::new(phrase(&small(rng, n))));
         }
         2 if fixed.occurred.precision != Precision::Day => {
             fixed.occurred = DateSpec::day(fixed.occurred.start);

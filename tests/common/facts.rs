@@ -278,7 +278,7 @@ pub fn day(offset: u16) -> Date {
 pub fn source_body(n: usize, party: bool) -> FactBody {
     let mut source = Source::new(format!("publisher {n}"), SourceType::NewsSite);
     source.party = party;
-    FactBody::Source(source)
+    FactBody::Source(Box::new(source))
 }
 
 /// An incident report from `source`.
@@ -305,7 +305,7 @@ pub fn incident_body(source: &str, v: &IncidentValues) -> FactBody {
             note: None,
         }]
     };
-    FactBody::Incident(Incident {
+    FactBody::Incident(Box::new(Incident {
         source: source.to_owned(),
         incident: INCIDENT_KEYS[v.incident].to_owned(),
         direction: v.direction,
@@ -328,12 +328,12 @@ pub fn incident_body(source: &str, v: &IncidentValues) -> FactBody {
         targeted: Vec::new(),
         summary: None,
         quote: None,
-    })
+    }))
 }
 
 /// A count from `source`.
 pub fn count_body(source: &str, metric: Metric, value: u8) -> FactBody {
-    FactBody::Count(Count {
+    FactBody::Count(Box::new(Count {
         source: source.to_owned(),
         speaker: actor("a spokesman"),
         metric,
@@ -346,12 +346,12 @@ pub fn count_body(source: &str, metric: Metric, value: u8) -> FactBody {
         definition: None,
         breakdown: Vec::new(),
         quote: None,
-    })
+    }))
 }
 
 /// A statement from `source`, made on day `on`.
 pub fn statement_body(source: &str, kind: StatementType, on: u16) -> FactBody {
-    FactBody::Statement(Statement {
+    FactBody::Statement(Box::new(Statement {
         source: source.to_owned(),
         speaker: actor("a militia"),
         statement_type: kind,
@@ -361,30 +361,30 @@ pub fn statement_body(source: &str, kind: StatementType, on: u16) -> FactBody {
         text: format!("statement made on day {on}"),
         attribution: Attribution::OwnChannel,
         reported_by: None,
-    })
+    }))
 }
 
 /// A claim of `incident` by `claimant`, from `source`.
 pub fn claim_body(source: &str, incident: &str, claimant: &str) -> FactBody {
-    FactBody::Claim(Claim {
+    FactBody::Claim(Box::new(Claim {
         source: source.to_owned(),
         claimant: actor(claimant),
         incidents: vec![incident.to_owned()],
         description: None,
         mode: ClaimMode::TelegramPost,
         text: None,
-    })
+    }))
 }
 
 /// A denial of `target`, from `source`.
 pub fn denial_body(source: &str, target: &str, kind: DenialType) -> FactBody {
-    FactBody::Denial(Denial {
+    FactBody::Denial(Box::new(Denial {
         source: source.to_owned(),
         denier: actor("a denier"),
         target: target.to_owned(),
         denial_type: kind,
         quote: None,
-    })
+    }))
 }
 
 /// A corrected version of `original`, of its kind and from its source. A
@@ -401,10 +401,10 @@ pub fn replacement(
 ) -> Option<FactBody> {
     let n_index = usize::from(n);
     match original {
-        FactBody::Source(s) => Some(FactBody::Source(Source {
+        FactBody::Source(s) => Some(FactBody::Source(Box::new(Source {
             publisher: format!("{} (corrected {n})", s.publisher),
-            ..s.clone()
-        })),
+            ..(**s).clone()
+        }))),
         FactBody::Incident(i) => Some(incident_body(&i.source, values)),
         FactBody::Count(c) => Some(count_body(&c.source, c.metric, n)),
         FactBody::Claim(c) => {
@@ -493,12 +493,12 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
                 .map(|f| f.key.as_str())
                 .collect();
             let replacement = replacement(&target.body, values, *n, &log.known(), &others)?;
-            FactBody::Correction(Correction {
+            FactBody::Correction(Box::new(Correction {
                 source: source(s)?,
                 target: target.key.clone(),
                 replacement: Box::new(replacement),
                 reason: "a later report".to_owned(),
-            })
+            }))
         }
         FactOp::Retract {
             source: s,
@@ -513,12 +513,12 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
             if targets.is_empty() {
                 return None;
             }
-            FactBody::Retraction(Retraction {
+            FactBody::Retraction(Box::new(Retraction {
                 source: source(s)?,
                 target: pick_from(*target, &targets).key.clone(),
                 reason: *reason,
                 note: None,
-            })
+            }))
         }
         FactOp::Merge {
             source: s,
@@ -536,12 +536,12 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
             if let Some(third) = third.filter(|_| !pool.is_empty()) {
                 incidents.push(pool.remove(usize::from(third) % pool.len()));
             }
-            FactBody::Merge(Merge {
+            FactBody::Merge(Box::new(Merge {
                 source: source(s)?,
                 surviving: pick_from(*survivor, &incidents).clone(),
                 incidents,
                 reason: "the same attack".to_owned(),
-            })
+            }))
         }
         FactOp::Deny {
             source: s,

@@ -98,11 +98,11 @@ impl Encoder {
 pub fn extra_source(tag: &str) -> Fact {
     Fact {
         key: format!("bench/{tag}/source"),
-        body: FactBody::Source(Source {
+        body: FactBody::Source(Box::new(Source {
             title: Some("Benchmark follow-up reports".into()),
             language: Some("en".into()),
             ..Source::new("Bench Wire", SourceType::Wire)
-        }),
+        })),
     }
 }
 
@@ -111,7 +111,7 @@ pub fn extra_incident(tag: &str, i: u64) -> Fact {
     let day = Date::from_ymd(2024, 1, 1 + (i % 28) as u32).unwrap_or(Date::MIN);
     Fact {
         key: format!("bench/{tag}/incident/{i}"),
-        body: FactBody::Incident(Incident {
+        body: FactBody::Incident(Box::new(Incident {
             source: format!("bench/{tag}/source"),
             incident: format!("bench/{tag}/inc-{i}"),
             direction: Direction::OnUsForces,
@@ -126,7 +126,7 @@ pub fn extra_incident(tag: &str, i: u64) -> Fact {
             },
             launch: None,
             attack_types: vec![AttackType::Drone],
-            munitions: Quantity::parse("two"),
+            munitions: Quantity::parse("two").map(Box::new),
             outcome: Outcome::Intercepted,
             damage: None,
             casualties: vec![Casualties {
@@ -139,7 +139,7 @@ pub fn extra_incident(tag: &str, i: u64) -> Fact {
             targeted: vec![],
             summary: Some("A drone was launched at the base and intercepted.".into()),
             quote: None,
-        }),
+        })),
     }
 }
 

@@ -140,7 +140,7 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
         .reports
         .iter()
         .filter_map(|k| match resolved.live(k).map(|l| l.body) {
-            Some(FactBody::Incident(i)) => Some((*k, i)),
+            Some(FactBody::Incident(i)) => Some((*k, &**i)),
             _ => None,
         })
         .collect();
