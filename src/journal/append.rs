@@ -8,25 +8,25 @@
 //! records and nodes kept in memory (pending.rs, tail.rs). A fact whose
 //! key is already recorded with the same content is reported as "already
 //! recorded at seq N" and not written again.
+//!
+//! The in-order work runs in two halves side by side: this file's checks
+//! against the ledger and the batch, on the calling thread, and the chaining of
+//! the facts they accept (`chain.rs`), on a worker for a large batch.
 
+use super::chain::{self, Chain, Chained, Fresh, Handover, Lot, LOT};
 use super::index::{text_digest, Digest, Family, IndexReader};
-use super::layout::{
-    frame_into, segment_key, Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS,
-    SEGMENT_ENTRIES,
-};
-use super::packing;
+use super::layout::{Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS};
 use super::pending::{Pending, FOLD_AT};
 use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, ResolveError};
-use crate::codec;
-use crate::entry::{Seq, FORMAT_VERSION};
+use crate::entry::Seq;
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
 use crate::fast_hash::{HashMap, HashSet};
 use crate::hash::{Id, IdPrefix};
-use crate::merkle::{Blake3, Hash};
 use crate::parallel;
 use crate::store::{Write, SMALL_VALUE_MAX};
-use crate::time::Clock;
+use crate::time::{Clock, Timestamp};
+use std::sync::Arc;
 
 /// How to append.
 #[derive(Clone, Debug)]
@@ -110,29 +110,77 @@ struct Alone {
     key_digest: Digest,
 }
 
-/// A fact that will be written: where its outcome is, and its key's digest.
-struct Fresh {
-    slot: usize,
-    fact: Fact,
-    key_digest: Digest,
+/// Batches of at least this many facts chain on a worker thread beside the
+/// checks ([`Chain`]); smaller ones chain on the calling thread, where a
+/// single report's append pays no thread.
+const PIPELINE_FACTS: usize = 2 * LOT;
+
+/// How many lots may wait for the chaining worker.
+const LOTS_IN_FLIGHT: usize = 4;
+
+/// The fresh facts a batch has accepted so far: the lots handed over, and the
+/// one being filled.
+struct Accepted {
+    lots: Vec<Lot>,
+    filling: Vec<Fresh>,
+    /// When the batch is recorded: read from the clock with the first lot.
+    recorded_at: Option<Timestamp>,
 }
 
-/// A fresh fact, encoded: everything the in-order chaining needs from it.
-struct Encoded {
-    slot: usize,
-    fact_bytes: Vec<u8>,
-    key_digest: Digest,
-    /// The incident keys it is the first report of, in this batch.
-    first_reports: Vec<String>,
+impl Accepted {
+    fn new() -> Accepted {
+        Accepted {
+            lots: Vec::new(),
+            filling: Vec::with_capacity(LOT),
+            recorded_at: None,
+        }
+    }
+
+    /// How many facts have been accepted.
+    fn len(&self) -> usize {
+        self.lots.len() * LOT + self.filling.len()
+    }
+
+    /// The `at`-th accepted fact.
+    fn get(&self, at: usize) -> Option<&Fresh> {
+        match self.lots.get(at / LOT) {
+            Some(lot) => lot.get(at % LOT),
+            None => self.filling.get(at - self.lots.len() * LOT),
+        }
+    }
+
+    /// Accepts one more, handing the lot over once it is full.
+    fn push(&mut self, fresh: Fresh, stamp: &dyn Fn() -> Timestamp, handover: &mut Handover) {
+        self.filling.push(fresh);
+        if self.filling.len() == LOT {
+            self.hand_over(stamp, handover);
+        }
+    }
+
+    /// Hands over the lot being filled, if it holds anything.
+    fn hand_over(&mut self, stamp: &dyn Fn() -> Timestamp, handover: &mut Handover) {
+        if self.filling.is_empty() {
+            return;
+        }
+        let recorded_at = *self.recorded_at.get_or_insert_with(stamp);
+        let lot: Lot = Arc::new(std::mem::replace(
+            &mut self.filling,
+            Vec::with_capacity(LOT),
+        ));
+        handover.give(recorded_at, Arc::clone(&lot));
+        self.lots.push(lot);
+    }
 }
 
 impl Journal {
     /// Appends `facts` as one atomic batch.
     ///
-    /// What depends on one fact alone — its check, its key's digest, its
-    /// canonical bytes — is worked out on every core; what depends on the facts
-    /// before it — references, keys, seqs, the `prev` chain, ids and the Merkle
-    /// frontier — in order on one.
+    /// What depends on one fact alone — its check, its key's digest — is worked
+    /// out on every core first. Then two halves run side by side: the checks
+    /// against the ledger and the facts before it (references, keys, incident
+    /// keys) in order on this thread, and the chaining of the facts they accept
+    /// — canonical bytes, seqs, the `prev` chain, ids, the Merkle frontier,
+    /// packed segments — in order on a worker ([`Chain`]).
     pub fn append(
         &mut self,
         facts: Vec<Fact>,
@@ -143,171 +191,98 @@ impl Journal {
             problem: fact.check().err(),
             key_digest: text_digest(Family::FactKey, &fact.key),
         });
-        let mut batch = Batch {
-            journal: self,
-            reader: self.index_reader(),
-            keys: HashMap::default(),
-            incident_keys: HashSet::default(),
-            next_seq: self.head.size,
+        let pipelined = facts.len() >= PIPELINE_FACTS;
+        let chain = match &self.frontier {
+            Ok(frontier) => Some(Chain::new(
+                self.head,
+                frontier.clone(),
+                &options.recorded_by,
+                !options.dry_run,
+            )),
+            Err(_) => None,
         };
-        let mut outcomes = Vec::with_capacity(facts.len());
-        let mut fresh: Vec<Fresh> = Vec::with_capacity(facts.len());
-        for ((index, mut fact), alone) in facts.into_iter().enumerate().zip(alone) {
-            let invalid = |problem: Problem| AppendError::Invalid { index, problem };
-            if let Some(problem) = alone.problem {
-                return Err(invalid(problem));
-            }
-            batch
-                .resolve_references(&mut fact)
-                .map_err(|e| lift(index, e))?;
-            if let Some(known) = batch.lookup_key_digest(&fact.key, &alone.key_digest)? {
-                let same = match known.whence {
-                    Whence::Batch(at) => fresh.get(at).is_some_and(|f| f.fact == fact),
-                    Whence::Ledger => self
-                        .read(known.seq)?
-                        .is_some_and(|record| record.entry.fact == fact),
-                };
-                if same {
-                    outcomes.push(FactOutcome::AlreadyRecorded {
-                        key: fact.key,
-                        seq: known.seq,
-                    });
-                    continue;
+        let journal: &Journal = self;
+        let last_recorded_at = journal.head.last_recorded_at;
+        let stamp = || clock.now().max(last_recorded_at);
+        let (accepted, chained) = std::thread::scope(|scope| {
+            let (mut handover, worker) = match chain {
+                Some(chain) if pipelined => {
+                    let (lots, received) = std::sync::mpsc::sync_channel(LOTS_IN_FLIGHT);
+                    let worker = scope.spawn(move || chain.run(received));
+                    (Handover::Worker(lots), Some(worker))
                 }
-                return Err(invalid(Problem::at(
-                    "key",
-                    format!(
-                        "key `{}` is already used by a different fact ({}) at seq {}; a key names one fact forever, so append a correction to change it",
-                        fact.key, known.kind.with_article(), known.seq
-                    ),
-                )));
-            }
-            let seq = Seq::new(batch.next_seq);
-            batch.next_seq += 1;
-            batch.note_incident_keys(&fact.body)?;
-            batch.keys.insert(
-                fact.key.clone(),
-                Known {
-                    seq,
-                    kind: fact.kind(),
-                    whence: Whence::Batch(fresh.len()),
-                },
-            );
-            outcomes.push(FactOutcome::Recorded {
-                key: fact.key.clone(),
-                kind: fact.kind(),
-                seq,
-                id: Id::from_bytes([0; 32]),
-            });
-            fresh.push(Fresh {
-                slot: outcomes.len() - 1,
-                fact,
-                key_digest: alone.key_digest,
-            });
-        }
-        let new_incident_keys = std::mem::take(&mut batch.incident_keys);
-        let mut reader = batch.reader;
-        if fresh.is_empty() {
+                Some(chain) => (Handover::Inline(Box::new(chain), Ok(())), None),
+                None => (Handover::Nowhere, None),
+            };
+            let mut batch = Batch {
+                journal,
+                reader: journal.index_reader(),
+                keys: HashMap::default(),
+                incident_keys: HashSet::default(),
+                next_seq: journal.head.size,
+            };
+            let accepted = batch
+                .accept(facts, alone, &stamp, &mut handover)
+                .map(|(outcomes, fresh)| (outcomes, batch.reader, fresh));
+            let chained = match (handover, worker) {
+                (Handover::Inline(chain, state), _) => state.map(|()| Some(chain.finish())),
+                (Handover::Worker(lots), Some(worker)) => {
+                    drop(lots);
+                    match worker.join() {
+                        Ok(chained) => chained.map(Some),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                _ => Ok(None),
+            };
+            (accepted, chained)
+        });
+        // The checks' verdict comes first, as it would were the halves run
+        // one after the other.
+        let (mut outcomes, mut reader, fresh) = accepted?;
+        let fresh = fresh.len();
+        if fresh == 0 {
             return Ok(AppendReport {
                 outcomes,
                 head: self.head,
                 committed: false,
             });
         }
-        let encoded = parallel::map_owned(fresh, PARALLEL_FACTS, |fresh| Encoded {
-            slot: fresh.slot,
-            fact_bytes: codec::encode_fact(&fresh.fact),
-            key_digest: fresh.key_digest,
-            first_reports: incident_keys_of(&fresh.fact.body)
-                .into_iter()
-                .filter(|key| new_incident_keys.contains(*key))
-                .map(str::to_owned)
-                .collect(),
-        });
-
-        let mut frontier = self.frontier.clone().map_err(AppendError::Tree)?;
-        // The permanent Merkle nodes this batch completes, in order.
-        let mut batch_nodes: Vec<(u32, u64, Hash)> = Vec::new();
+        let Some(chained) = chained? else {
+            // Only a frontier that could not be loaded leaves a batch unchained.
+            let why = self.frontier.as_ref().err().cloned().unwrap_or_default();
+            return Err(AppendError::Tree(why));
+        };
+        for &(slot, id) in &chained.ids {
+            if let FactOutcome::Recorded { id: slot_id, .. } = &mut outcomes[slot] {
+                *slot_id = id;
+            }
+        }
         let pending_entries = self
             .pending
             .records
             .iter()
             .filter(|(family, _, _)| *family == Family::EntryId)
             .count() as u64;
-        let entries = encoded.len() as u64;
-        let recorded_at = clock.now().max(self.head.last_recorded_at);
-        let mut head = self.head;
-        let mut segments: Vec<(Seq, Vec<u8>)> = Vec::new();
-        let mut id_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
-        let mut key_records: Vec<(Digest, Seq)> = Vec::with_capacity(encoded.len());
-        let mut incident_records: Vec<(Digest, Seq)> = Vec::new();
-        let mut first_report: HashMap<String, Seq> = HashMap::default();
-        let mut bytes = Vec::with_capacity(512);
-        for one in encoded {
-            let seq = Seq::new(head.size);
-            for key in one.first_reports {
-                first_report.entry(key).or_insert(seq);
-            }
-            key_records.push((one.key_digest, seq));
-            let entry_head = codec::EntryHead {
-                version: FORMAT_VERSION,
-                seq,
-                prev: &head.last_id,
-                recorded_at,
-                recorded_by: &options.recorded_by,
-            };
-            bytes.clear();
-            codec::encode_entry_parts_into(&entry_head, &one.fact_bytes, &mut bytes);
-            if bytes.len() > codec::MAX_ENTRY_BYTES {
-                // The reader refuses entries over this size: never write one.
-                return Err(AppendError::Invalid {
-                    index: one.slot,
-                    problem: Problem::at(
-                        "key",
-                        format!(
-                            "the entry would take {} bytes; an entry may take at most {} (16 MiB)",
-                            bytes.len(),
-                            codec::MAX_ENTRY_BYTES
-                        ),
-                    ),
-                });
-            }
-            let id = Id::of_entry(&bytes);
-            frontier.push(&Blake3, *id.as_bytes(), |level, index, hash| {
-                batch_nodes.push((level, index, *hash))
-            });
-            let mut digest = [0u8; 16];
-            digest.copy_from_slice(&id.as_bytes()[..16]);
-            id_records.push((digest, seq));
-            if let FactOutcome::Recorded { id: slot_id, .. } = &mut outcomes[one.slot] {
-                *slot_id = id;
-            }
-            match segments.last_mut() {
-                Some((first, segment)) if seq.get() - first.get() < SEGMENT_ENTRIES as u64 => {
-                    frame_into(segment, &bytes);
-                }
-                _ => {
-                    let mut segment = Vec::with_capacity(bytes.len() + 4);
-                    frame_into(&mut segment, &bytes);
-                    segments.push((seq, segment));
-                }
-            }
-            head = Head {
-                size: seq.get() + 1,
-                last_id: id,
-                last_recorded_at: recorded_at,
-            };
-        }
-        for (key, seq) in first_report {
-            incident_records.push((text_digest(Family::IncidentKey, &key), seq));
-        }
+        let entries = chained.ids.len() as u64;
+        let Chained {
+            head,
+            frontier,
+            nodes: batch_nodes,
+            mut id_records,
+            mut key_records,
+            first_reports,
+            segment_writes,
+            framed_bytes,
+            ..
+        } = chained;
+        let mut incident_records = chain::incident_records(first_reports);
         // A batch that would leave more than FOLD_AT entries' records pending,
         // or whose segment is not a small value (the tail is read from small
         // values only: tail.rs), writes the pending records and nodes as runs
         // with its own, and the head; any other adds its own to them and
         // writes only its segment.
-        let fold = pending_entries + entries > FOLD_AT
-            || segments.iter().map(|(_, s)| s.len()).sum::<usize>() > SMALL_VALUE_MAX;
+        let fold = pending_entries + entries > FOLD_AT || framed_bytes > SMALL_VALUE_MAX;
         let mut nodes = NodeWrites::default();
         if fold {
             for &(family, digest, seq) in &self.pending.records {
@@ -333,9 +308,7 @@ impl Journal {
                 committed: false,
             });
         }
-        let mut writes: Vec<Write> = parallel::map_owned(segments, 2, |(first, segment)| {
-            Write::Put(segment_key(first), packing::pack(segment))
-        });
+        let mut writes: Vec<Write> = segment_writes;
         let mut manifest = self.manifest.clone();
         let pending = if fold {
             writes.extend(nodes.into_writes());
@@ -468,15 +441,90 @@ impl Batch<'_> {
         Ok(!hits.is_empty())
     }
 
-    /// Remembers the incident keys a fact reports that the ledger does not know
-    /// yet: only their first report goes into the incident-key index.
-    fn note_incident_keys(&mut self, body: &FactBody) -> Result<(), ReadError> {
+    /// Remembers the incident keys a fact reports that neither the ledger nor
+    /// the batch knows yet, and returns them: only their first report goes
+    /// into the incident-key index.
+    fn note_incident_keys(&mut self, body: &FactBody) -> Result<Vec<String>, ReadError> {
+        let mut first = Vec::new();
         for key in incident_keys_of(body) {
             if !self.incident_known(key)? {
                 self.incident_keys.insert(key.to_owned());
+                first.push(key.to_owned());
             }
         }
-        Ok(())
+        Ok(first)
+    }
+
+    /// The first half of an append: checks `facts` in order against the
+    /// ledger and the facts before them, handing those to be written over to
+    /// the chaining as it goes. Returns one outcome per fact and how many are
+    /// to be written, or the first fact's problem.
+    fn accept(
+        &mut self,
+        facts: Vec<Fact>,
+        alone: Vec<Alone>,
+        stamp: &dyn Fn() -> Timestamp,
+        handover: &mut Handover,
+    ) -> Result<(Vec<FactOutcome>, Accepted), AppendError> {
+        let mut outcomes = Vec::with_capacity(facts.len());
+        let mut fresh = Accepted::new();
+        for ((index, mut fact), alone) in facts.into_iter().enumerate().zip(alone) {
+            let invalid = |problem: Problem| AppendError::Invalid { index, problem };
+            if let Some(problem) = alone.problem {
+                return Err(invalid(problem));
+            }
+            self.resolve_references(&mut fact)
+                .map_err(|e| lift(index, e))?;
+            if let Some(known) = self.lookup_key_digest(&fact.key, &alone.key_digest)? {
+                let same = match known.whence {
+                    Whence::Batch(at) => fresh.get(at).is_some_and(|f| f.fact == fact),
+                    Whence::Ledger => self
+                        .journal
+                        .read(known.seq)?
+                        .is_some_and(|record| record.entry.fact == fact),
+                };
+                if same {
+                    outcomes.push(FactOutcome::AlreadyRecorded {
+                        key: fact.key,
+                        seq: known.seq,
+                    });
+                    continue;
+                }
+                return Err(invalid(Problem::at(
+                    "key",
+                    format!(
+                        "key `{}` is already used by a different fact ({}) at seq {}; a key names one fact forever, so append a correction to change it",
+                        fact.key, known.kind.with_article(), known.seq
+                    ),
+                )));
+            }
+            let seq = Seq::new(self.next_seq);
+            self.next_seq += 1;
+            let first_reports = self.note_incident_keys(&fact.body)?;
+            self.keys.insert(
+                fact.key.clone(),
+                Known {
+                    seq,
+                    kind: fact.kind(),
+                    whence: Whence::Batch(fresh.len()),
+                },
+            );
+            outcomes.push(FactOutcome::Recorded {
+                key: fact.key.clone(),
+                kind: fact.kind(),
+                seq,
+                id: Id::from_bytes([0; 32]),
+            });
+            let fresh_fact = Fresh {
+                slot: index,
+                fact,
+                key_digest: alone.key_digest,
+                first_reports,
+            };
+            fresh.push(fresh_fact, stamp, handover);
+        }
+        fresh.hand_over(stamp, handover);
+        Ok((outcomes, fresh))
     }
 
     /// Checks every reference and rewrites an id-prefix target to the target's key.

@@ -9,6 +9,7 @@
 
 mod append;
 mod audit;
+mod chain;
 mod checkpoints;
 mod derived;
 mod entries;

@@ -860,3 +860,85 @@ fn an_incident_key_that_layout_2_kept_pending_is_not_unsettled_again_by_the_tail
     j.append(more, &at(4), &options()).unwrap();
     assert_eq!(incident_index(&j, "k"), [Seq::new(21)]);
 }
+
+/// The first `n` facts of the synthetic corpus.
+fn corpus(n: u64) -> Vec<Fact> {
+    crate::synth::Corpus::new(7, n).collect()
+}
+
+/// Every incident key the facts report.
+fn incident_keys(facts: &[Fact]) -> std::collections::BTreeSet<String> {
+    facts
+        .iter()
+        .flat_map(|f| append::incident_keys_of(&f.body))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_batch_chained_on_a_worker_writes_what_small_batches_write() {
+    let facts = corpus(3_333);
+    assert!(facts.len() >= 3 * chain::LOT, "several lots");
+    // One name: it makes the genesis that the first `prev` names.
+    let mut whole = Journal::in_memory("chained").unwrap();
+    let report = whole.append(facts.clone(), &at(1_000), &options()).unwrap();
+    let mut small = Journal::in_memory("chained").unwrap();
+    for part in facts.chunks(700) {
+        small.append(part.to_vec(), &at(1_000), &options()).unwrap();
+    }
+    assert_eq!(whole.head(), small.head());
+    assert_eq!(all_ids(&whole), all_ids(&small));
+    // The report gives each fact the id it was written with.
+    let reported: Vec<crate::merkle::Hash> = report
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            FactOutcome::Recorded { id, .. } => *id.as_bytes(),
+            FactOutcome::AlreadyRecorded { .. } => panic!("nothing was there before"),
+        })
+        .collect();
+    assert_eq!(reported, all_ids(&whole));
+    let keys = incident_keys(&facts);
+    assert!(keys.len() > 100, "{} incident keys", keys.len());
+    for key in &keys {
+        let first = incident_index(&whole, key);
+        assert_eq!(first.len(), 1, "{key}: {first:?}");
+        assert_eq!(first, incident_index(&small, key), "{key}");
+    }
+}
+
+#[test]
+fn a_batch_chained_on_a_worker_compares_a_repeated_key_with_an_earlier_lot() {
+    let facts = corpus(1_500);
+    let early = facts[600].clone();
+    // The same fact again, after two lots have gone to the worker: recorded
+    // once, the second reported as already recorded at the first's seq.
+    let mut again = facts.clone();
+    again.push(early.clone());
+    let mut j = Journal::in_memory("again").unwrap();
+    let report = j.append(again, &at(1_000), &options()).unwrap();
+    assert_eq!(j.head().size, facts.len() as u64);
+    assert_eq!(
+        report.outcomes.last(),
+        Some(&FactOutcome::AlreadyRecorded {
+            key: early.key.clone(),
+            seq: Seq::new(600),
+        })
+    );
+    // Another fact under that key: the batch is refused at that fact and
+    // nothing is written, though the worker had chained the facts before it.
+    let mut conflicting = facts.clone();
+    let other = source(&early.key);
+    assert_ne!(other, early);
+    conflicting.push(other);
+    let mut j = Journal::in_memory("conflicting").unwrap();
+    match j.append(conflicting, &at(1_000), &options()) {
+        Err(AppendError::Invalid { index, problem }) => {
+            assert_eq!(index, facts.len());
+            assert!(problem.to_string().contains("already used"), "{problem}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(j.head().size, 0);
+    assert!(all_ids(&j).is_empty());
+}
