@@ -113,6 +113,10 @@ pub fn replay_with(
     if let Some(checked) = &history {
         notes.extend(checked.notes.iter().cloned());
     }
+    // The incremental state's digests are taken, and the state let go,
+    // before the rebuild: two whole pictures never share the memory.
+    let incremental_digests = digests(&incremental.picture);
+    drop(incremental);
     let rebuilt = engine::rebuild_with(journal, progress)?;
     let head = journal.head();
     let cursor = Cursor {
@@ -130,7 +134,7 @@ pub fn replay_with(
         }
         digests
     };
-    let mut comparisons: Vec<Comparison> = digests(&incremental.picture)
+    let mut comparisons: Vec<Comparison> = incremental_digests
         .into_iter()
         .zip(rebuilt_digests)
         .map(|((name, incremental), (_, rebuilt))| Comparison {
