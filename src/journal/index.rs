@@ -142,18 +142,21 @@ impl Manifest {
         out
     }
 
-    fn runs_of(&self, family: Family) -> impl Iterator<Item = &Run> {
-        self.runs.iter().filter(move |r| r.family == family)
-    }
-
     fn next_run_id(&self) -> u64 {
         self.runs.iter().map(|r| r.id + 1).max().unwrap_or(0)
     }
 }
 
-fn chunk_prefix(family: Family, run: u64) -> Vec<u8> {
-    let mut key = vec![CHUNK_PREFIX, family.tag()];
-    key.extend_from_slice(&run.to_be_bytes());
+/// The key prefix of one run's chunks: the chunk tag, the family's tag and the
+/// run id, big endian. An array, not a `Vec`: every lookup makes one for each
+/// run it looks in.
+type RunPrefix = [u8; 10];
+
+fn chunk_prefix(family: Family, run: u64) -> RunPrefix {
+    let mut key = [0u8; 10];
+    key[0] = CHUNK_PREFIX;
+    key[1] = family.tag();
+    key[2..].copy_from_slice(&run.to_be_bytes());
     key
 }
 
@@ -321,8 +324,12 @@ impl<'s> IndexReader<'s> {
         limit: usize,
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
-        let runs: Vec<Run> = self.manifest.runs_of(family).copied().collect();
-        for run in runs {
+        // By position: no list of the family's runs is made for each lookup.
+        for at in 0..self.manifest.runs.len() {
+            let run = self.manifest.runs[at];
+            if run.family != family {
+                continue;
+            }
             if found.len() >= limit {
                 break;
             }
@@ -546,7 +553,7 @@ impl<'s> IndexReader<'s> {
         let bloom = Bloom::of(&records);
         let mut fences = Vec::new();
         for chunk in records.chunks(CHUNK_RECORDS) {
-            let mut key = prefix.clone();
+            let mut key = prefix.to_vec();
             key.extend_from_slice(&chunk[0].0);
             fences.push(key.clone());
             let mut value = Vec::with_capacity(chunk.len() * RECORD_LEN);
@@ -559,7 +566,7 @@ impl<'s> IndexReader<'s> {
         let filter = RunFilter { bloom, fences };
         writes.push(Write::Put(filter_key(&prefix), filter.encode(prefix.len())));
         self.planned.push(PlannedRun {
-            prefix,
+            prefix: prefix.to_vec(),
             filter: Arc::new(filter),
         });
         manifest.runs.push(run);
@@ -737,7 +744,11 @@ mod tests {
                 .collect();
             add(&store, &mut manifest, recs);
         }
-        let runs = manifest.runs_of(Family::FactKey).count();
+        let runs = manifest
+            .runs
+            .iter()
+            .filter(|r| r.family == Family::FactKey)
+            .count();
         assert!(runs <= 6, "{runs} runs for {next} records");
         let sizes: Vec<u64> = manifest.runs.iter().map(|r| r.count).collect();
         assert!(sizes.windows(2).all(|w| w[0] > w[1]), "sizes {sizes:?}");
