@@ -221,9 +221,11 @@ impl Journal {
                 incident_keys: HashSet::default(),
                 next_seq: journal.head.size,
             };
+            // The accepted facts are let go here, while the worker chains
+            // the last lots (it frees those it still holds).
             let accepted = batch
                 .accept(facts, alone, &stamp, &mut handover)
-                .map(|(outcomes, fresh)| (outcomes, batch.reader, fresh));
+                .map(|(outcomes, fresh)| (outcomes, batch.reader, fresh.len()));
             let chained = match (handover, worker) {
                 (Handover::Inline(chain, state), _) => state.map(|()| Some(chain.finish())),
                 (Handover::Worker(lots), Some(worker)) => {
@@ -240,7 +242,6 @@ impl Journal {
         // The checks' verdict comes first, as it would were the halves run
         // one after the other.
         let (mut outcomes, mut reader, fresh) = accepted?;
-        let fresh = fresh.len();
         if fresh == 0 {
             return Ok(AppendReport {
                 outcomes,
