@@ -123,15 +123,21 @@ const LOTS_IN_FLIGHT: usize = 4;
 struct Accepted {
     lots: Vec<Lot>,
     filling: Vec<Fresh>,
+    /// What a lot being filled is given room for: a batch of one report
+    /// does not reserve room for [`LOT`] facts.
+    room: usize,
     /// When the batch is recorded: read from the clock with the first lot.
     recorded_at: Option<Timestamp>,
 }
 
 impl Accepted {
-    fn new() -> Accepted {
+    /// Room for a batch of `facts` facts.
+    fn new(facts: usize) -> Accepted {
+        let room = facts.min(LOT);
         Accepted {
             lots: Vec::new(),
-            filling: Vec::with_capacity(LOT),
+            filling: Vec::with_capacity(room),
+            room,
             recorded_at: None,
         }
     }
@@ -165,7 +171,7 @@ impl Accepted {
         let recorded_at = *self.recorded_at.get_or_insert_with(stamp);
         let lot: Lot = Arc::new(std::mem::replace(
             &mut self.filling,
-            Vec::with_capacity(LOT),
+            Vec::with_capacity(self.room),
         ));
         handover.give(recorded_at, Arc::clone(&lot));
         self.lots.push(lot);
@@ -468,7 +474,7 @@ impl Batch<'_> {
         handover: &mut Handover,
     ) -> Result<(Vec<FactOutcome>, Accepted), AppendError> {
         let mut outcomes = Vec::with_capacity(facts.len());
-        let mut fresh = Accepted::new();
+        let mut fresh = Accepted::new(facts.len());
         for ((index, mut fact), alone) in facts.into_iter().enumerate().zip(alone) {
             let invalid = |problem: Problem| AppendError::Invalid { index, problem };
             if let Some(problem) = alone.problem {
