@@ -63,6 +63,12 @@ const FROM_START_ONE_IN: u64 = 8;
 const MIN_INTERRUPTED_PERCENT: u64 = 75;
 /// The most facts in a batch (a source, then incidents and counts citing it).
 const MAX_BATCH: u64 = 50;
+/// One batch in this many is large: enough facts that the append chains them
+/// on a worker thread beside its checks (journal/chain.rs, from 1,024 facts),
+/// so that kills also land while that thread runs.
+const LARGE_ONE_IN: u64 = 16;
+/// The size of a large batch: this many facts and up to as many more.
+const LARGE_BATCH: u64 = 1_024;
 /// The child brings its projection snapshot up to date after every this many
 /// batches, so that kills also land while a snapshot is written. Not more
 /// often: a snapshot holds every fact, so on a long run's ledger writing it
@@ -89,9 +95,15 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The number of facts in batch `batch`: 1 to `MAX_BATCH`.
+/// The number of facts in batch `batch`: 1 to `MAX_BATCH`, or, one batch in
+/// `LARGE_ONE_IN`, `LARGE_BATCH` to twice that.
 fn batch_len(seed: u64, batch: u64) -> u64 {
-    1 + mix(seed ^ mix(batch)) % MAX_BATCH
+    let noise = mix(seed ^ mix(batch));
+    if (noise >> 32) % LARGE_ONE_IN == 0 {
+        LARGE_BATCH + noise % LARGE_BATCH
+    } else {
+        1 + noise % MAX_BATCH
+    }
 }
 
 /// Fact `j` of batch `batch`: its key.
@@ -515,6 +527,8 @@ struct Tally {
     /// Kills inside an append after which the batch was there (committed, not
     /// yet acknowledged).
     inside_append_landed: u64,
+    /// Kills inside an append of a large batch (chained on a worker).
+    inside_large_append: u64,
     inside_projection: u64,
     snapshot_used: u64,
     snapshot_missing: u64,
@@ -679,6 +693,9 @@ fn check_after_kill(
             if (b as usize) < batches.len() {
                 tally.inside_append_landed += 1;
             }
+            if batch_len(seed, b) >= LARGE_BATCH {
+                tally.inside_large_append += 1;
+            }
         }
     }
 
@@ -774,7 +791,8 @@ fn killed_appender_loses_nothing() {
     };
     eprintln!(
         "crash summary: {kills} kills in {:.1} s (seed {seed}); {interrupted} interrupted a running appender \
-         ({} between appends, {} inside an append of which {} had committed the batch, {} inside a projection update), \
+         ({} between appends, {} inside an append of which {} had committed the batch and {} were of a large batch, \
+         {} inside a projection update), \
          {} before the ledger was open; {} batches and {facts_acked} facts acknowledged, {facts_lost} facts lost, \
          ledger of {} entries in {} batches, none partial; projection caught up from its snapshot {} times, \
          from no snapshot {} times, from a refused one {} times, always equal to a rebuild; {to_ready}",
@@ -782,6 +800,7 @@ fn killed_appender_loses_nothing() {
         tally.between,
         tally.inside_append,
         tally.inside_append_landed,
+        tally.inside_large_append,
         tally.inside_projection,
         tally.before_open,
         acked.len(),
