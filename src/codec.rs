@@ -76,8 +76,7 @@ pub fn encode_entry(entry: &Entry) -> Vec<u8> {
     out
 }
 
-/// The canonical bytes of a fact alone (used to recognise a re-appended fact,
-/// and by the append to encode facts on every core before they are chained).
+/// The canonical bytes of a fact alone.
 pub fn encode_fact(fact: &Fact) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     encode_into(fact, &mut out);
@@ -99,12 +98,12 @@ pub struct EntryHead<'a> {
     pub recorded_by: &'a str,
 }
 
-/// Appends to `out` the canonical bytes of the entry made of `head` and the fact
-/// whose canonical bytes ([`encode_fact`]) are `fact_bytes` — the very bytes
-/// [`encode_entry_into`] writes for that entry, because an entry is encoded as
-/// its fields one after another (docs/format.md). This lets a batch encode its
-/// facts in parallel and only chain the short heads in order.
-pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact_bytes: &[u8], out: &mut Vec<u8>) {
+/// Appends to `out` the canonical bytes of the entry made of `head` and `fact`
+/// — the very bytes [`encode_entry_into`] writes for that entry, because an
+/// entry is encoded as its fields one after another (docs/format.md). The
+/// append chains an entry from its borrowed parts, without building an
+/// `Entry` that would own a copy of the fact.
+pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact: &Fact, out: &mut Vec<u8>) {
     let fields = (
         head.version,
         head.seq,
@@ -113,7 +112,7 @@ pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact_bytes: &[u8], out: &mu
         head.recorded_by,
     );
     encode_into(fields, out);
-    out.extend_from_slice(fact_bytes);
+    encode_into(fact, out);
 }
 
 /// The largest derived state (a projection snapshot) the decoder will read.
@@ -264,7 +263,7 @@ mod tests {
                 recorded_by: &entry.recorded_by,
             };
             let mut parts = vec![7];
-            encode_entry_parts_into(&head, &encode_fact(&entry.fact), &mut parts);
+            encode_entry_parts_into(&head, &entry.fact, &mut parts);
             assert_eq!(parts[1..], encode_entry(&entry)[..], "seq {}", entry.seq);
         }
     }

@@ -634,7 +634,7 @@ fn refusing_a_damaged_ledger_leaves_its_files_as_they_were() {
 /// without `durable` on a ledger of 200,000 synthetic facts must finish.
 ///
 /// Run it with `cargo test --release --test integration -- --ignored a_quick_run_of_small_appends`
-/// (also in the README's Development section); once built, it runs in about 11 s.
+/// (also in the README's Development section); once built, it runs in seconds (4.4 s on 2026-11-22).
 #[test]
 // Ignored because it takes minutes in a debug build and a hang is a matter of timing.
 #[ignore = "a stress run: minutes in a debug build; run it with --release"]

@@ -6,8 +6,8 @@
 //! checks against the index and the batch, in `append.rs`) on a core of its
 //! own: the first half hands over the facts it has accepted in small lots, and
 //! this half chains them while the next lot is being checked. Small batches
-//! run both halves on the calling thread, one lot after the other, since a
-//! thread would cost more than it saves (docs/performance.md).
+//! (under 1,024 facts, as a report from the command line) run both halves on
+//! the calling thread, one lot after the other, and start no thread.
 
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
@@ -129,8 +129,7 @@ impl<'o> Chain<'o> {
             recorded_by: self.recorded_by,
         };
         self.bytes.clear();
-        let fact_bytes = codec::encode_fact(&fresh.fact);
-        codec::encode_entry_parts_into(&entry_head, &fact_bytes, &mut self.bytes);
+        codec::encode_entry_parts_into(&entry_head, &fresh.fact, &mut self.bytes);
         if self.bytes.len() > codec::MAX_ENTRY_BYTES {
             // The reader refuses entries over this size: never write one.
             return Err(AppendError::Invalid {

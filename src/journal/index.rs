@@ -142,6 +142,10 @@ impl Manifest {
         out
     }
 
+    fn runs_of(&self, family: Family) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(move |r| r.family == family)
+    }
+
     fn next_run_id(&self) -> u64 {
         self.runs.iter().map(|r| r.id + 1).max().unwrap_or(0)
     }
@@ -318,18 +322,13 @@ impl<'s> IndexReader<'s> {
     /// [`IndexReader::find_prefix`] in the runs alone, adding to `found`
     /// until it holds `limit`.
     fn find_prefix_in_runs(
-        &mut self,
+        &self,
         family: Family,
         prefix: &[u8],
         limit: usize,
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
-        // By position: no list of the family's runs is made for each lookup.
-        for at in 0..self.manifest.runs.len() {
-            let run = self.manifest.runs[at];
-            if run.family != family {
-                continue;
-            }
+        for &run in self.manifest.runs_of(family) {
             if found.len() >= limit {
                 break;
             }
@@ -366,7 +365,7 @@ impl<'s> IndexReader<'s> {
     }
 
     fn find_in_run(
-        &mut self,
+        &self,
         run: Run,
         prefix: &[u8],
         limit: usize,
@@ -744,11 +743,7 @@ mod tests {
                 .collect();
             add(&store, &mut manifest, recs);
         }
-        let runs = manifest
-            .runs
-            .iter()
-            .filter(|r| r.family == Family::FactKey)
-            .count();
+        let runs = manifest.runs_of(Family::FactKey).count();
         assert!(runs <= 6, "{runs} runs for {next} records");
         let sizes: Vec<u64> = manifest.runs.iter().map(|r| r.count).collect();
         assert!(sizes.windows(2).all(|w| w[0] > w[1]), "sizes {sizes:?}");
