@@ -248,7 +248,7 @@ mod tests {
                 seq: Seq::new(n as u64 * 977),
                 prev,
                 recorded_at: Timestamp::from_micros(1_700_000_000_000_000 + n as i64),
-                recorded_by: "x".repeat(n % 200),
+                recorded_by: "x".repeat(n % 200).into(),
                 fact,
             };
             prev = Id::of_entry(&encode_entry(&entry));

@@ -6,6 +6,7 @@ use std::fmt;
 use crate::codec::{Decode, Encode};
 use crate::fact::Fact;
 use crate::hash::Id;
+use crate::text::Text;
 use crate::time::Timestamp;
 
 /// The entry format this build writes and reads. Stored in every entry and in the
@@ -56,7 +57,7 @@ pub struct Entry {
     /// When the ledger took it (µs UTC, never decreasing along the log).
     pub recorded_at: Timestamp,
     /// Who recorded it.
-    pub recorded_by: String,
+    pub recorded_by: Text,
     /// What it records.
     pub fact: Fact,
 }

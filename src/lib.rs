@@ -38,6 +38,7 @@ pub mod projection;
 pub mod proofs;
 pub mod store;
 pub mod synth;
+pub mod text;
 pub mod time;
 
 pub use entry::{Entry, Seq};

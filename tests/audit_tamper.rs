@@ -376,9 +376,9 @@ fn a_forged_entry_with_a_correct_prev_is_caught_by_the_tree() {
         seq: Seq::new(size),
         prev: last,
         recorded_at: Timestamp::from_micros(at + 1),
-        recorded_by: "sitrep demo".to_owned(),
+        recorded_by: "sitrep demo".into(),
         fact: Fact {
-            key: "src/forged".to_owned(),
+            key: "src/forged".into(),
             body: FactBody::Source(Box::new(Source::new(
                 "Forged Wire".to_owned(),
                 SourceType::Wire,

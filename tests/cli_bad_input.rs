@@ -425,14 +425,14 @@ fn grind_ambiguous_nonce() {
                     seq: Seq::new(head.size),
                     prev: head.last_id,
                     recorded_at: now,
-                    recorded_by: RECORDER.to_owned(),
+                    recorded_by: RECORDER.into(),
                     fact: template.clone(),
                 };
                 let mut bytes = Vec::new();
                 let mut nonce = t;
                 while nonce < found.load(Ordering::Relaxed) {
                     if let FactBody::Source(s) = &mut entry.fact.body {
-                        s.title = Some(format!("nonce {nonce}"));
+                        s.title = Some(format!("nonce {nonce}").into());
                     }
                     bytes.clear();
                     codec::encode_entry_into(&entry, &mut bytes);

@@ -331,7 +331,7 @@ fn hand_made(facts: Vec<Fact>) -> String {
             seq: Seq::new(seq as u64),
             prev,
             recorded_at: Timestamp::from_micros(1_706_529_600_000_000 + seq as i64 * 1_000_000),
-            recorded_by: "hand".to_owned(),
+            recorded_by: "hand".into(),
             fact,
         };
         let bytes = codec::encode_entry(&entry);

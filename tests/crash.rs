@@ -137,13 +137,13 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                         format!("crash-test publisher {batch}"),
                         SourceType::NewsSite,
                     );
-                    s.title = Some(format!("report {batch} of run {seed}"));
+                    s.title = Some(format!("report {batch} of run {seed}").into());
                     FactBody::Source(Box::new(s))
                 }
                 j if j % 3 == 0 => FactBody::Count(Box::new(Count {
-                    source: source.clone(),
+                    source: source.as_str().into(),
                     speaker: sitrep::fact::ActorRef {
-                        name: "a spokesman".to_owned(),
+                        name: "a spokesman".into(),
                         actor: None,
                         role: None,
                         basis: None,
@@ -161,14 +161,14 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                     quote: None,
                 })),
                 j => FactBody::Incident(Box::new(Incident {
-                    source: source.clone(),
-                    incident: format!("b{batch}/e{j}"),
+                    source: source.as_str().into(),
+                    incident: format!("b{batch}/e{j}").into(),
                     direction: Direction::OnUsForces,
                     occurred: DateSpec::day(day(noise)),
                     target: Place {
-                        name: "a base in Iraq".to_owned(),
+                        name: "a base in Iraq".into(),
                         site: None,
-                        country: Some("IQ".to_owned()),
+                        country: Some("IQ".into()),
                         admin1: None,
                         coordinates: None,
                         precision: GeoPrecision::Country,
@@ -186,12 +186,12 @@ fn batch(seed: u64, batch: u64) -> Vec<Fact> {
                     }],
                     attackers: Vec::new(),
                     targeted: Vec::new(),
-                    summary: Some(format!("incident {j} of batch {batch}")),
+                    summary: Some(format!("incident {j} of batch {batch}").into()),
                     quote: None,
                 })),
             };
             Fact {
-                key: fact_key(batch, j),
+                key: fact_key(batch, j).into(),
                 body,
             }
         })

@@ -340,7 +340,7 @@ fn keys_at(size: u64) -> Vec<String> {
         .into_iter()
         .flat_map(facts)
         .take(usize::try_from(size).unwrap())
-        .map(|f| f.key)
+        .map(|f| f.key.to_string())
         .collect()
 }
 

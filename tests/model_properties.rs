@@ -278,15 +278,15 @@ impl Model {
             seq: Seq::new(seq),
             prev: self.head().last_id,
             recorded_at: at,
-            recorded_by: RECORDER.to_owned(),
+            recorded_by: RECORDER.into(),
             fact: fact.clone(),
         };
         let id = Id::of_entry(&codec::encode_entry(&entry));
-        self.keys.insert(fact.key.clone(), seq);
+        self.keys.insert(fact.key.as_str().into(), seq);
         self.entries.push(entry);
         self.ids.push(id);
         let outcome = FactOutcome::Recorded {
-            key: fact.key.clone(),
+            key: fact.key.as_str().into(),
             kind: fact.kind(),
             seq: Seq::new(seq),
             id,
@@ -304,14 +304,14 @@ impl Model {
         let at = Timestamp::from_micros(now).max(self.head().last_recorded_at);
         let mut outcomes = Vec::new();
         for (index, fact) in facts.iter().enumerate() {
-            if let Some(&seq) = after.keys.get(&fact.key) {
+            if let Some(&seq) = after.keys.get(fact.key.as_str()) {
                 // A key names one fact forever: the same fact again is a no-op,
                 // anything else under that key is refused.
                 if after.entries[seq as usize].fact != *fact {
                     return Err(index);
                 }
                 outcomes.push(FactOutcome::AlreadyRecorded {
-                    key: fact.key.clone(),
+                    key: fact.key.as_str().into(),
                     seq: Seq::new(seq),
                 });
             } else if after.references_hold(&fact.body) {
@@ -352,29 +352,29 @@ fn dangling_fact(what: &Dangling, model: &Model) -> Fact {
     let missing = format!("missing-{}", model.size());
     let body = match what {
         Dangling::CorrectUnknown => FactBody::Correction(Box::new(Correction {
-            source: source.clone(),
-            target: missing,
+            source: source.as_str().into(),
+            target: missing.into(),
             replacement: Box::new(source_body(0, false)),
-            reason: "a later report".to_owned(),
+            reason: "a later report".into(),
         })),
         Dangling::RetractUnknown => FactBody::Retraction(Box::new(Retraction {
-            source,
-            target: missing,
+            source: source.into(),
+            target: missing.into(),
             reason: RetractionReason::EnteredInError,
             note: None,
         })),
         Dangling::DenyUnknown => FactBody::Denial(Box::new(Denial {
-            source,
+            source: source.into(),
             denier: crate::common::facts::actor("a denier"),
-            target: missing,
+            target: missing.into(),
             denial_type: DenialType::Occurrence,
             quote: None,
         })),
         Dangling::UnknownSource => incident_body(&missing, &prologue_values()),
         Dangling::UnknownIncident => FactBody::Claim(Box::new(Claim {
-            source,
+            source: source.into(),
             claimant: crate::common::facts::actor("a claimant"),
-            incidents: vec![missing],
+            incidents: vec![missing.into()],
             description: None,
             mode: ClaimMode::TelegramPost,
             text: None,
@@ -388,10 +388,10 @@ fn dangling_fact(what: &Dangling, model: &Model) -> Fact {
                 _ => source_body(1, true),
             };
             FactBody::Correction(Box::new(Correction {
-                source,
+                source: source.into(),
                 target: target.key.clone(),
                 replacement: Box::new(replacement),
-                reason: "a later report".to_owned(),
+                reason: "a later report".into(),
             }))
         }
         Dangling::NotASource { pick } => {
@@ -405,7 +405,7 @@ fn dangling_fact(what: &Dangling, model: &Model) -> Fact {
         }
     };
     Fact {
-        key: model.next_key(),
+        key: model.next_key().into(),
         body,
     }
 }
@@ -423,11 +423,11 @@ fn prologue_values() -> crate::common::facts::IncidentValues {
 fn conflicting(original: &Fact, same_kind: bool) -> Fact {
     let body = match (&original.body, same_kind) {
         (FactBody::Source(s), true) => FactBody::Source(Box::new(Source {
-            publisher: format!("{} (altered)", s.publisher),
+            publisher: format!("{} (altered)", s.publisher).into(),
             ..(**s).clone()
         })),
         (FactBody::Incident(i), true) => FactBody::Incident(Box::new(Incident {
-            summary: Some("altered after the fact".to_owned()),
+            summary: Some("altered after the fact".into()),
             ..(**i).clone()
         })),
         (FactBody::Source(_), _) => incident_body("f0", &prologue_values()),
@@ -462,11 +462,11 @@ fn in_memory_audit_finishes() -> Result<(), String> {
                 };
                 let facts = vec![
                     Fact {
-                        key: "s0".to_owned(),
+                        key: "s0".into(),
                         body: source_body(0, false),
                     },
                     Fact {
-                        key: "s1".to_owned(),
+                        key: "s1".into(),
                         body: source_body(1, false),
                     },
                 ];

@@ -157,13 +157,13 @@ impl Model {
             }
             let (touched, rest): (Vec<_>, Vec<_>) = groups
                 .into_iter()
-                .partition(|(members, _)| m.incidents.iter().any(|k| members.contains(k)));
-            let mut members: BTreeSet<String> = m.incidents.iter().cloned().collect();
+                .partition(|(members, _)| m.incidents.iter().any(|k| members.contains(k.as_str())));
+            let mut members: BTreeSet<String> = m.incidents.iter().map(|k| k.to_string()).collect();
             for (old, _) in touched {
                 members.extend(old);
             }
             groups = rest;
-            groups.push((members, m.surviving.clone()));
+            groups.push((members, m.surviving.as_str().into()));
         }
         groups
     }
@@ -211,9 +211,9 @@ impl Model {
                 sources: Vec::new(),
                 denied: false,
             });
-            row.reports.push(fact.key.clone());
-            if !row.sources.contains(&report.source) {
-                row.sources.push(report.source.clone());
+            row.reports.push(fact.key.as_str().into());
+            if !row.sources.iter().any(|s| *s == report.source) {
+                row.sources.push(report.source.as_str().into());
             }
             row.denied |= denied.contains(fact.key.as_str());
         }

@@ -172,7 +172,7 @@ fn entry_case(
         seq: Seq::new(seq),
         prev: id_field(case, "prev", &label),
         recorded_at: Timestamp::from_micros(recorded_at),
-        recorded_by,
+        recorded_by: recorded_by.into(),
         fact,
     };
     if bless {
@@ -420,7 +420,7 @@ fn chains_are_what_the_journal_writes() {
                 continue;
             };
             let options = AppendOptions {
-                recorded_by: case.entry.recorded_by.clone(),
+                recorded_by: case.entry.recorded_by.as_str().into(),
                 durable: false,
                 dry_run: false,
             };

@@ -28,7 +28,7 @@ pub fn summary(body: &FactBody) -> String {
     match body {
         FactBody::Source(s) => match &s.title {
             Some(title) => format!("{}: {title}", s.publisher),
-            None => s.publisher.clone(),
+            None => s.publisher.as_str().into(),
         },
         FactBody::Incident(i) => incident_summary(i),
         FactBody::Count(c) => format!("{} — {} {}", c.speaker, name(&c.metric), c.value),
@@ -36,7 +36,7 @@ pub fn summary(body: &FactBody) -> String {
             let what = if c.incidents.is_empty() {
                 c.description.clone().unwrap_or_default()
             } else {
-                c.incidents.join(", ")
+                c.incidents.join(", ").into()
             };
             format!("{} claims {what}", c.claimant)
         }
@@ -122,7 +122,7 @@ pub fn entry_row(record: &Record) -> Vec<String> {
         e.seq.to_string(),
         record.id.short(),
         e.fact.kind().to_string(),
-        e.fact.key.clone(),
+        e.fact.key.as_str().into(),
         clip(&summary(&e.fact.body), 90),
     ]
 }

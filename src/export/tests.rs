@@ -116,7 +116,7 @@ fn craft(entries: Vec<(i64, &str, Fact)>) -> Vec<u8> {
             seq: Seq::new(seq as u64),
             prev,
             recorded_at: at(seconds).0,
-            recorded_by: who.to_owned(),
+            recorded_by: who.into(),
             fact,
         };
         let bytes = codec::encode_entry(&entry);
@@ -317,7 +317,7 @@ fn a_target_named_by_id_prefix_rebuilds_to_another_id_and_is_refused() {
             seq: Seq::new(0),
             prev: Id::genesis(ORIGIN),
             recorded_at: at(0).0,
-            recorded_by: "x".to_owned(),
+            recorded_by: "x".into(),
             fact: source.clone(),
         };
         Id::of_entry(&codec::encode_entry(&entry))

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::problem::{check_opt, non_empty, Problem};
 use super::registry;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// On what basis an actor is named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -44,11 +45,11 @@ pub enum Certainty {
 #[serde(deny_unknown_fields)]
 pub struct ActorRef {
     /// The name as reported.
-    pub name: String,
+    pub name: Text,
     /// A registry key ("kataib-hezbollah"), when the actor is a known one.
-    pub actor: Option<String>,
+    pub actor: Option<Text>,
     /// The role as reported ("spokesperson", "security chief").
-    pub role: Option<String>,
+    pub role: Option<Text>,
     /// On what basis the actor is named.
     pub basis: Option<Basis>,
     /// How certain the attribution is.

@@ -6,6 +6,7 @@ use super::actor::ActorRef;
 use super::keys::check_key;
 use super::problem::{check_each, Problem};
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// How the claim was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -26,18 +27,18 @@ pub enum ClaimMode {
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// Who claims.
     pub claimant: ActorRef,
     /// Incident keys claimed (each must already be in the ledger).
     #[serde(default)]
-    pub incidents: Vec<String>,
+    pub incidents: Vec<Text>,
     /// What is claimed, when no incident key fits.
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// How the claim was made.
     pub mode: ClaimMode,
     /// The claim's words.
-    pub text: Option<String>,
+    pub text: Option<Text>,
 }
 
 impl Claim {

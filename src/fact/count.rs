@@ -9,6 +9,7 @@ use super::place::check_country;
 use super::problem::{check_each, check_opt, non_empty, Problem};
 use super::quantity::Quantity;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// What is being counted.
 #[derive(
@@ -44,9 +45,9 @@ pub struct Period {
 pub struct Scope {
     /// ISO country codes the figure covers.
     #[serde(default)]
-    pub countries: Vec<String>,
+    pub countries: Vec<Text>,
     /// Whose forces ("US forces", "US and coalition forces").
-    pub forces: Option<String>,
+    pub forces: Option<Text>,
 }
 
 /// One line of a breakdown.
@@ -54,9 +55,9 @@ pub struct Scope {
 #[serde(deny_unknown_fields)]
 pub struct BreakdownRow {
     /// What the row covers ("Iraq").
-    pub label: String,
+    pub label: Text,
     /// Country code, when the row is a country.
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// The figure.
     pub value: Quantity,
 }
@@ -66,7 +67,7 @@ pub struct BreakdownRow {
 #[serde(deny_unknown_fields)]
 pub struct Count {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// Who stated the figure.
     pub speaker: ActorRef,
     /// What is counted.
@@ -80,12 +81,12 @@ pub struct Count {
     #[serde(default)]
     pub scope: Scope,
     /// How the speaker defines what counts, in their words.
-    pub definition: Option<String>,
+    pub definition: Option<Text>,
     /// A breakdown, if given.
     #[serde(default)]
     pub breakdown: Vec<BreakdownRow>,
     /// The source's words.
-    pub quote: Option<String>,
+    pub quote: Option<Text>,
 }
 
 impl Count {

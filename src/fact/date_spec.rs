@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::problem::Problem;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 use crate::time::{Date, DateError};
 
 /// How exactly an interval is known.
@@ -58,7 +59,7 @@ pub struct DateSpec {
     /// Time of day, only with precision `day`.
     pub time: Option<ClockTime>,
     /// The source's own words ("late Sunday night").
-    pub raw: Option<String>,
+    pub raw: Option<Text>,
 }
 
 impl DateSpec {
@@ -301,7 +302,7 @@ impl<'de> Visitor<'de> for DateSpecVisitor {
             end,
             precision,
             time: fields.time,
-            raw: fields.raw,
+            raw: fields.raw.map(Into::into),
         })
     }
 }

@@ -13,6 +13,7 @@ use super::place::Place;
 use super::problem::{check_each, check_opt, Problem};
 use super::quantity::Quantity;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// Who attacked whom, as far as counting rules care.
 #[derive(
@@ -128,7 +129,7 @@ pub struct Casualties {
     /// Wounded, if stated.
     pub wounded: Option<Quantity>,
     /// The words of the source ("one being critical").
-    pub note: Option<String>,
+    pub note: Option<Text>,
 }
 
 /// One source's account of one attack or strike.
@@ -136,9 +137,9 @@ pub struct Casualties {
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// The incident key, shared by every report of the same event.
-    pub incident: String,
+    pub incident: Text,
     /// Attack on US forces, or US strike.
     pub direction: Direction,
     /// When it happened.
@@ -158,7 +159,7 @@ pub struct Incident {
     #[serde(default)]
     pub outcome: Outcome,
     /// Damage as described.
-    pub damage: Option<String>,
+    pub damage: Option<Text>,
     /// Casualties by group.
     #[serde(default)]
     pub casualties: Vec<Casualties>,
@@ -169,9 +170,9 @@ pub struct Incident {
     #[serde(default)]
     pub targeted: Vec<ActorRef>,
     /// A one-sentence summary in our words.
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
     /// The source's words.
-    pub quote: Option<String>,
+    pub quote: Option<Text>,
 }
 
 impl Incident {

@@ -25,6 +25,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 pub use actor::{ActorRef, Basis, Certainty};
 pub use claim::{Claim, ClaimMode};
 pub use count::{BreakdownRow, Count, Metric, Period, Scope};
@@ -41,7 +42,7 @@ pub use statement::{Attribution, Statement, StatementType};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct Fact {
     /// Unique in the ledger, chosen by whoever writes the report.
-    pub key: String,
+    pub key: Text,
     /// The assertion.
     pub body: FactBody,
 }
@@ -241,7 +242,7 @@ impl FactBody {
 
     /// Mutable access to the target, so input can name it by id prefix and the
     /// journal can store the key.
-    pub fn target_mut(&mut self) -> Option<&mut String> {
+    pub fn target_mut(&mut self) -> Option<&mut Text> {
         match self {
             FactBody::Denial(f) => Some(&mut f.target),
             FactBody::Correction(f) => Some(&mut f.target),
@@ -283,7 +284,7 @@ impl FactBody {
                 Reference::Target(target),
             );
         }
-        let incident_keys: &[String] = match self {
+        let incident_keys: &[Text] = match self {
             FactBody::Claim(c) => &c.incidents,
             FactBody::Merge(m) => &m.incidents,
             _ => &[],

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::problem::{check_opt, non_empty, Problem};
 use super::registry;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// How precisely a place is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -48,13 +49,13 @@ pub struct Coordinates {
 #[serde(deny_unknown_fields)]
 pub struct Place {
     /// The name as the source gives it ("Al-Asad Airbase", "Rumalyn").
-    pub name: String,
+    pub name: Text,
     /// A site key from the registry ("ain-al-asad"), when the place is a known site.
-    pub site: Option<String>,
+    pub site: Option<Text>,
     /// ISO 3166-1 alpha-2 country code ("IQ", "SY", "JO").
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// Governorate or province as named ("Deir ez-Zor").
-    pub admin1: Option<String>,
+    pub admin1: Option<Text>,
     /// Coordinates, when given.
     pub coordinates: Option<Coordinates>,
     /// How precisely the place is known.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::problem::Problem;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// How the stated number relates to the true one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -51,7 +52,7 @@ pub struct Quantity {
     /// How the number was qualified.
     pub qualifier: Qualifier,
     /// The source's own words.
-    pub raw: Option<String>,
+    pub raw: Option<Text>,
 }
 
 impl Quantity {
@@ -72,7 +73,7 @@ impl Quantity {
     pub fn parse(text: &str) -> Option<Quantity> {
         let norm = normalize(text);
         let mut q = parse_normalized(&norm)?;
-        q.raw = Some(text.trim().to_owned());
+        q.raw = Some(text.trim().into());
         Some(q)
     }
 
@@ -376,7 +377,7 @@ impl<'de> Visitor<'de> for QuantityVisitor {
             best: f.best,
             high: f.high,
             qualifier: f.qualifier,
-            raw: f.raw,
+            raw: f.raw.map(Into::into),
         })
     }
 }

@@ -11,6 +11,7 @@ use super::keys::check_key;
 use super::problem::{check_each, non_empty, Problem};
 use super::FactBody;
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// What a denial denies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -33,16 +34,16 @@ pub enum DenialType {
 #[serde(deny_unknown_fields)]
 pub struct Denial {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// Who denies.
     pub denier: ActorRef,
     /// The fact denied.
-    pub target: String,
+    pub target: Text,
     /// What is denied.
     #[serde(rename = "type")]
     pub denial_type: DenialType,
     /// The denial's words ("fabricated news").
-    pub quote: Option<String>,
+    pub quote: Option<Text>,
 }
 
 /// A corrected version of an earlier fact. The latest correction in log order is
@@ -51,13 +52,13 @@ pub struct Denial {
 #[serde(deny_unknown_fields)]
 pub struct Correction {
     /// The source key of the correction.
-    pub source: String,
+    pub source: Text,
     /// The fact corrected.
-    pub target: String,
+    pub target: Text,
     /// The full replacement, of the same kind as the target.
     pub replacement: Box<FactBody>,
     /// Why.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// Why a fact is withdrawn.
@@ -79,13 +80,13 @@ pub enum RetractionReason {
 #[serde(deny_unknown_fields)]
 pub struct Retraction {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// The fact withdrawn.
-    pub target: String,
+    pub target: Text,
     /// Why.
     pub reason: RetractionReason,
     /// More detail.
-    pub note: Option<String>,
+    pub note: Option<Text>,
 }
 
 /// A linking decision: these incident keys are one incident.
@@ -93,13 +94,13 @@ pub struct Retraction {
 #[serde(deny_unknown_fields)]
 pub struct Merge {
     /// The source key (the analyst's note or the document that links them).
-    pub source: String,
+    pub source: Text,
     /// The incident keys that are one incident (at least two, each in the ledger).
-    pub incidents: Vec<String>,
+    pub incidents: Vec<Text>,
     /// The key that survives; one of `incidents`.
-    pub surviving: String,
+    pub surviving: Text,
     /// Why they are one.
-    pub reason: String,
+    pub reason: Text,
 }
 
 impl Denial {
@@ -152,7 +153,7 @@ impl Merge {
     pub fn check(&self) -> Result<(), Problem> {
         check_each("incidents", &self.incidents, |k| check_key(k))?;
         non_empty("reason", &self.reason)?;
-        let mut distinct: Vec<&String> = self.incidents.iter().collect();
+        let mut distinct: Vec<&Text> = self.incidents.iter().collect();
         distinct.sort();
         distinct.dedup();
         if distinct.len() < 2 || distinct.len() != self.incidents.len() {

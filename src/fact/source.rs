@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::date_spec::DateSpec;
 use super::problem::{check_opt, non_empty, Problem};
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// What kind of publisher a source is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode)]
@@ -35,32 +36,32 @@ pub enum SourceType {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Who published it ("Wikipedia", "Antiwar.com").
-    pub publisher: String,
+    pub publisher: Text,
     /// What kind of publisher.
     #[serde(rename = "type")]
     pub source_type: SourceType,
     /// Whether the publisher is a party to the conflict.
     pub party: bool,
     /// The document's title.
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// Where it can be read.
-    pub url: Option<String>,
+    pub url: Option<Text>,
     /// The byline.
-    pub author: Option<String>,
+    pub author: Option<Text>,
     /// BCP 47 language tag ("en").
-    pub language: Option<String>,
+    pub language: Option<Text>,
     /// When it was published, as precisely as the document says (absent when it
     /// does not say).
     pub published: Option<DateSpec>,
     /// A short excerpt identifying the text.
-    pub excerpt: Option<String>,
+    pub excerpt: Option<Text>,
     /// BLAKE3 of the document text, 64 hex characters.
-    pub content_hash: Option<String>,
+    pub content_hash: Option<Text>,
 }
 
 impl Source {
     /// A source with only its publisher and type; every optional field empty.
-    pub fn new(publisher: impl Into<String>, source_type: SourceType) -> Source {
+    pub fn new(publisher: impl Into<Text>, source_type: SourceType) -> Source {
         Source {
             publisher: publisher.into(),
             source_type,

@@ -7,6 +7,7 @@ use super::actor::ActorRef;
 use super::date_spec::DateSpec;
 use super::problem::{check_opt, non_empty, Problem};
 use crate::codec::{Decode, Encode};
+use crate::text::Text;
 
 /// What a statement does.
 #[derive(
@@ -49,7 +50,7 @@ pub enum Attribution {
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     /// The source key.
-    pub source: String,
+    pub source: Text,
     /// Who the statement is attributed to.
     pub speaker: ActorRef,
     /// What it does.
@@ -60,13 +61,13 @@ pub struct Statement {
     /// When it takes effect, if different.
     pub effective: Option<DateSpec>,
     /// Whom or what it covers ("operations against US forces in the region").
-    pub scope: Option<String>,
+    pub scope: Option<Text>,
     /// Its words, quoted or paraphrased as the source gives them.
-    pub text: String,
+    pub text: Text,
     /// How it was attributed.
     pub attribution: Attribution,
     /// Who reported it, when `attribution` is `reported_by` or a linked channel.
-    pub reported_by: Option<String>,
+    pub reported_by: Option<Text>,
 }
 
 impl Statement {

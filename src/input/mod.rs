@@ -352,7 +352,10 @@ pub fn to_fact(value: Value, origin: &Origin) -> Result<Fact, InputError> {
         }
     }
     let body = body_from(kind, object).map_err(located)?;
-    Ok(Fact { key, body })
+    Ok(Fact {
+        key: key.into(),
+        body,
+    })
 }
 
 /// Control characters (Unicode `Cc`: C0, DEL, C1) other than tab and line feed.

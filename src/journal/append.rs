@@ -492,7 +492,7 @@ impl Batch<'_> {
                 };
                 if same {
                     outcomes.push(FactOutcome::AlreadyRecorded {
-                        key: fact.key,
+                        key: fact.key.into(),
                         seq: known.seq,
                     });
                     continue;
@@ -509,7 +509,7 @@ impl Batch<'_> {
             self.next_seq += 1;
             let first_reports = self.note_incident_keys(&fact.body)?;
             self.keys.insert(
-                fact.key.clone(),
+                fact.key.as_str().into(),
                 Known {
                     seq,
                     kind: fact.kind(),
@@ -517,7 +517,7 @@ impl Batch<'_> {
                 },
             );
             outcomes.push(FactOutcome::Recorded {
-                key: fact.key.clone(),
+                key: fact.key.as_str().into(),
                 kind: fact.kind(),
                 seq,
                 id: Id::from_bytes([0; 32]),
@@ -540,7 +540,7 @@ impl Batch<'_> {
             let (key, kind) = self.resolve_target(&target)?;
             check_target_kind(BodyShape::of(&fact.body), kind, &key)?;
             if let Some(slot) = fact.body.target_mut() {
-                *slot = key;
+                *slot = key.into();
             }
         }
         if let FactBody::Correction(c) = &fact.body {
@@ -633,7 +633,10 @@ impl Batch<'_> {
             ))),
             1 => {
                 let record = matches.remove(0);
-                Ok((record.entry.fact.key.clone(), record.entry.fact.kind()))
+                Ok((
+                    record.entry.fact.key.as_str().into(),
+                    record.entry.fact.kind(),
+                ))
             }
             _ => Err(problem(
                 ResolveError::Ambiguous {

@@ -9,7 +9,7 @@ use crate::time::{FixedClock, Timestamp};
 
 fn source(key: &str) -> Fact {
     Fact {
-        key: key.to_owned(),
+        key: key.into(),
         body: FactBody::Source(Box::new(Source::new(
             format!("publisher of {key}"),
             SourceType::NewsSite,
@@ -376,7 +376,7 @@ fn init_finishes_an_init_that_was_killed_before_its_first_commit() {
 fn an_entry_the_reader_would_refuse_is_never_written() {
     let mut j = Journal::in_memory("t").unwrap();
     let huge = Fact {
-        key: "s/huge".to_owned(),
+        key: "s/huge".into(),
         body: FactBody::Source(Box::new(Source::new(
             "x".repeat(crate::codec::MAX_ENTRY_BYTES),
             SourceType::NewsSite,
@@ -738,7 +738,7 @@ fn a_small_append_whose_segment_is_not_a_small_value_writes_the_head() {
                 })
                 .collect();
             Fact {
-                key: format!("noisy/{i}"),
+                key: format!("noisy/{i}").into(),
                 body: FactBody::Source(Box::new(Source::new(name, SourceType::NewsSite))),
             }
         })
@@ -921,7 +921,7 @@ fn a_batch_chained_on_a_worker_compares_a_repeated_key_with_an_earlier_lot() {
     assert_eq!(
         report.outcomes.last(),
         Some(&FactOutcome::AlreadyRecorded {
-            key: early.key.clone(),
+            key: early.key.as_str().into(),
             seq: Seq::new(600),
         })
     );

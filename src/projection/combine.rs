@@ -182,7 +182,9 @@ impl fmt::Display for Range {
 
 /// How a source worded a figure, for display beside the combined range.
 pub fn wording(q: &Quantity) -> String {
-    q.raw.clone().unwrap_or_else(|| q.to_string())
+    q.raw
+        .as_deref()
+        .map_or_else(|| q.to_string(), str::to_owned)
 }
 
 #[cfg(test)]

@@ -294,7 +294,7 @@ pub fn at(journal: &Journal, point: &AsOf) -> Result<AtPoint, ProjectionError> {
         });
     }
     let keep = |entry: &Entry| match &entry.fact.body {
-        FactBody::Source(_) => admitted.contains(&entry.fact.key),
+        FactBody::Source(_) => admitted.contains(entry.fact.key.as_str()),
         body => body.source_key().is_some_and(|s| admitted.contains(s)),
     };
     let mut filtered = Picture::default();

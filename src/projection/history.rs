@@ -45,7 +45,7 @@ pub enum HistoryError {
 /// The history of `text`: a fact (seq, key or id prefix) or an incident key.
 pub fn history(journal: &Journal, text: &str) -> Result<History, HistoryError> {
     let subject = match journal.resolve(text) {
-        Ok(record) => Subject::Fact(record.entry.fact.key),
+        Ok(record) => Subject::Fact(record.entry.fact.key.into()),
         Err(ResolveError::NotFound(_)) | Err(ResolveError::BadPrefix { .. })
             if journal.has_incident_key(text)? =>
         {
@@ -74,14 +74,14 @@ pub fn history(journal: &Journal, text: &str) -> Result<History, HistoryError> {
     let mut chain = Vec::new();
     journal.scan(Seq::new(0), &mut |record| {
         let body = &record.entry.fact.body;
-        let belongs = keys.contains(&record.entry.fact.key)
+        let belongs = keys.iter().any(|k| *k == record.entry.fact.key)
             || body.target().is_some_and(|t| keys.iter().any(|k| k == t))
             || reported_incident(body).is_some_and(|k| report_keys.iter().any(|r| r == k))
-            || matches!(body, FactBody::Merge(m) if m.incidents.iter().any(|k| merge_keys.contains(k)));
+            || matches!(body, FactBody::Merge(m) if m.incidents.iter().any(|k| merge_keys.iter().any(|m| m == k)));
         if belongs {
             // Revisions of anything in the chain join it (a denial of a correction).
-            if !keys.contains(&record.entry.fact.key) {
-                keys.push(record.entry.fact.key.clone());
+            if !keys.iter().any(|k| *k == record.entry.fact.key) {
+                keys.push(record.entry.fact.key.to_string());
             }
             chain.push(record);
         }
@@ -95,7 +95,7 @@ fn all_merges(journal: &Journal) -> Result<Vec<Vec<String>>, ReadError> {
     let mut merges = Vec::new();
     journal.scan(Seq::new(0), &mut |record| {
         if let FactBody::Merge(m) = &record.entry.fact.body {
-            merges.push(m.incidents.clone());
+            merges.push(m.incidents.iter().map(|k| k.to_string()).collect());
         }
         true
     })?;

@@ -15,6 +15,7 @@ use crate::codec::{self, CodecError, Decode, Encode};
 use crate::entry::{Entry, Seq};
 use crate::fact::FactBody;
 use crate::parallel;
+use crate::text::Text;
 use crate::time::Timestamp;
 
 /// One fact as the picture keeps it.
@@ -32,12 +33,12 @@ pub struct Recorded {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
 pub struct Picture {
     /// Every fact, by key.
-    pub facts: BTreeMap<String, Recorded>,
+    pub facts: BTreeMap<Text, Recorded>,
     /// Target key → keys of the denials, corrections and retractions naming it,
     /// in log order.
-    pub revised_by: BTreeMap<String, Vec<String>>,
+    pub revised_by: BTreeMap<Text, Vec<Text>>,
     /// Keys of every merge, in log order.
-    pub merges: Vec<String>,
+    pub merges: Vec<Text>,
     /// How many entries have been folded in (the cursor's size).
     pub size: u64,
 }
@@ -53,17 +54,17 @@ const MAX_STORED_PARTS: usize = 1 << 12;
 /// What a stored snapshot keeps after its fact parts.
 #[derive(Encode, Decode)]
 struct Rest {
-    revised_by: Vec<(String, Vec<String>)>,
-    merges: Vec<String>,
+    revised_by: Vec<(Text, Vec<Text>)>,
+    merges: Vec<Text>,
     size: u64,
 }
 
 /// A part of the facts, as written (borrowed) and as read.
-type FactsPart<'a> = Vec<(&'a String, &'a Recorded)>;
-type FactsRead = Vec<(String, Recorded)>;
+type FactsPart<'a> = Vec<(&'a Text, &'a Recorded)>;
+type FactsRead = Vec<(Text, Recorded)>;
 
 /// Whether the keys of `pairs` strictly increase (as a map's encoding has them).
-fn strictly_sorted<V>(pairs: &[(String, V)]) -> bool {
+fn strictly_sorted<V>(pairs: &[(Text, V)]) -> bool {
     pairs.windows(2).all(|w| w[0].0 < w[1].0)
 }
 
@@ -78,10 +79,10 @@ impl Picture {
     pub fn to_stored(&self) -> Vec<u8> {
         let facts: FactsPart<'_> = self.facts.iter().collect();
         let per = facts.len().div_ceil(STORED_PARTS).max(1);
-        let cuts: Vec<&[(&String, &Recorded)]> = facts.chunks(per).collect();
+        let cuts: Vec<&[(&Text, &Recorded)]> = facts.chunks(per).collect();
         let mut parts = parallel::map(&cuts, 2, codec::encode_state);
         // The fields of `Rest`, borrowed: a tuple encodes as a struct does.
-        let revised_by: Vec<(&String, &Vec<String>)> = self.revised_by.iter().collect();
+        let revised_by: Vec<(&Text, &Vec<Text>)> = self.revised_by.iter().collect();
         parts.push(codec::encode_state(&(revised_by, &self.merges, self.size)));
         let body: usize = parts.iter().map(Vec::len).sum();
         let mut out = Vec::with_capacity(4 + 8 * parts.len() + body);
@@ -156,7 +157,7 @@ impl Picture {
 
     /// Keeps a fact recorded at `recorded.seq`, as folding its entry would:
     /// facts must be given in log order.
-    pub fn insert(&mut self, key: String, recorded: Recorded) {
+    pub fn insert(&mut self, key: Text, recorded: Recorded) {
         self.link_revisions(&key, &recorded.body, recorded.seq);
         self.facts.insert(key, recorded);
     }
@@ -172,16 +173,16 @@ impl Picture {
             FactBody::Denial(d) => self.link(&d.target, key),
             FactBody::Correction(c) => self.link(&c.target, key),
             FactBody::Retraction(r) => self.link(&r.target, key),
-            FactBody::Merge(_) => self.merges.push(key.to_owned()),
+            FactBody::Merge(_) => self.merges.push(key.into()),
         }
         self.size = seq.get() + 1;
     }
 
     fn link(&mut self, target: &str, key: &str) {
         self.revised_by
-            .entry(target.to_owned())
+            .entry(target.into())
             .or_default()
-            .push(key.to_owned());
+            .push(key.into());
     }
 }
 
@@ -258,7 +259,7 @@ mod tests {
     }
 
     /// Stored bytes whose only fact part holds `pairs` as given.
-    fn stored_with(pairs: &[(String, Recorded)], picture: &Picture) -> Vec<u8> {
+    fn stored_with(pairs: &[(Text, Recorded)], picture: &Picture) -> Vec<u8> {
         let parts = [
             codec::encode_state(&pairs),
             codec::encode_state(&Rest {
@@ -278,7 +279,7 @@ mod tests {
     #[test]
     fn keys_out_of_order_or_repeated_are_refused() {
         let picture = picture_of(300);
-        let pairs: Vec<(String, Recorded)> = picture.facts.clone().into_iter().collect();
+        let pairs: Vec<(Text, Recorded)> = picture.facts.clone().into_iter().collect();
         assert_eq!(
             Picture::from_stored(&stored_with(&pairs, &picture)).unwrap(),
             picture,

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use crate::fast_hash::{self, HashMap};
+use crate::text::Text;
 
 use super::picture::{Picture, Recorded};
 use super::views::incidents::{combine, Combined};
@@ -126,12 +127,12 @@ impl<'p> Resolved<'p> {
                 continue;
             }
             while revised.next_if(|(target, _)| *target < key).is_some() {}
-            let revisers: &'p [String] = revised
+            let revisers: &'p [Text] = revised
                 .next_if(|(target, _)| *target == key)
                 .map_or(&[], |(_, revisers)| revisers.as_slice());
             let corrections: Vec<&'p str> = revisers
                 .iter()
-                .map(String::as_str)
+                .map(Text::as_str)
                 .filter(|k| is_live(k))
                 .filter(|k| matches!(body_of(picture, k), Some(FactBody::Correction(_))))
                 .collect();
@@ -446,12 +447,14 @@ fn merge_groups<'p>(
                 parent.insert(r.clone(), top.clone());
                 name.remove(&r);
             }
-            parent.entry(key.clone()).or_insert_with(|| top.clone());
+            parent
+                .entry(key.as_str().into())
+                .or_insert_with(|| top.clone());
         }
         parent.entry(top.clone()).or_insert_with(|| top.clone());
         joined.push(merge_key.as_str());
         merges.insert(top.clone(), joined);
-        name.insert(top, m.surviving.clone());
+        name.insert(top, m.surviving.as_str().into());
     }
     let mut alias_of = BTreeMap::new();
     for key in parent.keys() {

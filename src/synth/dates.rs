@@ -66,7 +66,7 @@ fn spec(start: Date, end: Date, precision: Precision, raw: Option<String>) -> Da
         end,
         precision,
         time: None,
-        raw,
+        raw: raw.map(Into::into),
     }
 }
 

@@ -20,7 +20,7 @@ pub fn phrase(text: &str) -> Quantity {
         best: None,
         high: None,
         qualifier: Qualifier::Unknown,
-        raw: Some(text.to_owned()),
+        raw: Some(text.into()),
     })
 }
 

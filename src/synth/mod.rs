@@ -107,10 +107,10 @@ impl Corpus {
         let key = format!("{}/links/source", self.tag);
         self.memory.analyst = key.clone();
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Source(Box::new(Source {
-                title: Some("Analyst linking notes for the synthetic corpus".to_owned()),
-                language: Some("en".to_owned()),
+                title: Some("Analyst linking notes for the synthetic corpus".into()),
+                language: Some("en".into()),
                 ..Source::new("sitrep synthetic corpus (analyst notes)", SourceType::Other)
             })),
         }
@@ -133,7 +133,7 @@ impl Corpus {
             publisher,
         });
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Source(Box::new(body)),
         }
     }
@@ -208,7 +208,7 @@ impl Corpus {
         memory.deniable.push((key.clone(), FactKind::Incident));
         memory.retractable.push(key.clone());
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Incident(Box::new(body)),
         }
     }
@@ -229,7 +229,7 @@ impl Corpus {
         self.memory.counts.push((key.clone(), body.clone()));
         self.remember_revisable(&key, FactKind::Count);
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Count(Box::new(body)),
         }
     }
@@ -259,7 +259,7 @@ impl Corpus {
         let key = format!("{}/claim/{index}", prefix(&source.key));
         self.remember_revisable(&key, FactKind::Claim);
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Claim(Box::new(body)),
         }
     }
@@ -279,7 +279,7 @@ impl Corpus {
         );
         self.remember_revisable(&key, FactKind::Statement);
         Fact {
-            key,
+            key: key.into(),
             body: FactBody::Statement(Box::new(body)),
         }
     }
@@ -291,7 +291,7 @@ impl Corpus {
         let key = format!("{}/denial/{index}", prefix(&source.key));
         self.memory.retractable.push(key.clone());
         Some(Fact {
-            key,
+            key: key.into(),
             body: FactBody::Denial(Box::new(body)),
         })
     }
@@ -312,13 +312,13 @@ impl Corpus {
         let source = if self.rng.chance(700) {
             original_source
         } else {
-            self.any_source().key
+            self.any_source().key.into()
         };
         let body = revisions::correction(&mut self.rng, &source, &target, replacement);
         let key = format!("{}/correction/{index}", prefix(&source));
         self.memory.retractable.push(key.clone());
         Some(Fact {
-            key,
+            key: key.into(),
             body: FactBody::Correction(Box::new(body)),
         })
     }
@@ -329,7 +329,7 @@ impl Corpus {
         let source = self.any_source();
         let body = revisions::retraction(&mut self.rng, &source.key, &target);
         Some(Fact {
-            key: format!("{}/retraction/{index}", prefix(&source.key)),
+            key: format!("{}/retraction/{index}", prefix(&source.key)).into(),
             body: FactBody::Retraction(Box::new(body)),
         })
     }
@@ -354,7 +354,7 @@ impl Corpus {
         let key = format!("{}/links/merge/{index}", self.tag);
         self.memory.retractable.push(key.clone());
         Some(Fact {
-            key,
+            key: key.into(),
             body: FactBody::Merge(Box::new(body)),
         })
     }

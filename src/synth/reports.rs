@@ -119,10 +119,10 @@ pub fn report(rng: &mut Rng, event: &Event, source: &str) -> Incident {
     let launch = rng.chance(80).then(|| {
         let (name, country, admin1) = *rng.pick(LAUNCH_SITES);
         Place {
-            name: name.to_owned(),
+            name: name.into(),
             site: None,
-            country: Some(country.to_owned()),
-            admin1: Some(admin1.to_owned()),
+            country: Some(country.into()),
+            admin1: Some(admin1.into()),
             coordinates: None,
             precision: GeoPrecision::Locality,
         }
@@ -149,8 +149,8 @@ pub fn report(rng: &mut Rng, event: &Event, source: &str) -> Incident {
     };
     let targeted = (event.direction == Direction::OnUsForces && rng.chance(200))
         .then(|| ActorRef {
-            name: "US forces".to_owned(),
-            actor: Some("us-military".to_owned()),
+            name: "US forces".into(),
+            actor: Some("us-military".into()),
             role: None,
             basis: None,
             certainty: None,
@@ -167,8 +167,8 @@ pub fn report(rng: &mut Rng, event: &Event, source: &str) -> Incident {
         Direction::Other => format!("an explosion hit {}", target.name),
     });
     Incident {
-        source: source.to_owned(),
-        incident: event.key.clone(),
+        source: source.into(),
+        incident: event.key.as_str().into(),
         direction: event.direction,
         occurred: occurred(rng, event.day),
         target,
@@ -176,12 +176,12 @@ pub fn report(rng: &mut Rng, event: &Event, source: &str) -> Incident {
         attack_types,
         munitions: munitions.map(Box::new),
         outcome,
-        damage,
+        damage: damage.map(Into::into),
         casualties,
         attackers,
         targeted,
-        summary,
-        quote,
+        summary: summary.map(Into::into),
+        quote: quote.map(Into::into),
     }
 }
 
@@ -197,9 +197,9 @@ fn place(rng: &mut Rng, target: &'static Target) -> Place {
             _ => "a base in the region",
         };
         return Place {
-            name: region.to_owned(),
+            name: region.into(),
             site: None,
-            country: Some(target.country.to_owned()),
+            country: Some(target.country.into()),
             admin1: None,
             coordinates: None,
             precision: GeoPrecision::Unknown,
@@ -210,10 +210,13 @@ fn place(rng: &mut Rng, target: &'static Target) -> Place {
         lon: target.at.1,
     });
     Place {
-        name: (*rng.pick(target.names)).to_owned(),
-        site: target.site.map(str::to_owned),
-        country: Some(target.country.to_owned()),
-        admin1: rng.chance(600).then(|| target.admin1.to_owned()),
+        name: (*rng.pick(target.names)).into(),
+        site: target.site.map(Into::into),
+        country: Some(target.country.into()),
+        admin1: rng
+            .chance(600)
+            .then(|| target.admin1.to_owned())
+            .map(Into::into),
         coordinates,
         precision: if target.site.is_some() {
             GeoPrecision::Site
@@ -239,7 +242,7 @@ fn casualties(rng: &mut Rng, event: &Event) -> Vec<Casualties> {
                 wounded: Some(phrase("no")),
                 note: rng
                     .chance(300)
-                    .then(|| "No casualties were reported.".to_owned()),
+                    .then(|| "No casualties were reported.".into()),
             });
         }
         return out;
@@ -251,9 +254,7 @@ fn casualties(rng: &mut Rng, event: &Event) -> Vec<Casualties> {
         group: event.group,
         killed: (killed > 0 || rng.chance(500)).then(|| phrase(&small(rng, killed))),
         wounded: (wounded > 0 || rng.chance(300)).then(|| phrase(&small(rng, wounded))),
-        note: rng
-            .chance(150)
-            .then(|| (*rng.pick(CASUALTY_NOTES)).to_owned()),
+        note: rng.chance(150).then(|| (*rng.pick(CASUALTY_NOTES)).into()),
     });
     if event.direction == Direction::OnUsForces && rng.chance(100) {
         out.push(Casualties {
@@ -285,8 +286,8 @@ pub fn attributed(rng: &mut Rng, actor: &Actor, direction: Direction) -> ActorRe
         ]),
     };
     ActorRef {
-        name: (*rng.pick(actor.names)).to_owned(),
-        actor: actor.key.map(str::to_owned),
+        name: (*rng.pick(actor.names)).into(),
+        actor: actor.key.map(Into::into),
         role: None,
         basis: Some(basis),
         certainty: Some(certainty),

@@ -48,27 +48,27 @@ pub fn denial(rng: &mut Rng, source: &str, target: &str, kind: FactKind) -> Deni
         ),
     };
     Denial {
-        source: source.to_owned(),
+        source: source.into(),
         denier: ActorRef {
-            name: (*rng.pick(who.names)).to_owned(),
-            actor: who.key.map(str::to_owned),
+            name: (*rng.pick(who.names)).into(),
+            actor: who.key.map(Into::into),
             role: None,
             basis: rng.chance(500).then_some(basis),
             certainty: rng.chance(500).then_some(Certainty::Confirmed),
         },
-        target: target.to_owned(),
+        target: target.into(),
         denial_type,
-        quote: rng.chance(700).then(|| quote.to_owned()),
+        quote: rng.chance(700).then(|| quote.to_owned()).map(Into::into),
     }
 }
 
 /// A correction of `target` by `source`, replacing it with `replacement`.
 pub fn correction(rng: &mut Rng, source: &str, target: &str, replacement: FactBody) -> Correction {
     Correction {
-        source: source.to_owned(),
-        target: target.to_owned(),
+        source: source.into(),
+        target: target.into(),
         replacement: Box::new(replacement),
-        reason: (*rng.pick(CORRECTION_REASONS)).to_owned(),
+        reason: (*rng.pick(CORRECTION_REASONS)).into(),
     }
 }
 
@@ -96,7 +96,7 @@ pub fn corrected_incident(rng: &mut Rng, original: &Incident) -> Incident {
                 group,
                 killed,
                 wounded: Some(phrase(&small(rng, wounded))),
-                note: Some("updated figure".to_owned()),
+                note: Some("updated figure".into()),
             }];
         }
     }
@@ -127,10 +127,10 @@ pub fn retraction(rng: &mut Rng, source: &str, target: &str) -> Retraction {
         (RetractionReason::OutOfScope, "not an attack on US forces"),
     ]);
     Retraction {
-        source: source.to_owned(),
-        target: target.to_owned(),
+        source: source.into(),
+        target: target.into(),
         reason,
-        note: rng.chance(600).then(|| note.to_owned()),
+        note: rng.chance(600).then(|| note.to_owned()).map(Into::into),
     }
 }
 
@@ -145,9 +145,9 @@ pub fn merge(rng: &mut Rng, source: &str, a: &Reported, b: &Reported) -> Merge {
         b.day
     );
     Merge {
-        source: source.to_owned(),
-        incidents: vec![a.key.clone(), b.key.clone()],
-        surviving: a.key.clone(),
-        reason,
+        source: source.into(),
+        incidents: vec![a.key.as_str().into(), b.key.as_str().into()],
+        surviving: a.key.as_str().into(),
+        reason: reason.into(),
     }
 }

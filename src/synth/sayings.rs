@@ -12,12 +12,13 @@ use crate::fact::{
     ActorRef, Attribution, Basis, BreakdownRow, Certainty, Claim, ClaimMode, Count, DateSpec,
     Metric, Period, Scope, Statement, StatementType,
 };
+use crate::text::Text;
 use crate::time::Date;
 
 fn named(name: &str, key: Option<&str>) -> ActorRef {
     ActorRef {
-        name: name.to_owned(),
-        actor: key.map(str::to_owned),
+        name: name.into(),
+        actor: key.map(Into::into),
         role: None,
         basis: None,
         certainty: None,
@@ -74,13 +75,13 @@ pub fn count(rng: &mut Rng, source: &str, publisher: &Publisher, day: Date) -> C
         let iraq = n * rng.between(35, 65) / 100;
         vec![
             BreakdownRow {
-                label: "Iraq".to_owned(),
-                country: Some("IQ".to_owned()),
+                label: "Iraq".into(),
+                country: Some("IQ".into()),
                 value: phrase(&format!("about {iraq}")),
             },
             BreakdownRow {
-                label: "Syria".to_owned(),
-                country: Some("SY".to_owned()),
+                label: "Syria".into(),
+                country: Some("SY".into()),
                 value: phrase(&format!("about {}", n - iraq)),
             },
         ]
@@ -88,22 +89,22 @@ pub fn count(rng: &mut Rng, source: &str, publisher: &Publisher, day: Date) -> C
         Vec::new()
     };
     Count {
-        source: source.to_owned(),
+        source: source.into(),
         speaker,
         metric,
         value: phrase(&worded),
         period: Period { from, to },
         scope: Scope {
-            countries: countries.iter().map(|c| (*c).to_owned()).collect(),
-            forces: rng.chance(800).then(|| forces.to_owned()),
+            countries: countries.iter().map(|c| Text::from(*c)).collect(),
+            forces: rng.chance(800).then(|| forces.to_owned()).map(Into::into),
         },
         definition: rng
             .chance(350)
-            .then(|| format!("{what} since the Gaza war began")),
+            .then(|| format!("{what} since the Gaza war began").into()),
         breakdown,
         quote: rng
             .chance(600)
-            .then(|| format!("there have been {worded} {what}")),
+            .then(|| format!("there have been {worded} {what}").into()),
     }
 }
 
@@ -125,23 +126,23 @@ pub fn claim(rng: &mut Rng, source: &str, reported: &[&Reported]) -> Claim {
         None => "a harbinger of further operations against the American occupation".to_owned(),
     });
     Claim {
-        source: source.to_owned(),
+        source: source.into(),
         claimant: ActorRef {
-            name: (*rng.pick(who.names)).to_owned(),
-            actor: who.key.map(str::to_owned),
+            name: (*rng.pick(who.names)).into(),
+            actor: who.key.map(Into::into),
             role: None,
             basis: Some(Basis::SelfClaim),
             certainty: Some(Certainty::Confirmed),
         },
-        incidents,
-        description,
+        incidents: incidents.into_iter().map(Text::from).collect(),
+        description: description.map(Into::into),
         mode: *rng.weighted(&[
             (55, ClaimMode::TelegramPost),
             (25, ClaimMode::Statement),
             (10, ClaimMode::Video),
             (10, ClaimMode::Unknown),
         ]),
-        text,
+        text: text.map(Into::into),
     }
 }
 
@@ -210,24 +211,29 @@ pub fn statement(rng: &mut Rng, source: &str, publisher: &Publisher, day: Date) 
     .then(|| rng.chance(500).then(|| DateSpec::day(day.plus_days(1))))
     .flatten();
     Statement {
-        source: source.to_owned(),
+        source: source.into(),
         speaker: ActorRef {
-            name: (*rng.pick(who.names)).to_owned(),
-            actor: who.key.map(str::to_owned),
-            role: rng.chance(150).then(|| "spokesperson".to_owned()),
+            name: (*rng.pick(who.names)).into(),
+            actor: who.key.map(Into::into),
+            role: rng
+                .chance(150)
+                .then(|| "spokesperson".to_owned())
+                .map(Into::into),
             basis: None,
             certainty: None,
         },
         statement_type,
         made: made(rng, day),
         effective,
-        scope: rng.chance(800).then(|| scope.to_owned()),
+        scope: rng.chance(800).then(|| scope.to_owned()).map(Into::into),
         text: if rng.chance(200) {
-            format!("{text} (statement of {})", weekday(day))
+            format!("{text} (statement of {})", weekday(day)).into()
         } else {
-            text.to_owned()
+            text.into()
         },
         attribution,
-        reported_by: (attribution != Attribution::OwnChannel).then(|| publisher.name.to_owned()),
+        reported_by: (attribution != Attribution::OwnChannel)
+            .then(|| publisher.name.to_owned())
+            .map(Into::into),
     }
 }

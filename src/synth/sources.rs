@@ -78,16 +78,16 @@ pub fn source(rng: &mut Rng, publisher: &Publisher, day: Date, serial: u64) -> S
             .collect::<String>()
     });
     Source {
-        publisher: publisher.name.to_owned(),
+        publisher: publisher.name.into(),
         source_type: publisher.kind,
         party: publisher.party,
-        title,
-        url,
-        author,
-        language,
+        title: title.map(Into::into),
+        url: url.map(Into::into),
+        author: author.map(Into::into),
+        language: language.map(Into::into),
         published: published(rng, day),
-        excerpt,
-        content_hash,
+        excerpt: excerpt.map(Into::into),
+        content_hash: content_hash.map(Into::into),
     }
 }
 

@@ -38,7 +38,7 @@ fn ledger(n: u64, batch: usize) -> Journal {
         if facts.is_empty() {
             break;
         }
-        let keys: Vec<String> = facts.iter().map(|f| f.key.clone()).collect();
+        let keys: Vec<String> = facts.iter().map(|f| f.key.to_string()).collect();
         let clock = FixedClock(Timestamp::from_micros(1_767_225_600_000_000 + day));
         day += 86_400_000_000;
         let report = journal
@@ -157,14 +157,14 @@ fn keys_are_unique_and_every_reference_points_earlier() {
             }
         }
         if let FactBody::Correction(c) = &fact.body {
-            let target = keys.get(&c.target).copied();
+            let target = keys.get(c.target.as_str()).copied();
             assert_eq!(target, Some(c.replacement.kind()), "{}", fact.key);
         }
         if let FactBody::Incident(i) = &fact.body {
             incident_keys.insert(i.incident.clone());
         }
         assert!(
-            keys.insert(fact.key.clone(), fact.kind()).is_none(),
+            keys.insert(fact.key.as_str().into(), fact.kind()).is_none(),
             "{}",
             fact.key
         );
@@ -180,9 +180,9 @@ fn the_kind_mix_and_the_reports_per_incident_are_those_of_the_fixtures() {
         *per_kind.entry(fact.kind()).or_default() += 1;
         if let FactBody::Incident(i) = &fact.body {
             reporters
-                .entry(i.incident.clone())
+                .entry(i.incident.as_str().into())
                 .or_default()
-                .push(i.source.clone());
+                .push(i.source.as_str().into());
         }
     }
     let bands: [(FactKind, f64, f64); 9] = [

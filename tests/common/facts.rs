@@ -259,7 +259,7 @@ pub fn fact_op() -> impl Strategy<Value = FactOp> {
 /// A speaker known by name only.
 pub fn actor(name: &str) -> ActorRef {
     ActorRef {
-        name: name.to_owned(),
+        name: name.into(),
         actor: None,
         role: None,
         basis: None,
@@ -306,14 +306,14 @@ pub fn incident_body(source: &str, v: &IncidentValues) -> FactBody {
         }]
     };
     FactBody::Incident(Box::new(Incident {
-        source: source.to_owned(),
-        incident: INCIDENT_KEYS[v.incident].to_owned(),
+        source: source.into(),
+        incident: INCIDENT_KEYS[v.incident].into(),
         direction: v.direction,
         occurred,
         target: Place {
-            name: format!("a base in {}", COUNTRIES[v.country]),
+            name: format!("a base in {}", COUNTRIES[v.country]).into(),
             site: None,
-            country: Some(COUNTRIES[v.country].to_owned()),
+            country: Some(COUNTRIES[v.country].into()),
             admin1: None,
             coordinates: None,
             precision: GeoPrecision::Country,
@@ -334,7 +334,7 @@ pub fn incident_body(source: &str, v: &IncidentValues) -> FactBody {
 /// A count from `source`.
 pub fn count_body(source: &str, metric: Metric, value: u8) -> FactBody {
     FactBody::Count(Box::new(Count {
-        source: source.to_owned(),
+        source: source.into(),
         speaker: actor("a spokesman"),
         metric,
         value: Quantity::exact(u64::from(value)),
@@ -352,13 +352,13 @@ pub fn count_body(source: &str, metric: Metric, value: u8) -> FactBody {
 /// A statement from `source`, made on day `on`.
 pub fn statement_body(source: &str, kind: StatementType, on: u16) -> FactBody {
     FactBody::Statement(Box::new(Statement {
-        source: source.to_owned(),
+        source: source.into(),
         speaker: actor("a militia"),
         statement_type: kind,
         made: Some(DateSpec::day(day(on))),
         effective: None,
         scope: None,
-        text: format!("statement made on day {on}"),
+        text: format!("statement made on day {on}").into(),
         attribution: Attribution::OwnChannel,
         reported_by: None,
     }))
@@ -367,9 +367,9 @@ pub fn statement_body(source: &str, kind: StatementType, on: u16) -> FactBody {
 /// A claim of `incident` by `claimant`, from `source`.
 pub fn claim_body(source: &str, incident: &str, claimant: &str) -> FactBody {
     FactBody::Claim(Box::new(Claim {
-        source: source.to_owned(),
+        source: source.into(),
         claimant: actor(claimant),
-        incidents: vec![incident.to_owned()],
+        incidents: vec![incident.into()],
         description: None,
         mode: ClaimMode::TelegramPost,
         text: None,
@@ -379,9 +379,9 @@ pub fn claim_body(source: &str, incident: &str, claimant: &str) -> FactBody {
 /// A denial of `target`, from `source`.
 pub fn denial_body(source: &str, target: &str, kind: DenialType) -> FactBody {
     FactBody::Denial(Box::new(Denial {
-        source: source.to_owned(),
+        source: source.into(),
         denier: actor("a denier"),
-        target: target.to_owned(),
+        target: target.into(),
         denial_type: kind,
         quote: None,
     }))
@@ -402,7 +402,7 @@ pub fn replacement(
     let n_index = usize::from(n);
     match original {
         FactBody::Source(s) => Some(FactBody::Source(Box::new(Source {
-            publisher: format!("{} (corrected {n})", s.publisher),
+            publisher: format!("{} (corrected {n})", s.publisher).into(),
             ..(**s).clone()
         }))),
         FactBody::Incident(i) => Some(incident_body(&i.source, values)),
@@ -494,10 +494,10 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
                 .collect();
             let replacement = replacement(&target.body, values, *n, &log.known(), &others)?;
             FactBody::Correction(Box::new(Correction {
-                source: source(s)?,
+                source: (source(s)?).into(),
                 target: target.key.clone(),
                 replacement: Box::new(replacement),
-                reason: "a later report".to_owned(),
+                reason: "a later report".into(),
             }))
         }
         FactOp::Retract {
@@ -514,7 +514,7 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
                 return None;
             }
             FactBody::Retraction(Box::new(Retraction {
-                source: source(s)?,
+                source: (source(s)?).into(),
                 target: pick_from(*target, &targets).key.clone(),
                 reason: *reason,
                 note: None,
@@ -537,10 +537,10 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
                 incidents.push(pool.remove(usize::from(third) % pool.len()));
             }
             FactBody::Merge(Box::new(Merge {
-                source: source(s)?,
-                surviving: pick_from(*survivor, &incidents).clone(),
-                incidents,
-                reason: "the same attack".to_owned(),
+                source: (source(s)?).into(),
+                surviving: pick_from(*survivor, &incidents).as_str().into(),
+                incidents: incidents.into_iter().map(Into::into).collect(),
+                reason: "the same attack".into(),
             }))
         }
         FactOp::Deny {
@@ -555,7 +555,10 @@ pub fn resolve(op: &FactOp, log: &FactLog) -> Option<Fact> {
             denial_body(&source(s)?, &pick_from(*target, &targets).key, *kind)
         }
     };
-    Some(Fact { key, body })
+    Some(Fact {
+        key: key.into(),
+        body,
+    })
 }
 
 /// Every fact recorded so far, in log order, and what the journal's indexes know
@@ -583,16 +586,16 @@ impl FactLog {
     /// Notes a fact the journal recorded.
     pub fn record(&mut self, fact: Fact) {
         let reported = match &fact.body {
-            FactBody::Incident(i) => Some(i.incident.clone()),
+            FactBody::Incident(i) => Some(i.incident.to_string()),
             FactBody::Correction(c) => match c.replacement.as_ref() {
-                FactBody::Incident(i) => Some(i.incident.clone()),
+                FactBody::Incident(i) => Some(i.incident.to_string()),
                 _ => None,
             },
             _ => None,
         };
         self.known_incidents.extend(reported);
         if let FactBody::Source(_) = fact.body {
-            self.sources.push(fact.key.clone());
+            self.sources.push(fact.key.as_str().into());
         }
         self.facts.push(fact);
     }

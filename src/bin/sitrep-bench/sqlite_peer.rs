@@ -102,7 +102,7 @@ impl Peer {
                 insert
                     .execute(params![
                         self.next,
-                        fact.key,
+                        fact.key.as_str(),
                         fact.kind().name(),
                         json,
                         &self.prev[..],

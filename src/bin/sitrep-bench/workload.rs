@@ -79,7 +79,7 @@ impl Encoder {
             seq: Seq::new(self.next),
             prev: self.prev,
             recorded_at: Timestamp::from_micros(RECORDED_AT_MICROS),
-            recorded_by: RECORDED_BY.to_owned(),
+            recorded_by: RECORDED_BY.into(),
             fact,
         };
         let bytes = codec::encode_entry(&entry);
@@ -97,7 +97,7 @@ impl Encoder {
 /// A source for facts appended after the import; `tag` keeps keys unique.
 pub fn extra_source(tag: &str) -> Fact {
     Fact {
-        key: format!("bench/{tag}/source"),
+        key: format!("bench/{tag}/source").into(),
         body: FactBody::Source(Box::new(Source {
             title: Some("Benchmark follow-up reports".into()),
             language: Some("en".into()),
@@ -110,10 +110,10 @@ pub fn extra_source(tag: &str) -> Fact {
 pub fn extra_incident(tag: &str, i: u64) -> Fact {
     let day = Date::from_ymd(2024, 1, 1 + (i % 28) as u32).unwrap_or(Date::MIN);
     Fact {
-        key: format!("bench/{tag}/incident/{i}"),
+        key: format!("bench/{tag}/incident/{i}").into(),
         body: FactBody::Incident(Box::new(Incident {
-            source: format!("bench/{tag}/source"),
-            incident: format!("bench/{tag}/inc-{i}"),
+            source: format!("bench/{tag}/source").into(),
+            incident: format!("bench/{tag}/inc-{i}").into(),
             direction: Direction::OnUsForces,
             occurred: DateSpec::day(day),
             target: Place {

@@ -12,6 +12,7 @@ use crate::projection::engine::Cursor;
 use crate::projection::picture::Recorded;
 use crate::projection::resolve::Resolved;
 use crate::projection::StateDigest;
+use crate::text::Text;
 
 use super::stored::{self, bucket_of, Manifest, ToFile, MAX_BUCKETS};
 use super::summary::Summary;
@@ -81,7 +82,7 @@ type Touches<'p> = HashMap<&'p str, Touch<&'p str>>;
 /// (its keys borrowed from the picture).
 fn kept_facts<'p>(resolved: &Resolved<'p>) -> (Kept<'p>, Touches<'p>) {
     let picture = resolved.picture();
-    let mut in_log_order: Vec<(&String, &Recorded)> = picture.facts.iter().collect();
+    let mut in_log_order: Vec<(&Text, &Recorded)> = picture.facts.iter().collect();
     in_log_order.sort_unstable_by_key(|(_, r)| r.seq);
     let mut touches: Touches<'p> = fast_hash::map_with_capacity(picture.facts.len());
     let mut kept: Kept<'p> = Vec::new();

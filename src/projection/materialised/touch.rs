@@ -19,6 +19,7 @@
 
 use crate::codec::{Decode, Encode};
 use crate::fact::FactBody;
+use crate::text::Text;
 
 /// What a fact bears on. `S` is `String`, or `&str` borrowed from the facts
 /// when a whole picture is cut into buckets.
@@ -39,7 +40,7 @@ pub fn touched<'p, S, E>(
 where
     S: From<&'p str> + Ord,
 {
-    let key = |k: &'p String| S::from(k.as_str());
+    let key = |k: &'p Text| S::from(k.as_str());
     let (mut keys, links) = match body {
         FactBody::Incident(i) => (vec![key(&i.incident)], false),
         FactBody::Claim(c) => (c.incidents.iter().map(key).collect(), false),

@@ -17,6 +17,7 @@ use crate::journal::{Journal, ReadError};
 use crate::projection::picture::{Picture, Recorded};
 use crate::projection::resolve::Resolved;
 use crate::projection::StateDigest;
+use crate::text::Text;
 
 use super::stored::{self, bucket_of, FactToFile, FiledFact, Manifest, ToFile, Trouble};
 use super::summary::Summary;
@@ -71,7 +72,7 @@ pub(super) fn new_facts(
         if touch.keys.is_empty() {
             continue;
         }
-        fresh.insert(entry.fact.key.clone(), touch.clone());
+        fresh.insert(entry.fact.key.as_str().into(), touch.clone());
         let recorded = Recorded {
             seq: entry.seq,
             recorded_at: entry.recorded_at,
@@ -210,7 +211,7 @@ fn recompute(table: &mut Loaded<'_>, dirty: BTreeSet<String>) -> Result<(), Trou
     let mut reached: BTreeSet<String> = dirty.clone();
     let mut frontier: Vec<String> = dirty.into_iter().collect();
     let mut seen: HashSet<String> = HashSet::default();
-    let mut chosen: BTreeMap<Seq, (String, Recorded)> = BTreeMap::new();
+    let mut chosen: BTreeMap<Seq, (Text, Recorded)> = BTreeMap::new();
     // The key of the incident each reached key went by before this update,
     // read from its bucket while the bucket is open.
     let mut before: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -232,7 +233,7 @@ fn recompute(table: &mut Loaded<'_>, dirty: BTreeSet<String>) -> Result<(), Trou
                 }
             }
             let recorded = fact.recorded()?;
-            chosen.insert(recorded.seq, (fact.key.to_owned(), recorded));
+            chosen.insert(recorded.seq, (Text::from(fact.key), recorded));
         }
     }
     let mut picture = Picture::default();

@@ -14,6 +14,7 @@ use std::ops::{Add, Sub};
 use super::incidents::{names_any, Combined};
 use crate::fact::{CasualtyGroup, Direction, Outcome};
 use crate::projection::combine::{Range, Span};
+use crate::text::Text;
 use crate::time::Date;
 
 /// What the ledger counts for one metric.
@@ -53,7 +54,7 @@ pub struct Query<'a> {
     /// Days possibly inside.
     pub wide: Span,
     /// The scope's countries (empty = any).
-    pub scope: &'a [String],
+    pub scope: &'a [Text],
 }
 
 /// One count's answer.
@@ -171,7 +172,7 @@ enum Class {
     Out,
 }
 
-fn class(countries: &[&str], scope: &[String]) -> Class {
+fn class(countries: &[&str], scope: &[Text]) -> Class {
     if scope.is_empty() || names_any(countries, scope) {
         Class::InScope
     } else if countries.is_empty() {

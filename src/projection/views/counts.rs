@@ -35,6 +35,7 @@ use crate::projection::combine::{wording, Range, Span};
 use crate::projection::detail::Detail;
 use crate::projection::resolve::{Live, Publication, Resolved};
 use crate::projection::table::Table;
+use crate::text::Text;
 use crate::time::Date;
 
 const US_SIDE: &[CasualtyGroup] = &[
@@ -405,7 +406,7 @@ fn row(
     let period = period_cell(count, end);
     let cells = vec![
         live.key.to_owned(),
-        count.speaker.name.clone(),
+        count.speaker.name.as_str().into(),
         name_of(&count.metric),
         format!("{} ({stated})", wording(&count.value)),
         period.clone(),
@@ -471,8 +472,8 @@ struct CountDetail<'a> {
     speaker: &'a ActorRef,
     metric: &'a Metric,
     stated: StatedDetail<'a>,
-    definition: &'a Option<String>,
-    quote: &'a Option<String>,
+    definition: &'a Option<Text>,
+    quote: &'a Option<Text>,
     breakdown: &'a [BreakdownRow],
     period: PeriodDetail<'a>,
     scope: &'a Scope,
@@ -489,7 +490,7 @@ struct StatedDetail<'a> {
     best: Option<u64>,
     high: Option<u64>,
     qualifier: &'a Qualifier,
-    raw: &'a Option<String>,
+    raw: &'a Option<Text>,
     range: Range,
 }
 

@@ -354,8 +354,10 @@ pub fn casualty_cell(incident: &Combined, killed: bool) -> String {
 
 /// Whether any of `countries` is one of `wanted` (the country filters of
 /// `--country` and of a count's scope).
-pub fn names_any(countries: &[&str], wanted: &[String]) -> bool {
-    countries.iter().any(|c| wanted.iter().any(|w| w == c))
+pub fn names_any<W: AsRef<str>>(countries: &[&str], wanted: &[W]) -> bool {
+    countries
+        .iter()
+        .any(|c| wanted.iter().any(|w| w.as_ref() == *c))
 }
 
 /// Every attack type any report gives, for a table cell.

@@ -23,6 +23,7 @@ use super::resolve::{Live, Resolved};
 use super::table::Table;
 use crate::fact::{ActorRef, DenialType};
 use crate::parallel;
+use crate::text::Text;
 pub use rule::{DirectionRule, Fit, Rule};
 pub use tallies::GroupBy;
 
@@ -198,7 +199,7 @@ pub struct DenialDetail<'p> {
     denier: &'p ActorRef,
     #[serde(rename = "type")]
     denial_type: &'p DenialType,
-    quote: &'p Option<String>,
+    quote: &'p Option<Text>,
     source: &'p str,
 }
 

@@ -28,6 +28,7 @@ use crate::projection::detail::Detail;
 use crate::projection::picture::Recorded;
 use crate::projection::resolve::{Group, Resolved};
 use crate::projection::table::{Layout, Table};
+use crate::text::Text;
 use crate::time::Timestamp;
 
 /// One revising entry, as its target's chain shows it.
@@ -61,7 +62,7 @@ enum Says<'p> {
         denier: &'p ActorRef,
         #[serde(rename = "type")]
         denial_type: &'p DenialType,
-        quote: &'p Option<String>,
+        quote: &'p Option<Text>,
     },
     Correction {
         reason: &'p str,
@@ -69,10 +70,10 @@ enum Says<'p> {
     },
     Retraction {
         reason: &'p RetractionReason,
-        note: &'p Option<String>,
+        note: &'p Option<Text>,
     },
     Merge {
-        incidents: &'p [String],
+        incidents: &'p [Text],
         surviving: &'p str,
         reason: &'p str,
     },
@@ -139,7 +140,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
 }
 
 /// The row of one revised fact.
-fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[String]) -> Pending {
+fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[Text]) -> Pending {
     let recorded = resolved.recorded(target);
     let links: Vec<Link> = revisers
         .iter()
@@ -209,7 +210,7 @@ struct Reading<'p> {
 fn link<'p>(
     resolved: &Resolved<'p>,
     target: &str,
-    revisers: &[String],
+    revisers: &[Text],
     key: &str,
 ) -> Option<Link<'p>> {
     let recorded = resolved.recorded(key)?;
@@ -345,7 +346,7 @@ fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
             let mut aliases: Vec<String> = merges
                 .iter()
                 .filter_map(|k| merge_of(resolved.recorded(k)))
-                .flat_map(|m| m.incidents.iter().cloned())
+                .flat_map(|m| m.incidents.iter().map(|k| k.to_string()))
                 .collect();
             aliases.sort();
             aliases.dedup();
@@ -525,7 +526,7 @@ fn lines(links: &[Link]) -> String {
 /// A fact in a few words, for the `what` cell.
 fn what(body: &FactBody) -> String {
     match body {
-        FactBody::Source(s) => s.publisher.clone(),
+        FactBody::Source(s) => s.publisher.as_str().into(),
         FactBody::Incident(i) => format!("report of incident {} ({})", i.incident, i.occurred),
         FactBody::Count(c) => format!(
             "{}: {} ({})",

@@ -19,6 +19,7 @@ use crate::projection::combine::Span;
 use crate::projection::detail::Detail;
 use crate::projection::resolve::{Live, Resolved};
 use crate::projection::table::{Layout, Table};
+use crate::text::Text;
 
 /// The date a statement is placed at: when it was made, else when it takes
 /// effect.
@@ -86,7 +87,7 @@ fn date_cell(statement: &Statement) -> String {
 fn speaker_cell(statement: &Statement) -> String {
     match &statement.speaker.role {
         Some(role) => format!("{} ({role})", statement.speaker.name),
-        None => statement.speaker.name.clone(),
+        None => statement.speaker.name.to_string(),
     }
 }
 
@@ -174,9 +175,9 @@ fn row(
         date_cell(statement),
         speaker_cell(statement),
         name_of(&statement.statement_type),
-        statement.scope.clone().unwrap_or_else(|| "—".to_owned()),
+        statement.scope.as_deref().unwrap_or("—").to_owned(),
         attributed.clone(),
-        statement.text.clone(),
+        statement.text.to_string(),
         status.join("; "),
         denials_cell,
     ];
@@ -216,7 +217,7 @@ struct StatementDetail<'a> {
     #[serde(rename = "type")]
     statement_type: &'a StatementType,
     attribution: AttributionDetail<'a>,
-    scope: &'a Option<String>,
+    scope: &'a Option<Text>,
     text: &'a str,
     status: &'a [String],
     corrections: &'a [&'a str],
@@ -227,7 +228,7 @@ struct StatementDetail<'a> {
 #[derive(Serialize)]
 struct AttributionDetail<'a> {
     kind: &'a Attribution,
-    reported_by: &'a Option<String>,
+    reported_by: &'a Option<Text>,
     text: &'a str,
 }
 

@@ -172,7 +172,7 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> 
     let mut out = Versions::default();
     for kept in &component.facts {
         let size = kept.seq.get() + 1;
-        picture.insert(kept.filed.key.to_owned(), kept.filed.recorded()?);
+        picture.insert(kept.filed.key.into(), kept.filed.recorded()?);
         let resolved = Resolved::new(&picture);
         let now: BTreeMap<&str, ToFile> = resolved
             .combined()
