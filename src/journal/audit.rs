@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use smallvec::SmallVec;
+
 use super::append::{check_target_kind, incident_keys_of, BodyShape, RefError};
 use super::entries::StoredSegment;
 use super::layout::{frame_ranges, node_first_index, node_key, node_level_prefix, SEGMENT_PREFIX};
@@ -212,9 +214,15 @@ struct Summary {
     kind: FactKind,
     shape: BodyShape,
     /// Its references, its replacement's own target and the incident keys
-    /// it reports.
-    links: Vec<Link>,
+    /// it reports: kept inline up to [`INLINE_LINKS`], so that most entries
+    /// make no allocation here (and the in-order pass frees none that another
+    /// core made).
+    links: SmallVec<[Link; INLINE_LINKS]>,
 }
+
+/// How many links a summary keeps without allocating: an incident report
+/// has two (its source, its incident key), a claim one more per incident.
+const INLINE_LINKS: usize = 4;
 
 /// What a fact names, by digest.
 #[derive(Clone, Copy)]
@@ -255,7 +263,7 @@ fn prepare(bytes: &[u8], frame: std::ops::Range<usize>) -> Prepared {
 
 fn summarise(entry: &crate::entry::Entry) -> Summary {
     let body = &entry.fact.body;
-    let mut links: Vec<Link> = Vec::new();
+    let mut links: SmallVec<[Link; INLINE_LINKS]> = SmallVec::new();
     body.each_reference(&mut |_, in_replacement, reference| {
         let kind = match reference {
             Reference::Source(_) => ReferenceKind::Source,
