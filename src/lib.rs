@@ -14,8 +14,9 @@
 //! * [`merkle`] — the RFC 9162 Merkle tree, its proofs and verifiers (pure).
 //! * [`note`] — C2SP signed notes: Ed25519 keys and signed checkpoints (pure).
 //! * [`store`] — the storage seam and its sled implementation.
-//! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`] — pure: the domain, the
-//!   canonical encoding, ids, and the clock.
+//! * [`fact`], [`entry`], [`codec`], [`hash`], [`time`], [`text`] — pure: the
+//!   domain, the canonical encoding, ids, the clock, and the string type of
+//!   facts.
 //! * [`input`] — the JSON / JSON Lines report format, with located errors.
 //! * [`progress`] — a shared count of entries handled, for progress bars.
 //! * [`parallel`] — work split across the cores, results in input order.
