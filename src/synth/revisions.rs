@@ -58,7 +58,7 @@ pub fn denial(rng: &mut Rng, source: &str, target: &str, kind: FactKind) -> Deni
         },
         target: target.into(),
         denial_type,
-        quote: rng.chance(700).then(|| quote.to_owned()).map(Into::into),
+        quote: rng.chance(700).then(|| quote.into()),
     }
 }
 
@@ -130,7 +130,7 @@ pub fn retraction(rng: &mut Rng, source: &str, target: &str) -> Retraction {
         source: source.into(),
         target: target.into(),
         reason,
-        note: rng.chance(600).then(|| note.to_owned()).map(Into::into),
+        note: rng.chance(600).then(|| note.into()),
     }
 }
 

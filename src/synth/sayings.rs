@@ -96,7 +96,7 @@ pub fn count(rng: &mut Rng, source: &str, publisher: &Publisher, day: Date) -> C
         period: Period { from, to },
         scope: Scope {
             countries: countries.iter().map(|c| Text::from(*c)).collect(),
-            forces: rng.chance(800).then(|| forces.to_owned()).map(Into::into),
+            forces: rng.chance(800).then(|| forces.into()),
         },
         definition: rng
             .chance(350)
@@ -225,7 +225,7 @@ pub fn statement(rng: &mut Rng, source: &str, publisher: &Publisher, day: Date) 
         statement_type,
         made: made(rng, day),
         effective,
-        scope: rng.chance(800).then(|| scope.to_owned()).map(Into::into),
+        scope: rng.chance(800).then(|| scope.into()),
         text: if rng.chance(200) {
             format!("{text} (statement of {})", weekday(day)).into()
         } else {
