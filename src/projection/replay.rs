@@ -14,7 +14,7 @@ use super::materialised;
 use super::picture::Picture;
 use super::resolve::Resolved;
 use super::views::tallies::Details;
-use super::views::{Params, View};
+use super::views::{Cells, Params, View};
 use super::{Projection, StateDigest};
 use crate::journal::Journal;
 use crate::progress::Progress;
@@ -67,6 +67,15 @@ impl ReplayReport {
     }
 }
 
+/// The parameters `replay` builds every view with: the defaults, without
+/// display cells, which a digest does not cover ([`Cells::Omitted`]).
+pub fn digest_params() -> Params {
+    Params {
+        cells: Cells::Omitted,
+        ..Params::default()
+    }
+}
+
 /// Digests of the picture and of every view with default parameters. The views
 /// are built on every core ([`View::each`]), each dropped once its digest is
 /// taken.
@@ -76,7 +85,7 @@ pub fn digests(picture: &Picture) -> Vec<(&'static str, StateDigest)> {
 
 /// [`digests`] of `picture`, already resolved.
 fn digests_of(picture: &Picture, resolved: &Resolved<'_>) -> Vec<(&'static str, StateDigest)> {
-    let params = Params::default();
+    let params = digest_params();
     let mut out = vec![(<Picture as Projection>::NAME, picture.digest())];
     out.extend(View::each(|view| {
         (view.name(), view.build(resolved, &params).digest())
@@ -195,6 +204,44 @@ mod tests {
             .map(|(name, hex)| (*name, (*hex).to_owned()))
             .collect();
         assert_eq!(got, pinned, "the seed corpus's digests moved");
+    }
+
+    /// Every view built without its display cells has none (but the two
+    /// with few rows) and the
+    /// same JSON form (so the same digest) as built with them, on the seed
+    /// corpus and on a synthetic one with corrections, retractions and
+    /// merges; built with them, every row has one cell per column.
+    #[test]
+    fn views_without_cells_have_the_same_json_form() {
+        let mut seed = Journal::in_memory("cells-seed").unwrap();
+        crate::demo::build(&mut seed).unwrap();
+        let mut synthetic = Journal::in_memory("cells-synthetic").unwrap();
+        let options = crate::journal::AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        };
+        crate::synth::append_corpus(&mut synthetic, 5, 3_000, 500, &options).unwrap();
+        for journal in [&seed, &synthetic] {
+            let picture = engine::rebuild(journal).unwrap();
+            let resolved = Resolved::new(&picture);
+            for view in View::ALL {
+                let shown = view.build(&resolved, &Params::default());
+                let omitted = view.build(&resolved, &digest_params());
+                assert!(!shown.rows.is_empty(), "{view}: no rows to compare");
+                assert_eq!(shown.to_json(), omitted.to_json(), "{view}");
+                assert_eq!(shown.digest(), omitted.digest(), "{view}");
+                for row in &shown.rows {
+                    assert_eq!(row.cells.len(), shown.columns.len(), "{view} {}", row.key);
+                }
+                let with_cells = omitted.rows.iter().filter(|r| !r.cells.is_empty());
+                // `tallies` and `pauses` have few rows and build their
+                // cells anyway.
+                if view != View::Tallies && view != View::Pauses {
+                    assert_eq!(with_cells.count(), 0, "{view}");
+                }
+            }
+        }
     }
 
     const PINNED: [(&str, &str); 8] = [

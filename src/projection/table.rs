@@ -68,12 +68,12 @@ impl Table {
         }
     }
 
-    /// Adds a row; `cells` must match the columns.
+    /// Adds a row; `cells` must match the columns, or be empty when the view
+    /// was asked to omit them (`Cells::Omitted`).
     pub fn push(&mut self, key: impl Into<String>, cells: Vec<String>, detail: impl Into<Detail>) {
-        debug_assert_eq!(
-            cells.len(),
-            self.columns.len(),
-            "cells of {}",
+        debug_assert!(
+            cells.is_empty() || cells.len() == self.columns.len(),
+            "cells of {}: one per column, or none when they are omitted",
             self.projection
         );
         self.rows.push(Row {

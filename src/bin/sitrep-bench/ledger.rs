@@ -12,7 +12,7 @@ use sitrep::projection::picture::Picture;
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::views::tallies::Details;
 use sitrep::projection::views::{Params, View};
-use sitrep::projection::{engine, materialised};
+use sitrep::projection::{engine, materialised, replay};
 
 use crate::workload::{chunks, clock, options, ORIGIN};
 
@@ -43,10 +43,11 @@ pub fn import(dir: &Path, seed: u64, n: u64) -> anyhow::Result<(Journal, Duratio
     Ok((journal, elapsed))
 }
 
-/// Rebuilds the picture from the log and computes every view with the default
-/// parameters (incidents, tallies, pauses, counts, statements, revisions,
-/// timeline) as `sitrep replay` does (`View::each`: incidents, then the six
-/// others side by side), calling `report` as each part finishes: `rebuild`,
+/// Rebuilds the picture from the log and computes every view (incidents,
+/// tallies, pauses, counts, statements, revisions, timeline) with the
+/// parameters `sitrep replay` uses (`replay::digest_params`: the defaults,
+/// without display cells) and as it does (`View::each`: incidents, then the
+/// six others side by side), calling `report` as each part finishes: `rebuild`,
 /// `resolve`, then `views` (the wall time of all seven). Returns the number of
 /// rows across the views and each view's own time (the six overlap).
 pub fn replay_reporting(
@@ -59,7 +60,7 @@ pub fn replay_reporting(
     let started = Instant::now();
     let resolved = Resolved::new(&picture);
     report("resolve", started.elapsed())?;
-    let params = Params::default();
+    let params = replay::digest_params();
     let started = Instant::now();
     let built = View::each(|view| {
         let started = Instant::now();

@@ -27,7 +27,7 @@ use serde_json::json;
 use super::count_tally::{summarise, Basis, Query, Summary};
 use super::incidents::{names_any, Combined};
 use super::rule::{DirectionRule, Fit, Rule};
-use super::{denials_json, disputes, list, name_of, unused_flags, DenialDetail, Params};
+use super::{denials_json, disputes, list, name_of, unused_flags, Cells, DenialDetail, Params};
 use crate::fact::{
     ActorRef, BreakdownRow, CasualtyGroup, Count, DateSpec, Direction, Metric, Qualifier, Scope,
 };
@@ -358,7 +358,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
                 exclude_intercepted,
             ),
         };
-        let (key, cells, detail) = row(resolved, live, count, end, window, &tally);
+        let (key, cells, detail) = row(resolved, live, count, end, window, &tally, params.cells);
         table.push(key, cells, detail);
     }
     if params.list_incidents {
@@ -399,26 +399,29 @@ fn row(
     end: &End<'_>,
     window: &Window,
     tally: &Tally,
+    cells: Cells,
 ) -> (String, Vec<String>, Detail) {
     let basis = basis(count.metric);
     let stated = Range::of(&count.value);
     let status = disputes(resolved, live);
     let period = period_cell(count, end);
-    let cells = vec![
-        live.key.to_owned(),
-        count.speaker.name.as_str().into(),
-        name_of(&count.metric),
-        format!("{} ({stated})", wording(&count.value)),
-        period.clone(),
-        scope_cell(count),
-        tally.summary.range.to_string(),
-        incidents_cell(tally, basis.people.is_some()),
-        if status.is_empty() {
-            "—".to_owned()
-        } else {
-            status.join("; ")
-        },
-    ];
+    let cells = cells.build(|| {
+        vec![
+            live.key.to_owned(),
+            count.speaker.name.to_string(),
+            name_of(&count.metric),
+            format!("{} ({stated})", wording(&count.value)),
+            period.clone(),
+            scope_cell(count),
+            tally.summary.range.to_string(),
+            incidents_cell(tally, basis.people.is_some()),
+            if status.is_empty() {
+                "—".to_owned()
+            } else {
+                status.join("; ")
+            },
+        ]
+    });
     let (to_is, publication) = match end {
         End::Stated(_) => ("stated", None),
         End::Publication(p) => (if p.stated { "publication" } else { "open" }, Some(p)),

@@ -425,31 +425,33 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
     if fit == Fit::Maybe {
         status.push("may fall outside the window".to_owned());
     }
-    let outcome = if incident.outcomes.len() > 1 {
-        incident
-            .outcomes
-            .iter()
-            .map(name_of)
-            .collect::<Vec<_>>()
-            .join(" / ")
-    } else {
-        name_of(&incident.outcome)
-    };
-    let cells = vec![
-        incident.key.clone(),
-        date_cell(incident),
-        list(&incident.places),
-        list(&incident.countries),
-        name_of(&incident.direction),
-        attack_types_cell(incident),
-        outcome,
-        casualty_cell(incident, true),
-        casualty_cell(incident, false),
-        list(&incident.claimed_by),
-        list(&incident.denied_by),
-        list(&incident.sources),
-        status.join(", "),
-    ];
+    let cells = params.cells.build(|| {
+        let outcome = if incident.outcomes.len() > 1 {
+            incident
+                .outcomes
+                .iter()
+                .map(name_of)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        } else {
+            name_of(&incident.outcome)
+        };
+        vec![
+            incident.key.clone(),
+            date_cell(incident),
+            list(&incident.places),
+            list(&incident.countries),
+            name_of(&incident.direction),
+            attack_types_cell(incident),
+            outcome,
+            casualty_cell(incident, true),
+            casualty_cell(incident, false),
+            list(&incident.claimed_by),
+            list(&incident.denied_by),
+            list(&incident.sources),
+            status.join(", "),
+        ]
+    });
     // The detail is the incident itself, with the row's status (which may
     // carry the window's caveat).
     let detail = if status == incident.status {

@@ -41,6 +41,31 @@ pub struct Params {
     pub min_gap_days: u32,
     /// `counts --list-incidents`: name the incidents each tally counts.
     pub list_incidents: bool,
+    /// Whether rows get their display cells.
+    pub cells: Cells,
+}
+
+/// Whether a view builds its rows' display cells (for the table and CSV).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cells {
+    /// Built: what every command that shows a view asks for.
+    #[default]
+    Shown,
+    /// Left empty. A table's JSON form and its digest are made of its rows'
+    /// details alone, so `replay`, which only compares digests, asks for
+    /// none (docs/performance.md, round 12). `tallies` and `pauses`, whose
+    /// rows are few, build them anyway.
+    Omitted,
+}
+
+impl Cells {
+    /// `cells()`, or nothing when the cells are omitted.
+    pub fn build(self, cells: impl FnOnce() -> Vec<String>) -> Vec<String> {
+        match self {
+            Cells::Shown => cells(),
+            Cells::Omitted => Vec::new(),
+        }
+    }
 }
 
 impl Default for Params {
@@ -50,6 +75,7 @@ impl Default for Params {
             rule: Rule::default(),
             min_gap_days: DEFAULT_MIN_GAP_DAYS,
             list_incidents: false,
+            cells: Cells::Shown,
         }
     }
 }

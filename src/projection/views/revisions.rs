@@ -21,7 +21,7 @@ use crate::fast_hash::{self, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{denial_words, list, name_of, unused_flags, Params};
+use super::{denial_words, list, name_of, unused_flags, Cells, Params};
 use crate::entry::Seq;
 use crate::fact::{ActorRef, DenialType, FactBody, Merge, RetractionReason};
 use crate::projection::detail::Detail;
@@ -129,9 +129,9 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         .picture()
         .revised_by
         .iter()
-        .map(|(target, revisers)| fact_row(resolved, target, revisers))
+        .map(|(target, revisers)| fact_row(resolved, target, revisers, params.cells))
         .collect();
-    rows.extend(merge_rows(resolved));
+    rows.extend(merge_rows(resolved, params.cells));
     rows.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
     for row in rows {
         table.push(row.key, row.cells, row.detail);
@@ -140,28 +140,30 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
 }
 
 /// The row of one revised fact.
-fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[Text]) -> Pending {
+fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[Text], cells: Cells) -> Pending {
     let recorded = resolved.recorded(target);
     let links: Vec<Link> = revisers
         .iter()
         .filter_map(|key| link(resolved, target, revisers, key))
         .collect();
     let now = now(resolved, target, &links);
-    let cells = vec![
-        target.to_owned(),
-        recorded.map_or_else(|| "—".to_owned(), |r| r.body.kind().name().to_owned()),
-        recorded.map_or_else(|| "—".to_owned(), |r| r.seq.to_string()),
-        recorded
-            .and_then(|r| r.body.source_key())
-            .unwrap_or("—")
-            .to_owned(),
-        recorded.map_or_else(
-            || "not in this cut of the ledger".to_owned(),
-            |r| what(&r.body),
-        ),
-        now.join("; "),
-        lines(&links),
-    ];
+    let cells = cells.build(|| {
+        vec![
+            target.to_owned(),
+            recorded.map_or_else(|| "—".to_owned(), |r| r.body.kind().name().to_owned()),
+            recorded.map_or_else(|| "—".to_owned(), |r| r.seq.to_string()),
+            recorded
+                .and_then(|r| r.body.source_key())
+                .unwrap_or("—")
+                .to_owned(),
+            recorded.map_or_else(
+                || "not in this cut of the ledger".to_owned(),
+                |r| what(&r.body),
+            ),
+            now.join("; "),
+            lines(&links),
+        ]
+    });
     let detail = Detail::of(&FactDetail {
         key: target,
         kind: recorded.map(|r| r.body.kind().name()),
@@ -324,7 +326,7 @@ fn is_live_correction(resolved: &Resolved<'_>, key: &str) -> bool {
 
 /// One row per incident formed by live merges: those with a report in force
 /// (from `groups`), then any whose reports are all retracted.
-fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
+fn merge_rows(resolved: &Resolved<'_>, cells: Cells) -> Vec<Pending> {
     let merged: Vec<&Group<'_>> = resolved.groups().filter(|g| g.aliases.len() > 1).collect();
     let covered: HashSet<&str> = merged
         .iter()
@@ -370,6 +372,7 @@ fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
             &group.aliases,
             Some(group),
             &group.merges,
+            cells,
         ));
     }
     for (name, aliases, merges) in &orphans {
@@ -380,6 +383,7 @@ fn merge_rows(resolved: &Resolved<'_>) -> Vec<Pending> {
             aliases,
             None,
             merges,
+            cells,
         ));
     }
     rows
@@ -423,6 +427,7 @@ fn merge_row(
     aliases: &[String],
     group: Option<&Group<'_>>,
     merges: &[&str],
+    cells: Cells,
 ) -> Pending {
     let reports: Vec<&str> = group.map(|g| g.reports.clone()).unwrap_or_default();
     // The first report under any of its keys, in force or not.
@@ -441,20 +446,22 @@ fn merge_row(
     if reports.is_empty() {
         now.push("no report of it is in force".to_owned());
     }
-    let sources: Vec<&str> = reports
-        .iter()
-        .filter_map(|k| resolved.live(k))
-        .filter_map(|l| l.body.source_key())
-        .collect();
-    let cells = vec![
-        name.to_owned(),
-        "incident key".to_owned(),
-        first_report.map_or_else(|| "—".to_owned(), |r| r.seq.to_string()),
-        list(&sources),
-        format!("merged: {}", aliases.join(" + ")),
-        now.join("; "),
-        lines(&links),
-    ];
+    let cells = cells.build(|| {
+        let sources: Vec<&str> = reports
+            .iter()
+            .filter_map(|k| resolved.live(k))
+            .filter_map(|l| l.body.source_key())
+            .collect();
+        vec![
+            name.to_owned(),
+            "incident key".to_owned(),
+            first_report.map_or_else(|| "—".to_owned(), |r| r.seq.to_string()),
+            list(&sources),
+            format!("merged: {}", aliases.join(" + ")),
+            now.join("; "),
+            lines(&links),
+        ]
+    });
     let key = format!("incident {name}");
     let detail = Detail::of(&MergeDetail {
         key: &key,

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use super::{denials_json, disputes, name_of, unused_flags, DenialDetail, Params};
+use super::{denials_json, disputes, name_of, unused_flags, Cells, DenialDetail, Params};
 use crate::fact::{ActorRef, Attribution, DateSpec, Statement, StatementType};
 use crate::projection::combine::Span;
 use crate::projection::detail::Detail;
@@ -146,7 +146,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             (Some(_), Some(_)) => continue,
             (Some(_), None) => status.push("undated: may fall outside the window".to_owned()),
         }
-        let (key, cells, detail) = row(resolved, live, statement, &status);
+        let (key, cells, detail) = row(resolved, live, statement, &status, params.cells);
         table.push(key, cells, detail);
     }
     table
@@ -157,30 +157,33 @@ fn row(
     live: &Live<'_>,
     statement: &Statement,
     status: &[String],
+    cells: Cells,
 ) -> (String, Vec<String>, Detail) {
     let denials = denials_json(resolved, live.key);
-    let denials_cell = if denials.is_empty() {
-        "—".to_owned()
-    } else {
-        resolved
-            .denials_of(live.key)
-            .iter()
-            .map(|(l, d)| format!("{} ({})", l.key, d.source))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let attributed = attribution(statement);
-    let cells = vec![
-        live.key.to_owned(),
-        date_cell(statement),
-        speaker_cell(statement),
-        name_of(&statement.statement_type),
-        statement.scope.as_deref().unwrap_or("—").to_owned(),
-        attributed.clone(),
-        statement.text.to_string(),
-        status.join("; "),
-        denials_cell,
-    ];
+    let cells = cells.build(|| {
+        let denials_cell = if denials.is_empty() {
+            "—".to_owned()
+        } else {
+            resolved
+                .denials_of(live.key)
+                .iter()
+                .map(|(l, d)| format!("{} ({})", l.key, d.source))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        vec![
+            live.key.to_owned(),
+            date_cell(statement),
+            speaker_cell(statement),
+            name_of(&statement.statement_type),
+            statement.scope.as_deref().unwrap_or("—").to_owned(),
+            attributed.clone(),
+            statement.text.to_string(),
+            status.join("; "),
+            denials_cell,
+        ]
+    });
     let detail = Detail::of(&StatementDetail {
         key: live.key,
         seq: live.seq.get(),

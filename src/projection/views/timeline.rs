@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::incidents::{attack_types_cell, casualty_cell, date_cell};
+use super::incidents::{attack_types_cell, casualty_cell, date_cell, Combined};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
 use super::{list, name_of, Params, View};
@@ -57,6 +57,28 @@ struct CountDetail<'a> {
     value: &'a Quantity,
 }
 
+/// What the timeline says of an incident: where, what, how it ended, its
+/// casualties and who claimed it.
+fn incident_what(incident: &Combined) -> String {
+    let mut what = format!(
+        "{} ({}) — {}, {}",
+        list(&incident.places),
+        list(&incident.countries),
+        attack_types_cell(incident),
+        name_of(&incident.outcome)
+    );
+    for (label, killed) in [("killed", true), ("wounded", false)] {
+        let cell = casualty_cell(incident, killed);
+        if cell != "—" {
+            what.push_str(&format!("; {label} {cell}"));
+        }
+    }
+    if !incident.claimed_by.is_empty() {
+        what.push_str(&format!("; claimed by {}", list(&incident.claimed_by)));
+    }
+    what
+}
+
 /// The `timeline` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     let mut table = Table::new("timeline", vec!["date", "kind", "key", "what"]);
@@ -80,32 +102,18 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             Direction::UsStrike => "strike",
             Direction::Other => "other",
         };
-        let mut what = format!(
-            "{} ({}) — {}, {}",
-            list(&incident.places),
-            list(&incident.countries),
-            attack_types_cell(incident),
-            name_of(&incident.outcome)
-        );
-        for (label, killed) in [("killed", true), ("wounded", false)] {
-            let cell = casualty_cell(incident, killed);
-            if cell != "—" {
-                what.push_str(&format!("; {label} {cell}"));
-            }
-        }
-        if !incident.claimed_by.is_empty() {
-            what.push_str(&format!("; claimed by {}", list(&incident.claimed_by)));
-        }
         items.push(Item {
             span: incident.date.map(|d| d.span),
             rank: 0,
             key: incident.key.clone(),
-            cells: vec![
-                date_cell(incident),
-                kind.to_owned(),
-                incident.key.clone(),
-                what,
-            ],
+            cells: params.cells.build(|| {
+                vec![
+                    date_cell(incident),
+                    kind.to_owned(),
+                    incident.key.clone(),
+                    incident_what(incident),
+                ]
+            }),
             detail: Detail::of(&IncidentDetail {
                 kind,
                 key: &incident.key,
@@ -120,22 +128,23 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             continue;
         }
         let status = describe(resolved, live, statement);
-        let what = format!(
-            "{} ({}): {} [{status}]",
-            statement.speaker.name,
-            name_of(&statement.statement_type),
-            statement.text
-        );
         items.push(Item {
             span,
             rank: 1,
             key: live.key.to_owned(),
-            cells: vec![
-                span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
-                "statement".to_owned(),
-                live.key.to_owned(),
-                what,
-            ],
+            cells: params.cells.build(|| {
+                vec![
+                    span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
+                    "statement".to_owned(),
+                    live.key.to_owned(),
+                    format!(
+                        "{} ({}): {} [{status}]",
+                        statement.speaker.name,
+                        name_of(&statement.statement_type),
+                        statement.text
+                    ),
+                ]
+            }),
             detail: Detail::of(&StatementDetail {
                 kind: "statement",
                 key: live.key,
@@ -150,22 +159,23 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         if !in_window(span) {
             continue;
         }
-        let what = format!(
-            "{}: {} {}",
-            count.speaker.name,
-            name_of(&count.metric),
-            wording(&count.value)
-        );
         items.push(Item {
             span,
             rank: 2,
             key: live.key.to_owned(),
-            cells: vec![
-                span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
-                "count".to_owned(),
-                live.key.to_owned(),
-                what,
-            ],
+            cells: params.cells.build(|| {
+                vec![
+                    span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
+                    "count".to_owned(),
+                    live.key.to_owned(),
+                    format!(
+                        "{}: {} {}",
+                        count.speaker.name,
+                        name_of(&count.metric),
+                        wording(&count.value)
+                    ),
+                ]
+            }),
             detail: Detail::of(&CountDetail {
                 kind: "count",
                 key: live.key,
@@ -199,12 +209,14 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             span: Some(Span::day(from)),
             rank: 3,
             key: row.key.clone(),
-            cells: vec![
-                span.to_string(),
-                "pause".to_owned(),
-                row.key.clone(),
-                row.cells.first().cloned().unwrap_or_default(),
-            ],
+            cells: params.cells.build(|| {
+                vec![
+                    span.to_string(),
+                    "pause".to_owned(),
+                    row.key.clone(),
+                    row.cells.first().cloned().unwrap_or_default(),
+                ]
+            }),
             detail: row.detail.clone(),
         });
     }
