@@ -102,7 +102,10 @@ pub struct Resolved<'p> {
     /// incident.
     live_at: HashMap<&'p str, u32>,
     retracted_by: HashMap<&'p str, &'p str>,
-    alias_of: BTreeMap<String, String>,
+    /// Merged incident key → the key its group goes by: looked up for every
+    /// report of every incident, so hashed (a B-tree of keys that share
+    /// long prefixes compared bytes at every level).
+    alias_of: HashMap<String, String>,
     /// By key (the name each incident goes by), in key order.
     groups: Vec<Group<'p>>,
     /// Per source, the latest day its live facts say something began: built
@@ -414,7 +417,7 @@ fn retractions(picture: &Picture) -> HashMap<&str, &str> {
 fn merge_groups<'p>(
     picture: &'p Picture,
     retracted_by: &HashMap<&'p str, &'p str>,
-) -> (BTreeMap<String, String>, BTreeMap<String, Vec<&'p str>>) {
+) -> (HashMap<String, String>, BTreeMap<String, Vec<&'p str>>) {
     let mut parent: BTreeMap<String, String> = BTreeMap::new();
     let mut name: BTreeMap<String, String> = BTreeMap::new();
     let mut merges: BTreeMap<String, Vec<&'p str>> = BTreeMap::new();
@@ -456,7 +459,7 @@ fn merge_groups<'p>(
         merges.insert(top.clone(), joined);
         name.insert(top, m.surviving.as_str().into());
     }
-    let mut alias_of = BTreeMap::new();
+    let mut alias_of = fast_hash::map_with_capacity(parent.len());
     for key in parent.keys() {
         let r = root(&parent, key);
         if let Some(n) = name.get(&r) {
