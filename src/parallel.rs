@@ -6,7 +6,8 @@
 //! a scoped thread, and the parts are joined back in order. Below `min_items`
 //! items (or on a single core) the map runs on the calling thread: starting a
 //! thread costs tens of microseconds, more than a single append's whole check.
-//! [`Background`] runs such a map while the caller goes on with other work.
+//! [`Background`] runs such a map while the caller goes on with other work, and
+//! [`join`] runs two different jobs side by side.
 
 /// How many cores this process may use, asked once: on Linux the standard
 /// library reads cgroup files to answer, which is not work for every append.
@@ -119,6 +120,27 @@ where
     all.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `(a(), b())`, the two side by side when there are two cores: `b` on a
+/// scoped thread, `a` on the caller's. A panic in `b` is resumed here.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    if cores() < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        match other.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// A [`map_owned`] running on other threads while the caller goes on (reading
 /// the next batch, checking the one before); [`Background::join`] waits for it.
 pub struct Background<R>(std::thread::JoinHandle<Vec<R>>);
@@ -158,6 +180,13 @@ fn join_in_order<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_returns_both_results_in_order() {
+        let words = ["a", "b"];
+        let (first, second) = join(|| words[0].repeat(2), || words[1].repeat(3));
+        assert_eq!((first.as_str(), second.as_str()), ("aa", "bbb"));
+    }
 
     #[test]
     fn map_keeps_the_input_order_at_every_size() {

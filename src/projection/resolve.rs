@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use crate::fast_hash::{self, HashMap};
+use crate::parallel;
 use crate::text::Text;
 
 use super::picture::{Picture, Recorded};
@@ -156,10 +157,19 @@ impl<'p> Resolved<'p> {
             });
         }
         live.sort_unstable_by_key(|l| l.seq);
-        let mut live_at: HashMap<&'p str, u32> = fast_hash::map_with_capacity(live.len());
-        for (at, l) in (0u32..).zip(&live) {
-            live_at.insert(l.key, at);
-        }
+        let (alias_of, merges_by_root) = merge_groups(picture, &retracted_by);
+        // The incident groups and the index by key are two passes over the
+        // live facts that need nothing of each other: one on each core.
+        let (groups, live_at) = parallel::join(
+            || build_groups(&live, &alias_of, merges_by_root),
+            || {
+                let mut live_at: HashMap<&'p str, u32> = fast_hash::map_with_capacity(live.len());
+                for (at, l) in (0u32..).zip(&live) {
+                    live_at.insert(l.key, at);
+                }
+                live_at
+            },
+        );
         // Denials in force, in log order, by the target their version in
         // force names.
         let denials: Vec<(&'p str, &'p str)> = live
@@ -174,19 +184,16 @@ impl<'p> Resolved<'p> {
                 live[at as usize].denials.push(key);
             }
         }
-        let (alias_of, merges_by_root) = merge_groups(picture, &retracted_by);
-        let mut resolved = Resolved {
+        Resolved {
             picture,
             live,
             live_at,
             retracted_by,
             alias_of,
-            groups: Vec::new(),
+            groups,
             latest_event: std::sync::OnceLock::new(),
             combined: std::sync::OnceLock::new(),
-        };
-        resolved.groups = resolved.build_groups(merges_by_root);
-        resolved
+        }
     }
 
     /// The picture this was resolved from.
@@ -330,62 +337,70 @@ impl<'p> Resolved<'p> {
             latest
         })
     }
+}
 
-    fn build_groups<'s>(
-        &'s self,
-        mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
-    ) -> Vec<Group<'p>> {
-        // Built in a hash map (one lookup per report; a key copied once per
-        // group rather than once per report), then put in key order once.
-        let mut groups: HashMap<&'s str, Group<'p>> = HashMap::default();
-        // The group `name` goes by, made on first use.
-        fn group_of<'g, 's, 'p>(
-            groups: &'g mut HashMap<&'s str, Group<'p>>,
-            merges_by_root: &mut BTreeMap<String, Vec<&'p str>>,
-            name: &'s str,
-        ) -> &'g mut Group<'p> {
-            groups.entry(name).or_insert_with(|| Group {
-                aliases: vec![name.to_owned()],
-                merges: merges_by_root.remove(name).unwrap_or_default(),
-                key: name.to_owned(),
-                reports: Vec::new(),
-                claims: Vec::new(),
-            })
+/// Every incident's group: its name after merges, its aliases, and the
+/// reports, claims and merges under any of its keys, in key order.
+fn build_groups<'p>(
+    live: &[Live<'p>],
+    alias_of: &HashMap<String, String>,
+    mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
+) -> Vec<Group<'p>> {
+    let incident_key = |key: &'p str| -> &str { alias_of.get(key).map_or(key, String::as_str) };
+    // Built in a hash map (one lookup per report; a key copied once per
+    // group rather than once per report), then put in key order once.
+    let mut groups: HashMap<&str, Group<'p>> = HashMap::default();
+    // The group `name` goes by, made on first use.
+    fn group_of<'g, 's, 'p>(
+        groups: &'g mut HashMap<&'s str, Group<'p>>,
+        merges_by_root: &mut BTreeMap<String, Vec<&'p str>>,
+        name: &'s str,
+    ) -> &'g mut Group<'p> {
+        groups.entry(name).or_insert_with(|| Group {
+            aliases: vec![name.to_owned()],
+            merges: merges_by_root.remove(name).unwrap_or_default(),
+            key: name.to_owned(),
+            reports: Vec::new(),
+            claims: Vec::new(),
+        })
+    }
+    for (alias, name) in alias_of {
+        let group = group_of(&mut groups, &mut merges_by_root, name);
+        if !group.aliases.contains(alias) {
+            group.aliases.push(alias.clone());
         }
-        for (alias, name) in &self.alias_of {
-            let group = group_of(&mut groups, &mut merges_by_root, name);
-            if !group.aliases.contains(alias) {
-                group.aliases.push(alias.clone());
-            }
+    }
+    for l in live {
+        if let FactBody::Incident(incident) = l.body {
+            group_of(
+                &mut groups,
+                &mut merges_by_root,
+                incident_key(&incident.incident),
+            )
+            .reports
+            .push(l.key);
         }
-        for (l, incident) in self.incidents() {
-            let name = self.incident_key(&incident.incident);
-            group_of(&mut groups, &mut merges_by_root, name)
-                .reports
-                .push(l.key);
-        }
-        for (l, claim) in self.claims() {
-            let mut named: Vec<&str> = claim
-                .incidents
-                .iter()
-                .map(|k| self.incident_key(k))
-                .collect();
-            named.dedup();
-            for name in named {
-                if let Some(g) = groups.get_mut(name) {
-                    if !g.claims.contains(&l.key) {
-                        g.claims.push(l.key);
-                    }
+    }
+    for l in live {
+        let FactBody::Claim(claim) = l.body else {
+            continue;
+        };
+        let mut named: Vec<&str> = claim.incidents.iter().map(|k| incident_key(k)).collect();
+        named.dedup();
+        for name in named {
+            if let Some(g) = groups.get_mut(name) {
+                if !g.claims.contains(&l.key) {
+                    g.claims.push(l.key);
                 }
             }
         }
-        let mut groups: Vec<Group<'p>> = groups.into_values().collect();
-        for g in &mut groups {
-            g.aliases.sort();
-        }
-        groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        groups
     }
+    let mut groups: Vec<Group<'p>> = groups.into_values().collect();
+    for g in &mut groups {
+        g.aliases.sort();
+    }
+    groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    groups
 }
 
 fn body_of<'p>(picture: &'p Picture, key: &str) -> Option<&'p FactBody> {
