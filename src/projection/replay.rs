@@ -206,11 +206,11 @@ mod tests {
         assert_eq!(got, pinned, "the seed corpus's digests moved");
     }
 
-    /// Every view built without its display cells has none (but the two
-    /// with few rows) and the
-    /// same JSON form (so the same digest) as built with them, on the seed
-    /// corpus and on a synthetic one with corrections, retractions and
-    /// merges; built with them, every row has one cell per column.
+    /// Every view built without its display cells has the same JSON form
+    /// (so the same digest) as built with them, and no cells but in the two
+    /// views with few rows, on the seed corpus and on a synthetic one with
+    /// corrections, retractions and merges; built with them, every row has
+    /// one cell per column.
     #[test]
     fn views_without_cells_have_the_same_json_form() {
         let mut seed = Journal::in_memory("cells-seed").unwrap();

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::incidents::{attack_types_cell, casualty_cell, date_cell, Combined};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
-use super::{list, name_of, Params, View};
+use super::{list, name_of, Cells, Params, View};
 use crate::fact::{Direction, Metric, Quantity, StatementType};
 use crate::projection::combine::{wording, CombinedDate, Span};
 use crate::projection::detail::Detail;
@@ -79,6 +79,25 @@ fn incident_what(incident: &Combined) -> String {
     what
 }
 
+/// The cells of a statement's or a count's line: its date (or "undated"),
+/// its kind, its key and what it says.
+fn dated_cells(
+    cells: Cells,
+    span: Option<Span>,
+    kind: &str,
+    key: &str,
+    what: impl FnOnce() -> String,
+) -> Vec<String> {
+    cells.build(|| {
+        vec![
+            span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
+            kind.to_owned(),
+            key.to_owned(),
+            what(),
+        ]
+    })
+}
+
 /// The `timeline` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     let mut table = Table::new("timeline", vec!["date", "kind", "key", "what"]);
@@ -132,18 +151,13 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             span,
             rank: 1,
             key: live.key.to_owned(),
-            cells: params.cells.build(|| {
-                vec![
-                    span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
-                    "statement".to_owned(),
-                    live.key.to_owned(),
-                    format!(
-                        "{} ({}): {} [{status}]",
-                        statement.speaker.name,
-                        name_of(&statement.statement_type),
-                        statement.text
-                    ),
-                ]
+            cells: dated_cells(params.cells, span, "statement", live.key, || {
+                format!(
+                    "{} ({}): {} [{status}]",
+                    statement.speaker.name,
+                    name_of(&statement.statement_type),
+                    statement.text
+                )
             }),
             detail: Detail::of(&StatementDetail {
                 kind: "statement",
@@ -163,18 +177,13 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             span,
             rank: 2,
             key: live.key.to_owned(),
-            cells: params.cells.build(|| {
-                vec![
-                    span.map_or_else(|| "undated".to_owned(), |s| s.to_string()),
-                    "count".to_owned(),
-                    live.key.to_owned(),
-                    format!(
-                        "{}: {} {}",
-                        count.speaker.name,
-                        name_of(&count.metric),
-                        wording(&count.value)
-                    ),
-                ]
+            cells: dated_cells(params.cells, span, "count", live.key, || {
+                format!(
+                    "{}: {} {}",
+                    count.speaker.name,
+                    name_of(&count.metric),
+                    wording(&count.value)
+                )
             }),
             detail: Detail::of(&CountDetail {
                 kind: "count",
