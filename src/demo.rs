@@ -118,7 +118,7 @@ fn summarize(journal: &Journal, files: Vec<FileReport>) -> Result<DemoReport, De
         *per_kind.entry(fact.kind()).or_insert(0) += 1;
         match &fact.body {
             FactBody::Source(s) => {
-                per_source.insert(fact.key.as_str().into(), (s.publisher.as_str().into(), 1));
+                per_source.insert(fact.key.to_string(), (s.publisher.to_string(), 1));
             }
             body => {
                 if let Some(slot) = body.source_key().and_then(|k| per_source.get_mut(k)) {

@@ -73,18 +73,6 @@ impl From<&str> for Text {
     }
 }
 
-impl From<&String> for Text {
-    fn from(text: &String) -> Text {
-        Text(CompactString::new(text))
-    }
-}
-
-impl From<&Text> for Text {
-    fn from(text: &Text) -> Text {
-        text.clone()
-    }
-}
-
 impl From<String> for Text {
     /// Keeps the `String`'s buffer when the text is too long to be inline.
     fn from(text: String) -> Text {
@@ -98,12 +86,6 @@ impl From<Text> for String {
     }
 }
 
-impl PartialEq<str> for Text {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
@@ -113,18 +95,6 @@ impl PartialEq<&str> for Text {
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
         self.as_str() == other.as_str()
-    }
-}
-
-impl PartialEq<Text> for str {
-    fn eq(&self, other: &Text) -> bool {
-        self == other.as_str()
-    }
-}
-
-impl PartialEq<Text> for &str {
-    fn eq(&self, other: &Text) -> bool {
-        *self == other.as_str()
     }
 }
 

@@ -282,11 +282,11 @@ impl Model {
             fact: fact.clone(),
         };
         let id = Id::of_entry(&codec::encode_entry(&entry));
-        self.keys.insert(fact.key.as_str().into(), seq);
+        self.keys.insert(fact.key.to_string(), seq);
         self.entries.push(entry);
         self.ids.push(id);
         let outcome = FactOutcome::Recorded {
-            key: fact.key.as_str().into(),
+            key: fact.key.to_string(),
             kind: fact.kind(),
             seq: Seq::new(seq),
             id,
@@ -311,7 +311,7 @@ impl Model {
                     return Err(index);
                 }
                 outcomes.push(FactOutcome::AlreadyRecorded {
-                    key: fact.key.as_str().into(),
+                    key: fact.key.to_string(),
                     seq: Seq::new(seq),
                 });
             } else if after.references_hold(&fact.body) {

@@ -163,7 +163,7 @@ impl Model {
                 members.extend(old);
             }
             groups = rest;
-            groups.push((members, m.surviving.as_str().into()));
+            groups.push((members, m.surviving.to_string()));
         }
         groups
     }
@@ -211,9 +211,9 @@ impl Model {
                 sources: Vec::new(),
                 denied: false,
             });
-            row.reports.push(fact.key.as_str().into());
+            row.reports.push(fact.key.to_string());
             if !row.sources.iter().any(|s| *s == report.source) {
-                row.sources.push(report.source.as_str().into());
+                row.sources.push(report.source.to_string());
             }
             row.denied |= denied.contains(fact.key.as_str());
         }

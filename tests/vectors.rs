@@ -420,7 +420,7 @@ fn chains_are_what_the_journal_writes() {
                 continue;
             };
             let options = AppendOptions {
-                recorded_by: case.entry.recorded_by.as_str().into(),
+                recorded_by: case.entry.recorded_by.to_string(),
                 durable: false,
                 dry_run: false,
             };

@@ -46,7 +46,7 @@ pub fn write_history(out: &mut dyn Write, h: &History) -> std::io::Result<()> {
             e.seq.to_string(),
             e.recorded_at.to_string(),
             e.fact.kind().to_string(),
-            e.fact.key.as_str().into(),
+            e.fact.key.to_string(),
             e.fact.body.source_key().unwrap_or("-").to_owned(),
             clip(&summary(&e.fact.body), 80),
         ]);

@@ -28,7 +28,7 @@ pub fn summary(body: &FactBody) -> String {
     match body {
         FactBody::Source(s) => match &s.title {
             Some(title) => format!("{}: {title}", s.publisher),
-            None => s.publisher.as_str().into(),
+            None => s.publisher.to_string(),
         },
         FactBody::Incident(i) => incident_summary(i),
         FactBody::Count(c) => format!("{} — {} {}", c.speaker, name(&c.metric), c.value),
@@ -122,7 +122,7 @@ pub fn entry_row(record: &Record) -> Vec<String> {
         e.seq.to_string(),
         record.id.short(),
         e.fact.kind().to_string(),
-        e.fact.key.as_str().into(),
+        e.fact.key.to_string(),
         clip(&summary(&e.fact.body), 90),
     ]
 }

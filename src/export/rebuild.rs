@@ -219,14 +219,14 @@ impl Rebuild<'_> {
             Some((at, by)) if *at == entry.recorded_at && *by == entry.recorded_by);
         if !same_group || self.pending.len() >= self.max_batch {
             self.append_pending()?;
-            self.group = Some((entry.recorded_at, entry.recorded_by.as_str().into()));
+            self.group = Some((entry.recorded_at, entry.recorded_by.to_string()));
         }
         self.pending.push(Pending {
             slot: Slot {
                 line,
                 seq: entry.seq,
                 id,
-                key: entry.fact.key.as_str().into(),
+                key: entry.fact.key.to_string(),
             },
             fact: entry.fact,
         });

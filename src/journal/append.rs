@@ -509,7 +509,7 @@ impl Batch<'_> {
             self.next_seq += 1;
             let first_reports = self.note_incident_keys(&fact.body)?;
             self.keys.insert(
-                fact.key.as_str().into(),
+                fact.key.to_string(),
                 Known {
                     seq,
                     kind: fact.kind(),
@@ -517,7 +517,7 @@ impl Batch<'_> {
                 },
             );
             outcomes.push(FactOutcome::Recorded {
-                key: fact.key.as_str().into(),
+                key: fact.key.to_string(),
                 kind: fact.kind(),
                 seq,
                 id: Id::from_bytes([0; 32]),
@@ -633,10 +633,7 @@ impl Batch<'_> {
             ))),
             1 => {
                 let record = matches.remove(0);
-                Ok((
-                    record.entry.fact.key.as_str().into(),
-                    record.entry.fact.kind(),
-                ))
+                Ok((record.entry.fact.key.to_string(), record.entry.fact.kind()))
             }
             _ => Err(problem(
                 ResolveError::Ambiguous {

@@ -921,7 +921,7 @@ fn a_batch_chained_on_a_worker_compares_a_repeated_key_with_an_earlier_lot() {
     assert_eq!(
         report.outcomes.last(),
         Some(&FactOutcome::AlreadyRecorded {
-            key: early.key.as_str().into(),
+            key: early.key.to_string(),
             seq: Seq::new(600),
         })
     );

@@ -234,7 +234,7 @@ impl<'p> Resolved<'p> {
 
     /// The key an incident key goes by after merges.
     pub fn incident_key<'a>(&'a self, key: &'a str) -> &'a str {
-        self.alias_of.get(key).map_or(key, String::as_str)
+        name_after_merges(&self.alias_of, key)
     }
 
     /// Every incident with at least one report in force, by key.
@@ -357,7 +357,6 @@ fn build_groups<'p>(
     alias_of: &HashMap<String, String>,
     mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
 ) -> Vec<Group<'p>> {
-    let incident_key = |key: &'p str| -> &str { alias_of.get(key).map_or(key, String::as_str) };
     // Built in a hash map (one lookup per report; a key copied once per
     // group rather than once per report), then put in key order once.
     let mut groups: HashMap<&str, Group<'p>> = HashMap::default();
@@ -386,7 +385,7 @@ fn build_groups<'p>(
             group_of(
                 &mut groups,
                 &mut merges_by_root,
-                incident_key(&incident.incident),
+                name_after_merges(alias_of, &incident.incident),
             )
             .reports
             .push(l.key);
@@ -396,7 +395,11 @@ fn build_groups<'p>(
         let FactBody::Claim(claim) = l.body else {
             continue;
         };
-        let mut named: Vec<&str> = claim.incidents.iter().map(|k| incident_key(k)).collect();
+        let mut named: Vec<&str> = claim
+            .incidents
+            .iter()
+            .map(|k| name_after_merges(alias_of, k))
+            .collect();
         named.dedup();
         for name in named {
             if let Some(g) = groups.get_mut(name) {
@@ -412,6 +415,11 @@ fn build_groups<'p>(
     }
     groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     groups
+}
+
+/// The key an incident key goes by after merges, from `alias_of`.
+fn name_after_merges<'a>(alias_of: &'a HashMap<String, String>, key: &'a str) -> &'a str {
+    alias_of.get(key).map_or(key, String::as_str)
 }
 
 fn body_of<'p>(picture: &'p Picture, key: &str) -> Option<&'p FactBody> {
@@ -476,14 +484,12 @@ fn merge_groups<'p>(
                 parent.insert(r.clone(), top.clone());
                 name.remove(&r);
             }
-            parent
-                .entry(key.as_str().into())
-                .or_insert_with(|| top.clone());
+            parent.entry(key.to_string()).or_insert_with(|| top.clone());
         }
         parent.entry(top.clone()).or_insert_with(|| top.clone());
         joined.push(merge_key.as_str());
         merges.insert(top.clone(), joined);
-        name.insert(top, m.surviving.as_str().into());
+        name.insert(top, m.surviving.to_string());
     }
     let mut alias_of = fast_hash::map_with_capacity(parent.len());
     for key in parent.keys() {

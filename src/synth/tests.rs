@@ -164,7 +164,7 @@ fn keys_are_unique_and_every_reference_points_earlier() {
             incident_keys.insert(i.incident.clone());
         }
         assert!(
-            keys.insert(fact.key.as_str().into(), fact.kind()).is_none(),
+            keys.insert(fact.key.to_string(), fact.kind()).is_none(),
             "{}",
             fact.key
         );
@@ -180,9 +180,9 @@ fn the_kind_mix_and_the_reports_per_incident_are_those_of_the_fixtures() {
         *per_kind.entry(fact.kind()).or_default() += 1;
         if let FactBody::Incident(i) = &fact.body {
             reporters
-                .entry(i.incident.as_str().into())
+                .entry(i.incident.to_string())
                 .or_default()
-                .push(i.source.as_str().into());
+                .push(i.source.to_string());
         }
     }
     let bands: [(FactKind, f64, f64); 9] = [

@@ -595,7 +595,7 @@ impl FactLog {
         };
         self.known_incidents.extend(reported);
         if let FactBody::Source(_) = fact.body {
-            self.sources.push(fact.key.as_str().into());
+            self.sources.push(fact.key.to_string());
         }
         self.facts.push(fact);
     }

@@ -72,7 +72,7 @@ pub(super) fn new_facts(
         if touch.keys.is_empty() {
             continue;
         }
-        fresh.insert(entry.fact.key.as_str().into(), touch.clone());
+        fresh.insert(entry.fact.key.to_string(), touch.clone());
         let recorded = Recorded {
             seq: entry.seq,
             recorded_at: entry.recorded_at,

@@ -533,7 +533,7 @@ fn lines(links: &[Link]) -> String {
 /// A fact in a few words, for the `what` cell.
 fn what(body: &FactBody) -> String {
     match body {
-        FactBody::Source(s) => s.publisher.as_str().into(),
+        FactBody::Source(s) => s.publisher.to_string(),
         FactBody::Incident(i) => format!("report of incident {} ({})", i.incident, i.occurred),
         FactBody::Count(c) => format!(
             "{}: {} ({})",
