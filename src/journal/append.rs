@@ -26,6 +26,7 @@ use crate::hash::{Id, IdPrefix};
 use crate::parallel;
 use crate::store::{Write, SMALL_VALUE_MAX};
 use crate::time::{Clock, Timestamp};
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// How to append.
@@ -319,14 +320,12 @@ impl Journal {
         let mut manifest = self.manifest.clone();
         let pending = if fold {
             writes.extend(nodes.into_writes());
-            reader.plan_add(Family::FactKey, key_records, &mut manifest, &mut writes)?;
-            reader.plan_add(Family::EntryId, id_records, &mut manifest, &mut writes)?;
-            reader.plan_add(
-                Family::IncidentKey,
-                incident_records,
-                &mut manifest,
-                &mut writes,
-            )?;
+            let families = vec![
+                (Family::FactKey, key_records),
+                (Family::EntryId, id_records),
+                (Family::IncidentKey, incident_records),
+            ];
+            reader.plan_add_families(families, &mut manifest, &mut writes)?;
             writes.push(Write::Put(META_RUNS.to_vec(), manifest.encode()));
             writes.push(Write::Put(META_HEAD.to_vec(), head.encode()));
             // Where a ledger of layout 2 kept its pending records.
@@ -568,23 +567,32 @@ impl Batch<'_> {
                 }
             }
         }
-        let refs: Vec<(String, String, bool)> = fact
-            .body
-            .references()
-            .into_iter()
-            .filter_map(|(path, r)| match r {
-                Reference::Source(k) => Some((path, k.to_owned(), true)),
-                Reference::IncidentKey(k) => Some((path, k.to_owned(), false)),
-                Reference::Target(_) => None,
-            })
-            .collect();
-        for (path, key, is_source) in refs {
+        // By position among the fact's references: a path is worked out
+        // only for the message of one that fails.
+        let mut refs: SmallVec<[(usize, Reference<'_>); 4]> = SmallVec::new();
+        fact.body.each_reference(&mut |_, _, reference| {
+            refs.push((refs.len(), reference));
+        });
+        let path_of = |at: usize| {
+            fact.body
+                .references()
+                .into_iter()
+                .nth(at)
+                .map_or_else(String::new, |(path, _)| path)
+        };
+        for (at, reference) in refs {
+            let (key, is_source) = match reference {
+                Reference::Source(key) => (key, true),
+                Reference::IncidentKey(key) => (key, false),
+                Reference::Target(_) => continue,
+            };
+            let path = || path_of(at);
             if is_source {
-                match self.lookup_key(&key)? {
+                match self.lookup_key(key)? {
                     Some(known) if known.kind == FactKind::Source => {}
                     Some(known) => {
                         return Err(RefError::Problem(Problem::at(
-                            path,
+                            path(),
                             format!(
                                 "`{key}` is {} (seq {}), not a source",
                                 known.kind.with_article(),
@@ -594,16 +602,16 @@ impl Batch<'_> {
                     }
                     None => {
                         return Err(RefError::Problem(Problem::at(
-                            path,
+                            path(),
                             format!(
                                 "no source with key `{key}` in the ledger or earlier in this batch"
                             ),
                         )))
                     }
                 }
-            } else if !self.incident_known(&key)? {
+            } else if !self.incident_known(key)? {
                 return Err(RefError::Problem(Problem::at(
-                    path,
+                    path(),
                     format!("no incident with key `{key}` has been reported in the ledger or earlier in this batch"),
                 )));
             }

@@ -36,12 +36,14 @@
 //! run filter:  f ‖ family ‖ run id (see run_filter.rs)
 //! ```
 
+use smallvec::SmallVec;
 use std::sync::{Arc, Mutex};
 
 use super::pending::Pending;
 use super::run_filter::{filter_key, Bloom, RunFilter};
 use crate::entry::Seq;
 use crate::fast_hash::HashMap;
+use crate::parallel;
 use crate::store::{Store, StoreError, Write};
 
 /// The size of a record digest.
@@ -142,7 +144,7 @@ impl Manifest {
         out
     }
 
-    fn runs_of(&self, family: Family) -> impl Iterator<Item = &Run> {
+    fn runs_of(&self, family: Family) -> impl DoubleEndedIterator<Item = &Run> {
         self.runs.iter().filter(move |r| r.family == family)
     }
 
@@ -268,6 +270,10 @@ pub struct IndexReader<'s> {
     pending: Arc<Pending>,
     /// The runs planned so far, to install once they are committed.
     planned: Vec<PlannedRun>,
+    /// The filters this reader has taken from the cache, by run: a batch asks
+    /// every run of a family for every new key, and a look along this short
+    /// list costs less than the shared cache's lock and hash each time.
+    filters: Vec<(Run, Option<Arc<RunFilter>>)>,
 }
 
 impl<'s> IndexReader<'s> {
@@ -289,6 +295,7 @@ impl<'s> IndexReader<'s> {
             cache,
             pending: Arc::default(),
             planned: Vec::new(),
+            filters: Vec::new(),
         }
     }
 
@@ -322,19 +329,33 @@ impl<'s> IndexReader<'s> {
     /// [`IndexReader::find_prefix`] in the runs alone, adding to `found`
     /// until it holds `limit`.
     fn find_prefix_in_runs(
-        &self,
+        &mut self,
         family: Family,
         prefix: &[u8],
         limit: usize,
         found: &mut Vec<(Digest, Seq)>,
     ) -> Result<(), StoreError> {
-        for &run in self.manifest.runs_of(family) {
+        let runs: SmallVec<[Run; 16]> = self.manifest.runs_of(family).copied().collect();
+        for run in runs {
             if found.len() >= limit {
                 break;
             }
-            self.find_in_run(run, prefix, limit, found)?;
+            let kept = self.filter_slot(run)?;
+            let filter = self.filters[kept].1.as_deref();
+            self.find_in_run(run, filter, prefix, limit, found)?;
         }
         Ok(())
+    }
+
+    /// Where the filter of `run` is in [`IndexReader::filters`], taken from
+    /// the cache or the store the first time.
+    fn filter_slot(&mut self, run: Run) -> Result<usize, StoreError> {
+        if let Some(at) = self.filters.iter().position(|(kept, _)| *kept == run) {
+            return Ok(at);
+        }
+        let filter = self.run_filter(run, &chunk_prefix(run.family, run.id))?;
+        self.filters.push((run, filter));
+        Ok(self.filters.len() - 1)
     }
 
     /// Of the incident keys the tail reports (`Pending::unsettled_incidents`),
@@ -364,9 +385,12 @@ impl<'s> IndexReader<'s> {
             .collect())
     }
 
+    /// [`IndexReader::find_prefix_in_runs`] in one run, whose filter is
+    /// `filter` (`None` when it has no usable stored one).
     fn find_in_run(
         &self,
         run: Run,
+        filter: Option<&RunFilter>,
         prefix: &[u8],
         limit: usize,
         found: &mut Vec<(Digest, Seq)>,
@@ -377,7 +401,7 @@ impl<'s> IndexReader<'s> {
         // or before the prefix (or the first, if none does); matches can run on
         // into the following chunks, and once a chunk starts past the prefix
         // range no later chunk can hold one.
-        if let Some(filter) = self.run_filter(run, &run_prefix)? {
+        if let Some(filter) = filter {
             if prefix.len() == DIGEST_LEN && !filter.bloom.may_hold(prefix) {
                 return Ok(());
             }
@@ -511,37 +535,100 @@ impl<'s> IndexReader<'s> {
 
     /// The writes that add `records` to `family` as a new run, merging runs as the
     /// size rule demands, and the manifest that results. Nothing is written here.
+    #[cfg(test)]
     pub fn plan_add(
         &mut self,
         family: Family,
-        mut records: Vec<(Digest, Seq)>,
+        records: Vec<(Digest, Seq)>,
         manifest: &mut Manifest,
         writes: &mut Vec<Write>,
     ) -> Result<(), StoreError> {
-        if records.is_empty() {
-            return Ok(());
+        self.plan_add_families(vec![(family, records)], manifest, writes)
+    }
+
+    /// [`IndexReader::plan_add`] for each family in turn, with the same runs,
+    /// ids and writes as one call after another. The runs each new run
+    /// absorbs are read first, on this thread; the sorting, merging and Bloom
+    /// filters, the heavy part, are worked out for the first family beside
+    /// the others, on two cores: the key and id families of a large batch
+    /// hold a record per entry each.
+    pub fn plan_add_families(
+        &mut self,
+        families: Vec<(Family, Vec<(Digest, Seq)>)>,
+        manifest: &mut Manifest,
+        writes: &mut Vec<Write>,
+    ) -> Result<(), StoreError> {
+        let mut merges = Vec::with_capacity(families.len());
+        for (family, records) in families {
+            if records.is_empty() {
+                continue;
+            }
+            merges.push(self.absorbed(family, records, manifest)?);
         }
-        records.sort_unstable();
-        loop {
-            let mut same: Vec<usize> = manifest
-                .runs
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.family == family)
-                .map(|(i, _)| i)
-                .collect();
-            let Some(last) = same.pop() else { break };
-            let newest = manifest.runs[last];
-            if newest.count > records.len() as u64 {
+        let merged: Vec<MergedRun> = match merges.len() {
+            0 => return Ok(()),
+            1 => merges.into_iter().map(Merge::work).collect(),
+            _ => {
+                let rest = merges.split_off(1);
+                let (first, rest) = parallel::join(
+                    || merges.into_iter().map(Merge::work).collect::<Vec<_>>(),
+                    || rest.into_iter().map(Merge::work).collect::<Vec<_>>(),
+                );
+                first.into_iter().chain(rest).collect()
+            }
+        };
+        for run in merged {
+            self.plan_merged(run, manifest, writes)?;
+        }
+        Ok(())
+    }
+
+    /// The stored runs of `family` that a new run of `records` absorbs, newest
+    /// first, read: while the newest is no larger than the records so far, it
+    /// is merged in.
+    fn absorbed(
+        &mut self,
+        family: Family,
+        records: Vec<(Digest, Seq)>,
+        manifest: &Manifest,
+    ) -> Result<Merge, StoreError> {
+        let mut size = records.len();
+        let mut absorbed = Vec::new();
+        let newest_first: Vec<Run> = manifest.runs_of(family).rev().copied().collect();
+        for run in newest_first {
+            if run.count > size as u64 {
                 break;
             }
-            // The newest stored run is no larger than the new records: merge it in.
-            let old = self.load_run(newest)?;
-            records = merge_sorted(old, records);
-            self.cache
-                .forget_run(&chunk_prefix(newest.family, newest.id));
-            delete_run(self.store, newest, writes)?;
-            manifest.runs.remove(last);
+            let old = self.load_run(run)?;
+            size += old.len();
+            absorbed.push((run, old));
+        }
+        Ok(Merge {
+            family,
+            records,
+            absorbed,
+        })
+    }
+
+    /// Deletes the runs `run` absorbed and plans its own writes under the
+    /// next run id.
+    fn plan_merged(
+        &mut self,
+        merged: MergedRun,
+        manifest: &mut Manifest,
+        writes: &mut Vec<Write>,
+    ) -> Result<(), StoreError> {
+        let MergedRun {
+            family,
+            records,
+            absorbed,
+            bloom,
+        } = merged;
+        for old in absorbed {
+            self.cache.forget_run(&chunk_prefix(old.family, old.id));
+            self.filters.retain(|(kept, _)| *kept != old);
+            delete_run(self.store, old, writes)?;
+            manifest.runs.retain(|r| *r != old);
         }
         let run = Run {
             family,
@@ -549,7 +636,6 @@ impl<'s> IndexReader<'s> {
             count: records.len() as u64,
         };
         let prefix = chunk_prefix(family, run.id);
-        let bloom = Bloom::of(&records);
         let mut fences = Vec::new();
         for chunk in records.chunks(CHUNK_RECORDS) {
             let mut key = prefix.to_vec();
@@ -570,6 +656,47 @@ impl<'s> IndexReader<'s> {
         });
         manifest.runs.push(run);
         Ok(())
+    }
+}
+
+/// A family's new records and the stored runs they absorb (newest first,
+/// with their records), before the merge.
+struct Merge {
+    family: Family,
+    records: Vec<(Digest, Seq)>,
+    absorbed: Vec<(Run, Vec<(Digest, Seq)>)>,
+}
+
+/// A new run's records, sorted, with its Bloom filter and the runs it
+/// absorbed: all but its id and its writes.
+struct MergedRun {
+    family: Family,
+    records: Vec<(Digest, Seq)>,
+    absorbed: Vec<Run>,
+    bloom: Bloom,
+}
+
+impl Merge {
+    /// Sorts the new records, merges the absorbed runs in and builds the filter.
+    fn work(self) -> MergedRun {
+        let Merge {
+            family,
+            mut records,
+            absorbed,
+        } = self;
+        records.sort_unstable();
+        let mut runs = Vec::with_capacity(absorbed.len());
+        for (run, old) in absorbed {
+            records = merge_sorted(old, records);
+            runs.push(run);
+        }
+        let bloom = Bloom::of(&records);
+        MergedRun {
+            family,
+            records,
+            absorbed: runs,
+            bloom,
+        }
     }
 }
 
