@@ -86,17 +86,88 @@ struct Known {
 /// Where a known fact is.
 #[derive(Clone, Copy)]
 enum Whence {
-    /// In the ledger, at `Known::seq`.
-    Ledger,
+    /// In the ledger, at `Known::seq`; its key is at this index of
+    /// [`KnownKeys::ledger_keys`].
+    Ledger(usize),
     /// Earlier in this batch, at this index of its fresh facts.
     Batch(usize),
+}
+
+/// The facts a batch has met, by their key's index digest: the digest the
+/// checks on every core already worked out for each fact's own key, so the
+/// appending thread neither copies nor hashes a key string to remember a
+/// fact. Every hit is confirmed against the key itself, so two keys that
+/// share a digest are still told apart.
+#[derive(Default)]
+struct KnownKeys {
+    by_digest: HashMap<Digest, Known>,
+    /// The keys of the facts met in the ledger (a fresh fact's key is read
+    /// from the batch).
+    ledger_keys: Vec<String>,
+    /// Facts whose digest another key had taken first. (No two keys are
+    /// known to share the first 128 bits of their BLAKE3 digest.)
+    shared_digest: Vec<(String, Known)>,
+}
+
+impl KnownKeys {
+    /// The fact with this key and digest, if the batch has met it.
+    fn get(&self, key: &str, digest: &Digest, fresh: &Accepted) -> Option<Known> {
+        let known = self.by_digest.get(digest)?;
+        if self.key_of(known, fresh) == Some(key) {
+            return Some(*known);
+        }
+        self.shared_digest
+            .iter()
+            .find(|(shared, _)| shared == key)
+            .map(|(_, known)| *known)
+    }
+
+    fn key_of<'a>(&'a self, known: &Known, fresh: &'a Accepted) -> Option<&'a str> {
+        match known.whence {
+            Whence::Ledger(at) => self.ledger_keys.get(at).map(String::as_str),
+            Whence::Batch(at) => fresh.get(at).map(|f| f.fact.key.as_str()),
+        }
+    }
+
+    /// Remembers a fact found in the ledger.
+    fn found_in_ledger(&mut self, key: &str, digest: &Digest, seq: Seq, kind: FactKind) -> Known {
+        let known = Known {
+            seq,
+            kind,
+            whence: Whence::Ledger(self.ledger_keys.len()),
+        };
+        self.ledger_keys.push(key.to_owned());
+        self.remember(key, digest, known);
+        known
+    }
+
+    /// Remembers a fact of the batch, at index `at` of its fresh facts.
+    fn accepted(&mut self, key: &str, digest: &Digest, seq: Seq, kind: FactKind, at: usize) {
+        let known = Known {
+            seq,
+            kind,
+            whence: Whence::Batch(at),
+        };
+        self.remember(key, digest, known);
+    }
+
+    fn remember(&mut self, key: &str, digest: &Digest, known: Known) {
+        match self.by_digest.entry(*digest) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(known);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.shared_digest.push((key.to_owned(), known));
+            }
+        }
+    }
 }
 
 /// The working state of one append.
 struct Batch<'j> {
     journal: &'j Journal,
     reader: IndexReader<'j>,
-    keys: HashMap<String, Known>,
+    keys: KnownKeys,
     /// Incident keys first reported in this batch.
     incident_keys: HashSet<String>,
     next_seq: u64,
@@ -224,7 +295,7 @@ impl Journal {
             let mut batch = Batch {
                 journal,
                 reader: journal.index_reader(),
-                keys: HashMap::default(),
+                keys: KnownKeys::default(),
                 incident_keys: HashSet::default(),
                 next_seq: journal.head.size,
             };
@@ -407,8 +478,9 @@ impl Batch<'_> {
     /// The fact with this key, earlier in the batch or in the ledger. A fact
     /// found in the ledger is remembered for the rest of the batch: a batch
     /// names the same sources and targets again and again.
-    fn lookup_key(&mut self, key: &str) -> Result<Option<Known>, ReadError> {
-        self.lookup_key_digest(key, &text_digest(Family::FactKey, key))
+    /// `fresh` holds the facts the batch has accepted so far.
+    fn lookup_key(&mut self, key: &str, fresh: &Accepted) -> Result<Option<Known>, ReadError> {
+        self.lookup_key_digest(key, &text_digest(Family::FactKey, key), fresh)
     }
 
     /// [`Batch::lookup_key`] with the key's index digest already worked out.
@@ -416,21 +488,17 @@ impl Batch<'_> {
         &mut self,
         key: &str,
         digest: &Digest,
+        fresh: &Accepted,
     ) -> Result<Option<Known>, ReadError> {
-        if let Some(known) = self.keys.get(key) {
-            return Ok(Some(*known));
+        if let Some(known) = self.keys.get(key, digest, fresh) {
+            return Ok(Some(known));
         }
         let seqs = self.reader.find(Family::FactKey, digest)?;
         for seq in seqs {
             if let Some(record) = self.journal.read(seq)? {
                 if record.entry.fact.key == key {
-                    let known = Known {
-                        seq: record.entry.seq,
-                        kind: record.entry.fact.kind(),
-                        whence: Whence::Ledger,
-                    };
-                    self.keys.insert(key.to_owned(), known);
-                    return Ok(Some(known));
+                    let (seq, kind) = (record.entry.seq, record.entry.fact.kind());
+                    return Ok(Some(self.keys.found_in_ledger(key, digest, seq, kind)));
                 }
             }
         }
@@ -479,12 +547,12 @@ impl Batch<'_> {
             if let Some(problem) = alone.problem {
                 return Err(invalid(problem));
             }
-            self.resolve_references(&mut fact)
+            self.resolve_references(&mut fact, &fresh)
                 .map_err(|e| lift(index, e))?;
-            if let Some(known) = self.lookup_key_digest(&fact.key, &alone.key_digest)? {
+            if let Some(known) = self.lookup_key_digest(&fact.key, &alone.key_digest, &fresh)? {
                 let same = match known.whence {
                     Whence::Batch(at) => fresh.get(at).is_some_and(|f| f.fact == fact),
-                    Whence::Ledger => self
+                    Whence::Ledger(_) => self
                         .journal
                         .read(known.seq)?
                         .is_some_and(|record| record.entry.fact == fact),
@@ -507,14 +575,8 @@ impl Batch<'_> {
             let seq = Seq::new(self.next_seq);
             self.next_seq += 1;
             let first_reports = self.note_incident_keys(&fact.body)?;
-            self.keys.insert(
-                fact.key.to_string(),
-                Known {
-                    seq,
-                    kind: fact.kind(),
-                    whence: Whence::Batch(fresh.len()),
-                },
-            );
+            self.keys
+                .accepted(&fact.key, &alone.key_digest, seq, fact.kind(), fresh.len());
             outcomes.push(FactOutcome::Recorded {
                 key: fact.key.to_string(),
                 kind: fact.kind(),
@@ -534,9 +596,9 @@ impl Batch<'_> {
     }
 
     /// Checks every reference and rewrites an id-prefix target to the target's key.
-    fn resolve_references(&mut self, fact: &mut Fact) -> Result<(), RefError> {
+    fn resolve_references(&mut self, fact: &mut Fact, fresh: &Accepted) -> Result<(), RefError> {
         if let Some(target) = fact.body.target().map(str::to_owned) {
-            let (key, kind) = self.resolve_target(&target)?;
+            let (key, kind) = self.resolve_target(&target, fresh)?;
             check_target_kind(BodyShape::of(&fact.body), kind, &key)?;
             if let Some(slot) = fact.body.target_mut() {
                 *slot = key.into();
@@ -547,7 +609,7 @@ impl Batch<'_> {
                 // Inside a replacement the target must be a key: the replacement
                 // is stored as written, so there is nothing to rewrite a prefix to.
                 let path = "replacement.target";
-                match self.lookup_key(inner)? {
+                match self.lookup_key(inner, fresh)? {
                     Some(known) if known.kind.is_revisable() => {}
                     Some(known) => {
                         return Err(RefError::Problem(Problem::at(
@@ -588,7 +650,7 @@ impl Batch<'_> {
             };
             let path = || path_of(at);
             if is_source {
-                match self.lookup_key(key)? {
+                match self.lookup_key(key, fresh)? {
                     Some(known) if known.kind == FactKind::Source => {}
                     Some(known) => {
                         return Err(RefError::Problem(Problem::at(
@@ -620,8 +682,12 @@ impl Batch<'_> {
     }
 
     /// A target named by key, or by an id prefix of an entry in the ledger.
-    fn resolve_target(&mut self, text: &str) -> Result<(String, FactKind), RefError> {
-        if let Some(known) = self.lookup_key(text)? {
+    fn resolve_target(
+        &mut self,
+        text: &str,
+        fresh: &Accepted,
+    ) -> Result<(String, FactKind), RefError> {
+        if let Some(known) = self.lookup_key(text, fresh)? {
             return Ok((text.to_owned(), known.kind));
         }
         let problem = |message: String| RefError::Problem(Problem::at("target", message));
@@ -704,5 +770,28 @@ impl BodyShape {
                 _ => None,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two keys with one digest (which BLAKE3 will not give; made up here)
+    /// are both remembered and each found under its own key; a third key
+    /// with that digest is not mistaken for either.
+    #[test]
+    fn keys_that_share_a_digest_are_told_apart() {
+        let digest: Digest = [7; 16];
+        let none = Accepted::new(0);
+        let mut keys = KnownKeys::default();
+        keys.found_in_ledger("src-a", &digest, Seq::new(3), FactKind::Source);
+        keys.found_in_ledger("inc-b", &digest, Seq::new(9), FactKind::Incident);
+        let a = keys.get("src-a", &digest, &none).expect("the first key");
+        assert_eq!((a.seq, a.kind), (Seq::new(3), FactKind::Source));
+        let b = keys.get("inc-b", &digest, &none).expect("the second key");
+        assert_eq!((b.seq, b.kind), (Seq::new(9), FactKind::Incident));
+        assert!(keys.get("other", &digest, &none).is_none());
+        assert!(keys.get("src-a", &[8; 16], &none).is_none());
     }
 }
