@@ -592,8 +592,7 @@ fn event_start(body: &FactBody) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{AppendOptions, Journal};
-    use crate::projection::engine;
+    use crate::projection::views::testing::synthetic_picture;
 
     /// The facts in force are the same, in the same order with the same
     /// versions, corrections and denials, whether the picture is walked
@@ -601,14 +600,7 @@ mod tests {
     /// corrections, denials and retractions).
     #[test]
     fn halves_walked_side_by_side_give_the_same_live_facts() {
-        let mut journal = Journal::in_memory("live-halves").unwrap();
-        let options = AppendOptions {
-            recorded_by: "test".into(),
-            durable: false,
-            dry_run: false,
-        };
-        crate::synth::append_corpus(&mut journal, 9, 3_000, 500, &options).unwrap();
-        let picture = engine::rebuild(&journal).unwrap();
+        let picture = synthetic_picture(9, 3_000);
         let retracted_by = retractions(&picture);
         assert!(!retracted_by.is_empty(), "the corpus retracts nothing");
         let view = |live: Vec<Live<'_>>| -> Vec<String> {

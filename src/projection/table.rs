@@ -258,16 +258,8 @@ mod tests {
     /// its JSON value written whole, with the trailer members at the end.
     #[test]
     fn the_streamed_json_form_is_the_json_value() {
-        use crate::journal::{AppendOptions, Journal};
-        use crate::projection::views::{Params, View};
-        let mut journal = Journal::in_memory("table-test").unwrap();
-        let options = AppendOptions {
-            recorded_by: "test".into(),
-            durable: false,
-            dry_run: false,
-        };
-        crate::synth::append_corpus(&mut journal, 12, 1_500, 500, &options).unwrap();
-        let picture = crate::projection::engine::rebuild(&journal).unwrap();
+        use crate::projection::views::{testing::synthetic_picture, Params, View};
+        let picture = synthetic_picture(12, 1_500);
         let resolved = crate::projection::resolve::Resolved::new(&picture);
         let trailer = [("as_of", json!("head")), ("entries", json!(1_500))];
         for view in View::ALL {

@@ -489,22 +489,14 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{AppendOptions, Journal};
-    use crate::projection::engine;
+    use crate::projection::views::testing::synthetic_picture;
 
     /// Sorting positions gives the order a sort of the incidents themselves
     /// by [`order_key`] gives, ties of date broken by key, on a synthetic
     /// corpus where many incidents share a date.
     #[test]
     fn incidents_come_in_the_order_of_their_order_key() {
-        let mut journal = Journal::in_memory("incident-order").unwrap();
-        let options = AppendOptions {
-            recorded_by: "test".into(),
-            durable: false,
-            dry_run: false,
-        };
-        crate::synth::append_corpus(&mut journal, 4, 3_000, 500, &options).unwrap();
-        let picture = engine::rebuild(&journal).unwrap();
+        let picture = synthetic_picture(4, 3_000);
         let resolved = Resolved::new(&picture);
         let ours: Vec<String> = combine(&resolved).into_iter().map(|c| c.key).collect();
         let mut theirs: Vec<Combined<'_>> = resolved

@@ -312,6 +312,19 @@ pub(crate) mod testing {
         engine::rebuild(&journal).unwrap()
     }
 
+    /// A synthetic ledger of `facts` facts from corpus seed `seed` (with
+    /// corrections, retractions and merges), appended 500 at a time, folded.
+    pub fn synthetic_picture(seed: u64, facts: u64) -> Picture {
+        let mut journal = Journal::in_memory("synthetic").unwrap();
+        let options = AppendOptions {
+            recorded_by: "test".into(),
+            durable: false,
+            dry_run: false,
+        };
+        crate::synth::append_corpus(&mut journal, seed, facts, 500, &options).unwrap();
+        engine::rebuild(&journal).unwrap()
+    }
+
     /// The row keyed `key`.
     pub fn row<'t>(table: &'t Table, key: &str) -> &'t Row {
         table
