@@ -565,9 +565,14 @@ impl<'s> IndexReader<'s> {
             }
             merges.push(self.absorbed(family, records, manifest)?);
         }
+        let records: usize = merges.iter().map(Merge::records).sum();
         let merged: Vec<MergedRun> = match merges.len() {
             0 => return Ok(()),
-            1 => merges.into_iter().map(Merge::work).collect(),
+            // A small batch's fold (its own few records and the small runs
+            // they absorb) pays no thread.
+            _ if records < SIDE_BY_SIDE_RECORDS || merges.len() == 1 => {
+                merges.into_iter().map(Merge::work).collect()
+            }
             _ => {
                 let rest = merges.split_off(1);
                 let (first, rest) = parallel::join(
@@ -676,7 +681,21 @@ struct MergedRun {
     bloom: Bloom,
 }
 
+/// How many records, new and absorbed, it takes to merge the families'
+/// runs on two threads.
+const SIDE_BY_SIDE_RECORDS: usize = 16_384;
+
 impl Merge {
+    /// The records the merge handles, new and absorbed.
+    fn records(&self) -> usize {
+        self.records.len()
+            + self
+                .absorbed
+                .iter()
+                .map(|(_, old)| old.len())
+                .sum::<usize>()
+    }
+
     /// Sorts the new records, merges the absorbed runs in and builds the filter.
     fn work(self) -> MergedRun {
         let Merge {
@@ -755,6 +774,56 @@ mod tests {
         let mut d = [0u8; DIGEST_LEN];
         d.copy_from_slice(&blake3::hash(&n.to_le_bytes()).as_bytes()[..DIGEST_LEN]);
         d
+    }
+
+    /// Runs of three families planned together, large enough to be merged
+    /// side by side, give the very manifest and writes that planning them
+    /// one family after another gives, over stored runs that they absorb.
+    #[test]
+    fn families_planned_together_write_what_one_after_another_writes() {
+        let store = MemoryStore::default();
+        let mut manifest = Manifest::default();
+        let records = |family: u32, from: u32, n: u32| -> Vec<(Digest, Seq)> {
+            (from..from + n)
+                .map(|i| (uniform(family * 1_000_000 + i), Seq::new(u64::from(i))))
+                .collect()
+        };
+        let families = [Family::FactKey, Family::EntryId, Family::IncidentKey];
+        // Stored runs first: one small batch of each family.
+        let mut writes = Vec::new();
+        let mut reader = IndexReader::new(&store, manifest.clone());
+        for (tag, family) in (0u32..).zip(families) {
+            reader
+                .plan_add(family, records(tag, 0, 5_000), &mut manifest, &mut writes)
+                .unwrap();
+        }
+        store.commit(writes).unwrap();
+        // Then a batch large enough for two threads, planned both ways.
+        let batch = || {
+            (0u32..)
+                .zip(families)
+                .map(|(tag, family)| (family, records(tag, 5_000, 12_000)))
+                .collect::<Vec<_>>()
+        };
+        assert!(batch().iter().map(|(_, r)| r.len()).sum::<usize>() >= SIDE_BY_SIDE_RECORDS);
+        let (mut together, mut together_writes) = (manifest.clone(), Vec::new());
+        IndexReader::new(&store, manifest.clone())
+            .plan_add_families(batch(), &mut together, &mut together_writes)
+            .unwrap();
+        let (mut apart, mut apart_writes) = (manifest.clone(), Vec::new());
+        let mut reader = IndexReader::new(&store, manifest.clone());
+        for (family, records) in batch() {
+            reader
+                .plan_add(family, records, &mut apart, &mut apart_writes)
+                .unwrap();
+        }
+        assert_eq!(together, apart);
+        assert_eq!(
+            together.runs.len(),
+            3,
+            "each new run absorbs its stored one"
+        );
+        assert_eq!(together_writes, apart_writes);
     }
 
     /// Twenty committed batches (so several runs and merges), with a planned
