@@ -258,6 +258,12 @@ impl FactBody {
         refs
     }
 
+    /// The `at`-th of [`FactBody::references`] with its JSON path: for the
+    /// message that names one, which a check found by position.
+    pub fn reference_at(&self, at: usize) -> Option<(String, Reference<'_>)> {
+        self.references().into_iter().nth(at)
+    }
+
     /// Visits what [`FactBody::references`] lists, in the same order, with
     /// its JSON path to be worked out only if asked for, and whether it is
     /// inside a correction's replacement.

@@ -635,20 +635,16 @@ impl Batch<'_> {
         fact.body.each_reference(&mut |_, _, reference| {
             refs.push((refs.len(), reference));
         });
-        let path_of = |at: usize| {
-            fact.body
-                .references()
-                .into_iter()
-                .nth(at)
-                .map_or_else(String::new, |(path, _)| path)
-        };
         for (at, reference) in refs {
             let (key, is_source) = match reference {
                 Reference::Source(key) => (key, true),
                 Reference::IncidentKey(key) => (key, false),
                 Reference::Target(_) => continue,
             };
-            let path = || path_of(at);
+            let path = || {
+                let named = fact.body.reference_at(at);
+                named.map(|(path, _)| path).unwrap_or_default()
+            };
             if is_source {
                 match self.lookup_key(key, fresh)? {
                     Some(known) if known.kind == FactKind::Source => {}

@@ -317,7 +317,7 @@ impl Texts {
     fn reference(&self, index: usize) -> (String, &str) {
         self.0
             .as_ref()
-            .and_then(|entry| entry.fact.body.references().into_iter().nth(index))
+            .and_then(|entry| entry.fact.body.reference_at(index))
             .map_or(("?".to_owned(), "?"), |(path, reference)| {
                 (path, reference.key())
             })

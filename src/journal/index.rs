@@ -550,8 +550,8 @@ impl<'s> IndexReader<'s> {
     /// ids and writes as one call after another. The runs each new run
     /// absorbs are read first, on this thread; the sorting, merging and Bloom
     /// filters, the heavy part, are worked out for the first family beside
-    /// the others, on two cores: the key and id families of a large batch
-    /// hold a record per entry each.
+    /// the others, on two cores, from [`SIDE_BY_SIDE_RECORDS`] records: the
+    /// key and id families of a large batch hold a record per entry each.
     pub fn plan_add_families(
         &mut self,
         families: Vec<(Family, Vec<(Digest, Seq)>)>,
@@ -615,8 +615,8 @@ impl<'s> IndexReader<'s> {
         })
     }
 
-    /// Deletes the runs `run` absorbed and plans its own writes under the
-    /// next run id.
+    /// Deletes the runs `merged` absorbed and plans the new run's writes
+    /// under the next run id.
     fn plan_merged(
         &mut self,
         merged: MergedRun,

@@ -215,17 +215,10 @@ impl Projection for Picture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{AppendOptions, Journal};
+    use crate::projection::views::testing::synthetic_picture;
 
     fn picture_of(n: u64) -> Picture {
-        let mut journal = Journal::in_memory("picture-test").unwrap();
-        let options = AppendOptions {
-            recorded_by: "test".into(),
-            durable: false,
-            dry_run: false,
-        };
-        crate::synth::append_corpus(&mut journal, 11, n, 500, &options).unwrap();
-        crate::projection::engine::rebuild(&journal).unwrap()
+        synthetic_picture(11, n)
     }
 
     #[test]
