@@ -64,5 +64,6 @@ pub fn median(v: &mut [f64]) -> f64 {
 /// replay bench's measured path and the as-of bench's baseline.
 pub fn rebuild_and_tallies(journal: &Journal) -> Table {
     let picture = engine::rebuild(journal).unwrap_or_else(|e| panic!("rebuild: {e}"));
-    View::Tallies.build(&Resolved::new(&picture), &Params::default())
+    let resolved = Resolved::new(&picture);
+    View::Tallies.build(&resolved, &Params::default())
 }

@@ -45,9 +45,9 @@ pub struct Live<'p> {
 #[derive(Clone, Debug)]
 pub struct Group<'p> {
     /// The key the incident goes by (the survivor of its latest merge).
-    pub key: String,
+    pub key: &'p str,
     /// Every incident key merged into it, including `key`, sorted.
-    pub aliases: Vec<String>,
+    pub aliases: Vec<&'p str>,
     /// Keys of its live incident reports, in log order.
     pub reports: Vec<&'p str>,
     /// Keys of the live claims naming any of its keys, in log order.
@@ -113,7 +113,7 @@ pub struct Resolved<'p> {
     /// Merged incident key → the key its group goes by: looked up for every
     /// report of every incident, so hashed (a B-tree of keys that share
     /// long prefixes compared bytes at every level).
-    alias_of: HashMap<String, String>,
+    alias_of: HashMap<&'p str, &'p str>,
     /// By key (the name each incident goes by), in key order.
     groups: Vec<Group<'p>>,
     /// Per source, the latest day its live facts say something began: built
@@ -429,30 +429,30 @@ fn merge_by_seq<'p>(low: Vec<Live<'p>>, high: Vec<Live<'p>>) -> Vec<Live<'p>> {
 /// reports, claims and merges under any of its keys, in key order.
 fn build_groups<'p>(
     live: &[Live<'p>],
-    alias_of: &HashMap<String, String>,
-    mut merges_by_root: BTreeMap<String, Vec<&'p str>>,
+    alias_of: &HashMap<&'p str, &'p str>,
+    mut merges_by_root: BTreeMap<&'p str, Vec<&'p str>>,
 ) -> Vec<Group<'p>> {
     // Built in a hash map (one lookup per report; a key copied once per
     // group rather than once per report), then put in key order once.
-    let mut groups: HashMap<&str, Group<'p>> = HashMap::default();
+    let mut groups: HashMap<&'p str, Group<'p>> = HashMap::default();
     // The group `name` goes by, made on first use.
-    fn group_of<'g, 's, 'p>(
-        groups: &'g mut HashMap<&'s str, Group<'p>>,
-        merges_by_root: &mut BTreeMap<String, Vec<&'p str>>,
-        name: &'s str,
+    fn group_of<'g, 'p>(
+        groups: &'g mut HashMap<&'p str, Group<'p>>,
+        merges_by_root: &mut BTreeMap<&'p str, Vec<&'p str>>,
+        name: &'p str,
     ) -> &'g mut Group<'p> {
         groups.entry(name).or_insert_with(|| Group {
-            aliases: vec![name.to_owned()],
+            aliases: vec![name],
             merges: merges_by_root.remove(name).unwrap_or_default(),
-            key: name.to_owned(),
+            key: name,
             reports: Vec::new(),
             claims: Vec::new(),
         })
     }
-    for (alias, name) in alias_of {
+    for (&alias, &name) in alias_of {
         let group = group_of(&mut groups, &mut merges_by_root, name);
-        if !group.aliases.contains(alias) {
-            group.aliases.push(alias.clone());
+        if !group.aliases.contains(&alias) {
+            group.aliases.push(alias);
         }
     }
     for l in live {
@@ -488,13 +488,13 @@ fn build_groups<'p>(
     for g in &mut groups {
         g.aliases.sort();
     }
-    groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    groups.sort_unstable_by(|a, b| a.key.cmp(b.key));
     groups
 }
 
 /// The key an incident key goes by after merges, from `alias_of`.
-fn name_after_merges<'a>(alias_of: &'a HashMap<String, String>, key: &'a str) -> &'a str {
-    alias_of.get(key).map_or(key, String::as_str)
+fn name_after_merges<'a>(alias_of: &HashMap<&'a str, &'a str>, key: &'a str) -> &'a str {
+    alias_of.get(key).copied().unwrap_or(key)
 }
 
 fn body_of<'p>(picture: &'p Picture, key: &str) -> Option<&'p FactBody> {
@@ -526,17 +526,17 @@ fn retractions(picture: &Picture) -> HashMap<&str, &str> {
 fn merge_groups<'p>(
     picture: &'p Picture,
     retracted_by: &HashMap<&'p str, &'p str>,
-) -> (HashMap<String, String>, BTreeMap<String, Vec<&'p str>>) {
-    let mut parent: BTreeMap<String, String> = BTreeMap::new();
-    let mut name: BTreeMap<String, String> = BTreeMap::new();
-    let mut merges: BTreeMap<String, Vec<&'p str>> = BTreeMap::new();
-    fn root(parent: &BTreeMap<String, String>, key: &str) -> String {
-        let mut at = key.to_owned();
-        while let Some(up) = parent.get(&at) {
-            if *up == at {
+) -> (HashMap<&'p str, &'p str>, BTreeMap<&'p str, Vec<&'p str>>) {
+    let mut parent: BTreeMap<&'p str, &'p str> = BTreeMap::new();
+    let mut name: BTreeMap<&'p str, &'p str> = BTreeMap::new();
+    let mut merges: BTreeMap<&'p str, Vec<&'p str>> = BTreeMap::new();
+    fn root<'p>(parent: &BTreeMap<&'p str, &'p str>, key: &'p str) -> &'p str {
+        let mut at = key;
+        while let Some(&up) = parent.get(at) {
+            if up == at {
                 break;
             }
-            at = up.clone();
+            at = up;
         }
         at
     }
@@ -551,31 +551,30 @@ fn merge_groups<'p>(
             continue;
         };
         let top = root(&parent, first);
-        let mut joined = merges.remove(&top).unwrap_or_default();
+        let mut joined = merges.remove(top).unwrap_or_default();
         for key in &m.incidents {
             let r = root(&parent, key);
             if r != top {
-                joined.extend(merges.remove(&r).unwrap_or_default());
-                parent.insert(r.clone(), top.clone());
-                name.remove(&r);
+                joined.extend(merges.remove(r).unwrap_or_default());
+                parent.insert(r, top);
+                name.remove(r);
             }
-            parent.entry(key.to_string()).or_insert_with(|| top.clone());
+            parent.entry(key.as_str()).or_insert(top);
         }
-        parent.entry(top.clone()).or_insert_with(|| top.clone());
+        parent.entry(top).or_insert(top);
         joined.push(merge_key.as_str());
-        merges.insert(top.clone(), joined);
-        name.insert(top, m.surviving.to_string());
+        merges.insert(top, joined);
+        name.insert(top, m.surviving.as_str());
     }
     let mut alias_of = fast_hash::map_with_capacity(parent.len());
-    for key in parent.keys() {
-        let r = root(&parent, key);
-        if let Some(n) = name.get(&r) {
-            alias_of.insert(key.clone(), n.clone());
+    for &key in parent.keys() {
+        if let Some(&n) = name.get(root(&parent, key)) {
+            alias_of.insert(key, n);
         }
     }
     let by_name = merges
         .into_iter()
-        .filter_map(|(r, ms)| name.get(&r).map(|n| (n.clone(), ms)))
+        .filter_map(|(r, ms)| name.get(r).map(|&n| (n, ms)))
         .collect();
     (alias_of, by_name)
 }

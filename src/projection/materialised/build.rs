@@ -144,7 +144,7 @@ fn summaries_files(resolved: &Resolved<'_>, buckets: u32) -> Vec<Vec<u8>> {
     let mut summarised_in: Vec<Vec<usize>> =
         vec![Vec::new(); stored::summary_files(buckets) as usize];
     for (at, incident) in combined.iter().enumerate() {
-        summarised_in[stored::summary_file_of(&incident.key, buckets) as usize].push(at);
+        summarised_in[stored::summary_file_of(incident.key, buckets) as usize].push(at);
     }
     parallel::map(&summarised_in, 2, |ats| {
         let to_file: Vec<ToFile> = ats

@@ -87,13 +87,13 @@ impl<'a> Summary<'a> {
     /// The summary of a combined incident, borrowing its strings.
     pub fn of(incident: &'a Combined<'_>) -> Summary<'a> {
         Summary {
-            key: &incident.key,
+            key: incident.key,
             date: incident.date,
-            countries: incident.countries.clone(),
-            sites: incident.sites.clone(),
+            countries: incident.countries.to_vec(),
+            sites: incident.sites.to_vec(),
             direction: incident.direction,
-            attack_types: incident.attack_types.clone(),
-            actors: incident.actors.clone(),
+            attack_types: incident.attack_types.to_vec(),
+            actors: incident.actors.to_vec(),
             outcome: incident.outcome,
             killed: incident.total(true),
             wounded: incident.total(false),

@@ -261,7 +261,7 @@ fn recompute(table: &mut Loaded<'_>, dirty: BTreeSet<String>) -> Result<(), Trou
     for incident in resolved.combined() {
         table
             .added
-            .entry(stored::summary_file_of(&incident.key, buckets))
+            .entry(stored::summary_file_of(incident.key, buckets))
             .or_default()
             .push(ToFile::of(&Summary::of(incident)));
     }

@@ -272,7 +272,7 @@ fn groups<'p>(
         if !basis.admits(incident, exclude_intercepted) {
             continue;
         }
-        let mut countries = incident.countries.clone();
+        let mut countries = incident.countries.to_vec();
         countries.sort();
         let entry = by_countries.entry(countries).or_default();
         let weight = Weight::of(basis.figure(incident));

@@ -54,14 +54,14 @@ impl<T: Counted + ?Sized> Counted for &T {
 
 impl<'c> Listed<'c> for &'c Combined<'_> {
     fn listed_key(&self) -> &'c str {
-        &self.key
+        self.key
     }
 }
 
 impl Counted for Combined<'_> {
     fn facets(&self) -> Facets<'_> {
         Facets {
-            key: &self.key,
+            key: self.key,
             date: self.date,
             countries: &self.countries,
             sites: &self.sites,

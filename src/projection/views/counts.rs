@@ -245,14 +245,14 @@ fn tally(
             Fit::Maybe => false,
         };
         let Some(figure) = basis.figure(incident) else {
-            listed.no_figure.push(incident.key.clone());
+            listed.no_figure.push(incident.key.to_owned());
             continue;
         };
         if certain {
             low = low.plus(figure);
-            listed.certain.push(incident.key.clone());
+            listed.certain.push(incident.key.to_owned());
         } else {
-            listed.possible.push(incident.key.clone());
+            listed.possible.push(incident.key.to_owned());
         }
         high = high.plus(figure);
     }

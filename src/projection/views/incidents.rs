@@ -4,7 +4,10 @@
 //! [`combine`] builds the [`Combined`] incident that `tallies`, `pauses`, `counts`
 //! and `timeline` count, so every numeric view agrees on what an incident is.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Serialize, Serializer};
+use smallvec::SmallVec;
 
 use super::counted::order_key;
 use super::rule::{DirectionRule, Fit};
@@ -13,7 +16,7 @@ use crate::fact::{
     ActorRef, AttackType, CasualtyGroup, Direction, FactBody, Incident, Outcome, Quantity,
 };
 use crate::parallel;
-use crate::projection::combine::{combine_dates, wording, CombinedDate, Range};
+use crate::projection::combine::{combine_dates, wording, CombinedDate, Range, Span};
 use crate::projection::detail::Detail;
 use crate::projection::resolve::{Group, Resolved};
 use crate::projection::table::Table;
@@ -52,57 +55,64 @@ pub struct GroupFigures<'p> {
 pub struct SourceDate<'p> {
     /// The source key.
     pub source: &'p str,
-    /// The interval, as `YYYY-MM-DD` or `start..end`.
-    pub date: String,
+    /// The interval, written as `YYYY-MM-DD` or `start..end`.
+    #[serde(serialize_with = "as_text")]
+    pub date: Span,
     /// The source's words, when kept.
     pub raw: Option<&'p str>,
 }
+
+/// A list that holds one item without allocating: most of an incident's
+/// lists (its sources, places, countries, attackers) have one, and a
+/// million-fact ledger combines 640,000 incidents
+/// (docs/performance.md, "What changed in the fourteenth round").
+pub type List<T> = SmallVec<[T; 1]>;
 
 /// An incident with every live report combined. Its names and keys are
 /// borrowed from the picture's facts, not copied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Combined<'p> {
     /// The key it goes by.
-    pub key: String,
+    pub key: &'p str,
     /// Every key merged into it, including `key`.
-    pub aliases: Vec<String>,
+    pub aliases: List<&'p str>,
     /// The combined date interval.
     pub date: Option<CombinedDate>,
     /// Each source's date.
-    pub dates: Vec<SourceDate<'p>>,
+    pub dates: List<SourceDate<'p>>,
     /// Place names as reported, distinct.
-    pub places: Vec<&'p str>,
+    pub places: List<&'p str>,
     /// Countries, distinct.
-    pub countries: Vec<&'p str>,
+    pub countries: List<&'p str>,
     /// Registry site keys, distinct.
-    pub sites: Vec<&'p str>,
+    pub sites: List<&'p str>,
     /// The direction of its first report under its own key.
     pub direction: Direction,
     /// Every direction its reports give, when they disagree.
-    pub directions: Vec<Direction>,
+    pub directions: List<Direction>,
     /// Every attack type any report gives.
-    pub attack_types: Vec<AttackType>,
+    pub attack_types: List<AttackType>,
     /// The outcome every report that states one agrees on, else `unknown`.
     pub outcome: Outcome,
     /// Every stated outcome.
-    pub outcomes: Vec<Outcome>,
+    pub outcomes: List<Outcome>,
     /// Casualties by group.
     pub casualties: Vec<GroupFigures<'p>>,
     /// Attackers as reported.
-    pub attackers: Vec<&'p str>,
+    pub attackers: List<&'p str>,
     /// Who is named as attacker or claimant: registry keys where the report
     /// gives one, else names as reported (for grouping by actor).
-    pub actors: Vec<&'p str>,
+    pub actors: List<&'p str>,
     /// Claimants of live claims naming it.
-    pub claimed_by: Vec<&'p str>,
+    pub claimed_by: List<&'p str>,
     /// Live denials of any of its reports or claims ("Kataib Hezbollah (involvement)").
     pub denied_by: Vec<String>,
     /// Source keys of its live reports.
-    pub sources: Vec<&'p str>,
+    pub sources: List<&'p str>,
     /// Fact keys of its live reports.
-    pub reports: Vec<&'p str>,
+    pub reports: List<&'p str>,
     /// "2 sources", "merged", "corrected", "denied", "dates disputed".
-    pub status: Vec<String>,
+    pub status: List<Cow<'static, str>>,
 }
 
 impl Combined<'_> {
@@ -156,6 +166,14 @@ fn in_order(combined: Vec<Combined<'_>>) -> Vec<Combined<'_>> {
         .collect()
 }
 
+/// A value written as its `Display` text.
+fn as_text<S: Serializer>(
+    value: &impl std::fmt::Display,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
 fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p> {
     let reports: Vec<(&'p str, &'p Incident)> = group
         .reports
@@ -170,7 +188,7 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
         .iter()
         .map(|(_, i)| SourceDate {
             source: i.source.as_str(),
-            date: crate::projection::combine::Span::of(&i.occurred).to_string(),
+            date: Span::of(&i.occurred),
             raw: i.occurred.raw.as_deref(),
         })
         .collect();
@@ -223,26 +241,27 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
         .iter()
         .any(|k| resolved.live(k).is_some_and(|l| !l.corrections.is_empty()));
     let sources = distinct(reports.iter().map(|(_, i)| i.source.as_str()));
-    let mut status = vec![if sources.len() == 1 {
-        "1 source".to_owned()
+    let mut status: List<Cow<'static, str>> = List::new();
+    status.push(if sources.len() == 1 {
+        Cow::Borrowed("1 source")
     } else {
-        format!("{} sources", sources.len())
-    }];
+        Cow::Owned(format!("{} sources", sources.len()))
+    });
     if group.aliases.len() > 1 {
-        status.push(format!("merged from {} keys", group.aliases.len()));
+        status.push(format!("merged from {} keys", group.aliases.len()).into());
     }
     if corrected {
-        status.push("corrected".to_owned());
+        status.push("corrected".into());
     }
     if !denied_by.is_empty() {
-        status.push("denied".to_owned());
+        status.push("denied".into());
     }
     if date.is_some_and(|d| !d.agreed) {
-        status.push("dates disputed".to_owned());
+        status.push("dates disputed".into());
     }
     Combined {
-        key: group.key.clone(),
-        aliases: group.aliases.clone(),
+        key: group.key,
+        aliases: group.aliases.iter().copied().collect(),
         date,
         dates,
         places: distinct(reports.iter().map(|(_, i)| i.target.name.as_str())),
@@ -344,8 +363,8 @@ fn add_figure<'p>(slot: &mut Option<Figure<'p>>, source: &'p str, rows: &[&Quant
     }
 }
 
-fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
+fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> List<T> {
+    let mut out = List::new();
     for item in items {
         if !out.contains(&item) {
             out.push(item);
@@ -444,7 +463,7 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
     }
     let mut status = incident.status.clone();
     if fit == Fit::Maybe {
-        status.push("may fall outside the window".to_owned());
+        status.push("may fall outside the window".into());
     }
     let cells = params.cells.build(|| {
         let outcome = if incident.outcomes.len() > 1 {
@@ -458,7 +477,7 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
             name_of(&incident.outcome)
         };
         vec![
-            incident.key.clone(),
+            incident.key.to_owned(),
             date_cell(incident),
             list(&incident.places),
             list(&incident.countries),
@@ -483,7 +502,7 @@ fn incident_row(incident: &Combined, params: &Params) -> Option<(String, Vec<Str
             ..incident.clone()
         })
     };
-    Some((incident.key.clone(), cells, detail))
+    Some((incident.key.to_owned(), cells, detail))
 }
 
 #[cfg(test)]
@@ -498,7 +517,7 @@ mod tests {
     fn incidents_come_in_the_order_of_their_order_key() {
         let picture = synthetic_picture(4, 3_000);
         let resolved = Resolved::new(&picture);
-        let ours: Vec<String> = combine(&resolved).into_iter().map(|c| c.key).collect();
+        let ours: Vec<&str> = combine(&resolved).into_iter().map(|c| c.key).collect();
         let mut theirs: Vec<Combined<'_>> = resolved
             .groups()
             .map(|g| combine_group(&resolved, g))
@@ -512,7 +531,7 @@ mod tests {
             ties > 10,
             "only {ties} incidents share a date with the next"
         );
-        let theirs: Vec<String> = theirs.into_iter().map(|c| c.key).collect();
+        let theirs: Vec<&str> = theirs.into_iter().map(|c| c.key).collect();
         assert_eq!(ours, theirs);
     }
 }

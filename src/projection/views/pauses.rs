@@ -144,7 +144,7 @@ fn active_row(anchors: &[(&Combined, Span)], last: Span) -> RowParts {
         start: first.start,
         end: last.end,
     };
-    let keys: Vec<&str> = anchors.iter().map(|(c, _)| c.key.as_str()).collect();
+    let keys: Vec<&str> = anchors.iter().map(|(c, _)| c.key).collect();
     let cells = vec![
         format!(
             "active {} → {} ({} incident{})",

@@ -97,7 +97,7 @@ struct MergeDetail<'a> {
     key: &'a str,
     kind: &'a str,
     incident: &'a str,
-    aliases: &'a [String],
+    aliases: &'a [&'a str],
     reports: &'a [&'a str],
     now: &'a [String],
     chain: Vec<&'a LinkDetail<'a>>,
@@ -332,23 +332,23 @@ fn merge_rows(resolved: &Resolved<'_>, cells: Cells) -> Vec<Pending> {
         .iter()
         .flat_map(|g| g.merges.iter().copied())
         .collect();
-    let mut orphans: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut orphans: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for key in &resolved.picture().merges {
         if covered.contains(key.as_str()) || resolved.retracted_by(key).is_some() {
             continue;
         }
         if let Some(m) = merge_of(resolved.recorded(key)) {
-            let name = resolved.incident_key(&m.surviving).to_owned();
+            let name = resolved.incident_key(&m.surviving);
             orphans.entry(name).or_default().push(key.as_str());
         }
     }
-    let orphans: Vec<(String, Vec<String>, Vec<&str>)> = orphans
+    let orphans: Vec<(&str, Vec<&str>, Vec<&str>)> = orphans
         .into_iter()
         .map(|(name, merges)| {
-            let mut aliases: Vec<String> = merges
+            let mut aliases: Vec<&str> = merges
                 .iter()
                 .filter_map(|k| merge_of(resolved.recorded(k)))
-                .flat_map(|m| m.incidents.iter().map(|k| k.to_string()))
+                .flat_map(|m| m.incidents.iter().map(Text::as_str))
                 .collect();
             aliases.sort();
             aliases.dedup();
@@ -360,7 +360,7 @@ fn merge_rows(resolved: &Resolved<'_>, cells: Cells) -> Vec<Pending> {
         .iter()
         .flat_map(|g| g.aliases.iter())
         .chain(orphans.iter().flat_map(|(_, aliases, _)| aliases.iter()))
-        .map(String::as_str)
+        .copied()
         .collect();
     let first_reports = first_reports(resolved, &wanted);
     let mut rows = Vec::with_capacity(merged.len() + orphans.len());
@@ -368,7 +368,7 @@ fn merge_rows(resolved: &Resolved<'_>, cells: Cells) -> Vec<Pending> {
         rows.push(merge_row(
             resolved,
             &first_reports,
-            &group.key,
+            group.key,
             &group.aliases,
             Some(group),
             &group.merges,
@@ -424,16 +424,16 @@ fn merge_row(
     resolved: &Resolved<'_>,
     first_reports: &HashMap<&str, &Recorded>,
     name: &str,
-    aliases: &[String],
+    aliases: &[&str],
     group: Option<&Group<'_>>,
     merges: &[&str],
     cells: Cells,
 ) -> Pending {
-    let reports: Vec<&str> = group.map(|g| g.reports.clone()).unwrap_or_default();
+    let reports: &[&str] = group.map_or(&[], |g| &g.reports);
     // The first report under any of its keys, in force or not.
     let first_report = aliases
         .iter()
-        .filter_map(|a| first_reports.get(a.as_str()))
+        .filter_map(|a| first_reports.get(a))
         .min_by_key(|r| r.seq);
     let links: Vec<Link> = merges
         .iter()
@@ -468,7 +468,7 @@ fn merge_row(
         kind: "incident_key",
         incident: name,
         aliases,
-        reports: &reports,
+        reports,
         now: &now,
         chain: links.iter().map(|l| &l.detail).collect(),
     });

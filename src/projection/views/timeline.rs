@@ -124,18 +124,18 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         items.push(Item {
             span: incident.date.map(|d| d.span),
             rank: 0,
-            key: incident.key.clone(),
+            key: incident.key.to_owned(),
             cells: params.cells.build(|| {
                 vec![
                     date_cell(incident),
                     kind.to_owned(),
-                    incident.key.clone(),
+                    incident.key.to_owned(),
                     incident_what(incident),
                 ]
             }),
             detail: Detail::of(&IncidentDetail {
                 kind,
-                key: &incident.key,
+                key: incident.key,
                 date: &incident.date,
                 sources: &incident.sources,
             }),

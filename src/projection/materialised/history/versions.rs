@@ -177,8 +177,8 @@ fn fold(component: &Component<'_, '_>, since: u64) -> Result<Versions, Trouble> 
         let now: BTreeMap<&str, ToFile> = resolved
             .combined()
             .iter()
-            .filter(|incident| component.keys.contains(incident.key.as_str()))
-            .map(|incident| (incident.key.as_str(), ToFile::of(&Summary::of(incident))))
+            .filter(|incident| component.keys.contains(incident.key))
+            .map(|incident| (incident.key, ToFile::of(&Summary::of(incident))))
             .collect();
         let ended: Vec<String> = open
             .iter()
