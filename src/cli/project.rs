@@ -13,7 +13,7 @@ use sitrep::projection::as_of::{AsOf, Cut};
 use sitrep::projection::resolve::Resolved;
 use sitrep::projection::table::Table;
 use sitrep::projection::views::tallies::Details;
-use sitrep::projection::views::{Cells, DirectionRule, GroupBy, Params, Rule, View};
+use sitrep::projection::views::{Cells, DirectionRule, GroupBy, Params, Rows, Rule, View};
 use sitrep::projection::{engine, materialised};
 use sitrep::time::{Date, Timestamp};
 use sitrep::Seq;
@@ -293,6 +293,7 @@ fn validate(args: Args, json: bool) -> anyhow::Result<Request> {
             min_gap_days,
             list_incidents: args.list_incidents,
             cells: Cells::Shown,
+            rows: Rows::Kept,
         },
         as_of: AsOf { cut, published },
         diff,

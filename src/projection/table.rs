@@ -5,6 +5,11 @@
 //!
 //! Rendering (aligning columns, quoting CSV) is the CLI's job; the library only
 //! builds values.
+//!
+//! A table built for its digest alone ([`Rows::Digested`], what `replay`
+//! asks for) keeps no rows: each row's detail is written into the digest as
+//! the view pushes it and then dropped, so a view of 640,000 rows never holds
+//! them all.
 
 use std::collections::HashMap;
 
@@ -37,6 +42,45 @@ pub enum Layout {
     Blocks,
 }
 
+/// What a table does with the rows a view pushes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rows {
+    /// Keeps them: what every command that shows a view asks for.
+    #[default]
+    Kept,
+    /// Writes each into the table's digest and drops it: for `replay`, which
+    /// compares digests only. The table's `rows` stay empty, and a view must
+    /// set its `rule` and `extra` before its first row (they come first in
+    /// the JSON form).
+    Digested,
+}
+
+/// How much JSON text a digesting table gathers before hashing it: BLAKE3
+/// hashes a long input several 1 KiB chunks at a time, a row at a time one
+/// 64-byte block at a time.
+const DIGEST_BATCH: usize = 64 << 10;
+
+/// The rows of a table written into its digest as they are pushed.
+#[derive(Clone, Debug)]
+struct Digesting {
+    hasher: blake3::Hasher,
+    /// JSON text not hashed yet.
+    pending: Vec<u8>,
+    /// The JSON form up to its first row, as it was written when the first
+    /// row came.
+    head: Option<Vec<u8>>,
+    rows: usize,
+}
+
+impl PartialEq for Digesting {
+    fn eq(&self, other: &Digesting) -> bool {
+        self.rows == other.rows
+            && self.head == other.head
+            && self.pending == other.pending
+            && self.hasher.clone().finalize() == other.hasher.clone().finalize()
+    }
+}
+
 /// The output of one view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
@@ -53,11 +97,18 @@ pub struct Table {
     pub extra: Map<String, Value>,
     /// How the human table is laid out (not part of the JSON or the digest).
     pub layout: Layout,
+    /// Where the rows went, when they are digested rather than kept.
+    digesting: Option<Box<Digesting>>,
 }
 
 impl Table {
-    /// An empty table.
+    /// An empty table that keeps its rows.
     pub fn new(projection: &'static str, columns: Vec<&'static str>) -> Table {
+        Table::with_rows(projection, columns, Rows::Kept)
+    }
+
+    /// An empty table that does with its rows what `rows` says.
+    pub fn with_rows(projection: &'static str, columns: Vec<&'static str>, rows: Rows) -> Table {
         Table {
             projection,
             rule: Vec::new(),
@@ -65,6 +116,14 @@ impl Table {
             rows: Vec::new(),
             extra: Map::new(),
             layout: Layout::Columns,
+            digesting: (rows == Rows::Digested).then(|| {
+                Box::new(Digesting {
+                    hasher: blake3::Hasher::new(),
+                    pending: Vec::with_capacity(DIGEST_BATCH + 4096),
+                    head: None,
+                    rows: 0,
+                })
+            }),
         }
     }
 
@@ -76,11 +135,54 @@ impl Table {
             "cells of {}: one per column, or none when they are omitted",
             self.projection
         );
-        self.rows.push(Row {
-            key: key.into(),
-            cells,
-            detail: detail.into(),
-        });
+        let detail = detail.into();
+        let Some(mut digesting) = self.digesting.take() else {
+            self.rows.push(Row {
+                key: key.into(),
+                cells,
+                detail,
+            });
+            return;
+        };
+        if digesting.head.is_none() {
+            let head = self.head();
+            digesting.pending.extend_from_slice(&head);
+            digesting.head = Some(head);
+        } else {
+            digesting.pending.push(b',');
+        }
+        digesting
+            .pending
+            .extend_from_slice(detail.as_str().as_bytes());
+        digesting.rows += 1;
+        if digesting.pending.len() >= DIGEST_BATCH {
+            digesting.hasher.update(&digesting.pending);
+            digesting.pending.clear();
+        }
+        self.digesting = Some(digesting);
+    }
+
+    /// How many rows the view pushed (kept or digested).
+    pub fn row_count(&self) -> usize {
+        self.digesting
+            .as_ref()
+            .map_or(self.rows.len(), |digesting| digesting.rows)
+    }
+
+    /// The JSON form up to where its first row goes: the form of the table
+    /// without rows, less its closing `]}`.
+    fn head(&self) -> Vec<u8> {
+        let mut form = Vec::new();
+        // Writing into a vector cannot fail, and every value here serialises.
+        let _ = serde_json::to_writer(
+            &mut form,
+            &JsonForm {
+                table: self,
+                trailer: &[],
+            },
+        );
+        form.truncate(form.len().saturating_sub(2));
+        form
     }
 
     /// The stable JSON form (docs/cli.md) as a value; [`Table::write_json`]
@@ -95,21 +197,54 @@ impl Table {
 
     /// BLAKE3 of the JSON form's bytes: equal tables have equal digests. The
     /// bytes are streamed into the hash, never held whole.
+    ///
+    /// # Panics
+    ///
+    /// When the rows were digested ([`Rows::Digested`]) and the view changed
+    /// its rule or extra members after its first row: a view's bug, which
+    /// would otherwise give a digest of no table.
     pub fn digest(&self) -> StateDigest {
-        let mut hasher = blake3::Hasher::new();
-        // Writing into a hasher cannot fail, and every value here serialises.
-        let _ = self.write_json(&mut hasher, &[]);
+        let Some(digesting) = &self.digesting else {
+            let mut buffered =
+                std::io::BufWriter::with_capacity(DIGEST_BATCH, blake3::Hasher::new());
+            // Writing into a hasher cannot fail, and every value here serialises.
+            let _ = self.write_json(&mut buffered, &[]);
+            let _ = std::io::Write::flush(&mut buffered);
+            let (hasher, _) = buffered.into_parts();
+            return StateDigest(*hasher.finalize().as_bytes());
+        };
+        let mut hasher = digesting.hasher.clone();
+        let head = self.head();
+        match &digesting.head {
+            None => {
+                hasher.update(&head);
+            }
+            Some(first) => assert!(
+                *first == head,
+                "the {} view changed its rule or extra members after its first row",
+                self.projection
+            ),
+        }
+        hasher.update(&digesting.pending);
+        hasher.update(b"]}");
         StateDigest(*hasher.finalize().as_bytes())
     }
 
     /// Writes the JSON form ([`Table::to_json`], the same bytes) followed by
     /// the `trailer` members, serialising the rows where they are instead of
-    /// copying every row into one value first.
+    /// copying every row into one value first. Fails for a table whose rows
+    /// were digested, not kept.
     pub fn write_json(
         &self,
         out: impl std::io::Write,
         trailer: &[(&str, Value)],
     ) -> serde_json::Result<()> {
+        if self.digesting.is_some() {
+            return Err(serde::ser::Error::custom(format!(
+                "the rows of the {} view were digested, not kept",
+                self.projection
+            )));
+        }
         serde_json::to_writer(
             out,
             &JsonForm {
@@ -199,7 +334,7 @@ impl Serialize for JsonForm<'_> {
             debug_assert!(!OWN_MEMBERS.contains(&key.as_str()), "extra member {key}");
             map.serialize_entry(key, value)?;
         }
-        map.serialize_entry("rows", &Rows(&table.rows))?;
+        map.serialize_entry("rows", &Details(&table.rows))?;
         for (key, value) in self.trailer {
             map.serialize_entry(key, value)?;
         }
@@ -208,9 +343,9 @@ impl Serialize for JsonForm<'_> {
 }
 
 /// Rows serialised as the list of their details.
-struct Rows<'t>(&'t [Row]);
+struct Details<'t>(&'t [Row]);
 
-impl Serialize for Rows<'_> {
+impl Serialize for Details<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().map(|row| &row.detail))
     }
@@ -282,6 +417,93 @@ mod tests {
                 "{view}"
             );
         }
+    }
+
+    /// A view built with its rows digested as they come has the digest and
+    /// row count of the same view with its rows kept, for every view and
+    /// for parameters that change the rule and the extra members (a window
+    /// that leaves some incidents straddling it, `--list-incidents`,
+    /// groupings, a direction, intercepted attacks left out).
+    #[test]
+    fn digested_rows_give_the_digest_of_kept_rows() {
+        use crate::projection::views::{
+            testing::synthetic_picture, DirectionRule, GroupBy, Params, Rows, Rule, View,
+        };
+        use crate::time::Date;
+        let picture = synthetic_picture(21, 2_000);
+        let resolved = crate::projection::resolve::Resolved::new(&picture);
+        let day = |text: &str| Date::parse(text).unwrap();
+        let variants = [
+            Params::default(),
+            Params {
+                by: vec![GroupBy::Country, GroupBy::Actor],
+                list_incidents: true,
+                min_gap_days: 3,
+                ..Params::default()
+            },
+            Params {
+                rule: Rule {
+                    direction: Some(DirectionRule::Any),
+                    exclude_intercepted: true,
+                    from: Some(day("2024-01-10")),
+                    to: Some(day("2024-06-20")),
+                    ..Rule::default()
+                },
+                ..Params::default()
+            },
+        ];
+        for params in &variants {
+            for view in View::ALL {
+                let kept = view.build(&resolved, params);
+                let digested = view.build(
+                    &resolved,
+                    &Params {
+                        rows: Rows::Digested,
+                        ..params.clone()
+                    },
+                );
+                assert!(digested.rows.is_empty(), "{view}");
+                assert_eq!(digested.row_count(), kept.rows.len(), "{view}");
+                assert_eq!(digested.digest(), kept.digest(), "{view} {params:?}");
+            }
+        }
+    }
+
+    /// Digested rows that pass the hashing batch, and none at all, give the
+    /// digest of the same rows kept; a digesting table cannot write its
+    /// JSON form.
+    #[test]
+    fn a_digesting_table_hashes_what_a_kept_one_writes() {
+        let fill = |rows: Rows, n: usize| {
+            let mut t = Table::with_rows("test", vec!["n"], rows);
+            t.rule = vec!["every row".to_owned()];
+            t.extra.insert("counting_rule".into(), json!({"n": n}));
+            for i in 0..n {
+                t.push(
+                    format!("k{i}"),
+                    Vec::new(),
+                    json!({"key": i, "text": "x".repeat(i % 700)}),
+                );
+            }
+            t
+        };
+        for n in [0, 1, 2, 500] {
+            let (kept, digested) = (fill(Rows::Kept, n), fill(Rows::Digested, n));
+            assert_eq!(digested.digest(), kept.digest(), "{n} rows");
+            assert_eq!(digested.row_count(), n);
+            assert!(digested.write_json(Vec::new(), &[]).is_err());
+        }
+    }
+
+    /// A view that changes its rule after its first row was digested gets a
+    /// panic, not the digest of a table that never was.
+    #[test]
+    #[should_panic(expected = "changed its rule or extra members after its first row")]
+    fn a_rule_changed_after_the_first_digested_row_is_refused() {
+        let mut t = Table::with_rows("test", vec!["n"], Rows::Digested);
+        t.push("a", Vec::new(), json!({"key": "a"}));
+        t.rule.push("too late".to_owned());
+        let _ = t.digest();
     }
 
     #[test]

@@ -44,12 +44,13 @@ pub fn import(dir: &Path, seed: u64, n: u64) -> anyhow::Result<(Journal, Duratio
 }
 
 /// Rebuilds the picture from the log and computes every view (incidents,
-/// tallies, pauses, counts, statements, revisions, timeline) with the
-/// parameters `sitrep replay` uses (`replay::digest_params`: the defaults,
-/// without display cells) and as it does (`View::each`: incidents, then the
-/// six others side by side), calling `report` as each part finishes: `rebuild`,
-/// `resolve`, then `views` (the wall time of all seven). Returns the number of
-/// rows across the views and each view's own time (the six overlap).
+/// tallies, pauses, counts, statements, revisions, timeline) and its digest
+/// with the parameters `sitrep replay` uses (`replay::digest_params`: the
+/// defaults, without display cells, rows digested as they come) and as it
+/// does (`View::each`: incidents, then the six others side by side), calling
+/// `report` as each part finishes: `rebuild`, `resolve`, then `views` (the
+/// wall time of all seven). Returns the number of rows across the views and
+/// each view's own time (the six overlap).
 pub fn replay_reporting(
     journal: &Journal,
     report: &mut dyn FnMut(&str, Duration) -> anyhow::Result<()>,
@@ -64,10 +65,9 @@ pub fn replay_reporting(
     let started = Instant::now();
     let built = View::each(|view| {
         let started = Instant::now();
-        let rows = std::hint::black_box(view.build(&resolved, &params))
-            .rows
-            .len();
-        (view.name(), rows, started.elapsed())
+        let table = view.build(&resolved, &params);
+        std::hint::black_box(table.digest());
+        (view.name(), table.row_count(), started.elapsed())
     });
     report("views", started.elapsed())?;
     let rows = built.iter().map(|(_, rows, _)| rows).sum();

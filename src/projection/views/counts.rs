@@ -294,7 +294,7 @@ fn scope_cell(count: &Count) -> String {
 
 /// The `counts` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::with_rows(
         "counts",
         vec![
             "count",
@@ -307,6 +307,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             "incidents",
             "status",
         ],
+        params.rows,
     );
     let exclude_intercepted = params.rule.exclude_intercepted;
     table.rule = describe(exclude_intercepted);
@@ -319,6 +320,11 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         "counting_rule".into(),
         json!({"exclude_intercepted": exclude_intercepted}),
     );
+    if params.list_incidents {
+        table
+            .rule
+            .push("each tally lists its incidents by key (--list-incidents)".to_owned());
+    }
     let incidents = resolved.combined();
     let counts: Vec<(&Live<'_>, &Count, End<'_>, Window)> = resolved
         .counts()
@@ -360,11 +366,6 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         };
         let (key, cells, detail) = row(resolved, live, count, end, window, &tally, params.cells);
         table.push(key, cells, detail);
-    }
-    if params.list_incidents {
-        table
-            .rule
-            .push("each tally lists its incidents by key (--list-incidents)".to_owned());
     }
     table
 }

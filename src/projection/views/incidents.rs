@@ -422,7 +422,7 @@ pub fn date_cell(incident: &Combined) -> String {
 
 /// The `incidents` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::with_rows(
         "incidents",
         vec![
             "incident",
@@ -439,20 +439,26 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             "sources",
             "status",
         ],
+        params.rows,
     );
     table.rule = params.rule.describe(DirectionRule::Any);
     table.rule.push(
         "several sources on one incident: the dates they share (or all of them, marked disputed), every figure as a range from the lowest to the highest any source gives".to_owned(),
     );
-    // Each row depends on its incident alone: built on every core, kept in order.
-    let rows = parallel::map(resolved.combined(), 1024, |incident| {
-        incident_row(incident, params)
-    });
-    for (key, cells, detail) in rows.into_iter().flatten() {
-        table.push(key, cells, detail);
+    // Each row depends on its incident alone: built on every core, kept in
+    // order, a slice of incidents at a time, so that a table that digests
+    // its rows (`Rows::Digested`) never holds them all.
+    for slice in resolved.combined().chunks(ROWS_AT_ONCE) {
+        let rows = parallel::map(slice, 1024, |incident| incident_row(incident, params));
+        for (key, cells, detail) in rows.into_iter().flatten() {
+            table.push(key, cells, detail);
+        }
     }
     table
 }
+
+/// How many incidents' rows are built at once.
+const ROWS_AT_ONCE: usize = 32_768;
 
 /// One incident's row (key, cells, JSON detail), or `None` when the rule
 /// leaves it out.

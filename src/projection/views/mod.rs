@@ -20,6 +20,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::resolve::{Live, Resolved};
+pub use super::table::Rows;
 use super::table::Table;
 use crate::fact::{ActorRef, DenialType};
 use crate::parallel;
@@ -43,6 +44,8 @@ pub struct Params {
     pub list_incidents: bool,
     /// Whether rows get their display cells.
     pub cells: Cells,
+    /// Whether the table keeps its rows or only their digest.
+    pub rows: Rows,
 }
 
 /// Whether a view builds its rows' display cells (for the table and CSV).
@@ -76,6 +79,7 @@ impl Default for Params {
             min_gap_days: DEFAULT_MIN_GAP_DAYS,
             list_incidents: false,
             cells: Cells::Shown,
+            rows: Rows::Kept,
         }
     }
 }

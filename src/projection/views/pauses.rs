@@ -41,7 +41,7 @@ struct Around<'a> {
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     let default = DirectionRule::Only(Direction::OnUsForces);
     let min_gap = i64::from(params.min_gap_days);
-    let mut table = Table::new(
+    let mut table = Table::with_rows(
         "pauses",
         vec![
             "period",
@@ -54,6 +54,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             "undated reports",
             "status",
         ],
+        params.rows,
     );
     table.layout = Layout::Blocks;
     table.rule = params.rule.describe(default);
@@ -124,14 +125,16 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             }
         }
     }
-    for (key, cells, detail) in periods {
-        table.push(key, cells, detail);
-    }
+    // The rule comes before the rows in the JSON form: complete before the
+    // first row (`Rows::Digested`).
     if !floating.is_empty() {
         table.rule.push(format!(
             "{} qualifying incident(s) dated too vaguely to bound a gap; each gap lists those that may fall inside it",
             floating.len()
         ));
+    }
+    for (key, cells, detail) in periods {
+        table.push(key, cells, detail);
     }
     table
 }

@@ -113,9 +113,10 @@ struct Pending {
 
 /// The `revisions` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::with_rows(
         "revisions",
         vec!["fact", "kind", "seq", "source", "what", "now", "revisions"],
+        params.rows,
     );
     table.layout = Layout::Blocks;
     table.rule = vec![
@@ -125,22 +126,47 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     table
         .rule
         .extend(unused_flags(&params.rule, "revisions", &[]));
-    let mut rows: Vec<Pending> = resolved
+    // The revised facts in row order first, each row made as it is pushed,
+    // so that a table that digests its rows (`Rows::Digested`) never holds
+    // them all; the merged incidents' rows (a few in a hundred) are made
+    // first and go between them, after a fact's row of the same place.
+    let mut facts: Vec<(Option<Seq>, &str, &[Text])> = resolved
         .picture()
         .revised_by
         .iter()
-        .map(|(target, revisers)| fact_row(resolved, target, revisers, params.cells))
+        .map(|(target, revisers)| {
+            (
+                fact_order(resolved, target, revisers),
+                target.as_str(),
+                revisers.as_slice(),
+            )
+        })
         .collect();
-    rows.extend(merge_rows(resolved, params.cells));
-    rows.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
-    for row in rows {
+    facts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut merges = merge_rows(resolved, params.cells);
+    merges.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
+    let mut merges = merges.into_iter().peekable();
+    for (order, target, revisers) in facts {
+        while let Some(row) = merges.next_if(|m| (m.order, m.key.as_str()) < (order, target)) {
+            table.push(row.key, row.cells, row.detail);
+        }
+        let row = fact_row(resolved, target, revisers, order, params.cells);
+        table.push(row.key, row.cells, row.detail);
+    }
+    for row in merges {
         table.push(row.key, row.cells, row.detail);
     }
     table
 }
 
-/// The row of one revised fact.
-fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[Text], cells: Cells) -> Pending {
+/// The row of `target`, revised by `revisers`, at `order` ([`fact_order`]).
+fn fact_row(
+    resolved: &Resolved<'_>,
+    target: &str,
+    revisers: &[Text],
+    order: Option<Seq>,
+    cells: Cells,
+) -> Pending {
     let recorded = resolved.recorded(target);
     let links: Vec<Link> = revisers
         .iter()
@@ -174,17 +200,23 @@ fn fact_row(resolved: &Resolved<'_>, target: &str, revisers: &[Text], cells: Cel
         chain: links.iter().map(|l| &l.detail).collect(),
     });
     Pending {
-        order: recorded.map(|r| r.seq).or_else(|| {
-            revisers
-                .iter()
-                .filter_map(|k| resolved.recorded(k))
-                .map(|r| r.seq)
-                .min()
-        }),
+        order,
         key: target.to_owned(),
         cells,
         detail,
     }
+}
+
+/// Where a revised fact's row goes: at its own seq, or, when it is not in
+/// this cut of the ledger, at its first reviser's.
+fn fact_order(resolved: &Resolved<'_>, target: &str, revisers: &[Text]) -> Option<Seq> {
+    resolved.recorded(target).map(|r| r.seq).or_else(|| {
+        revisers
+            .iter()
+            .filter_map(|k| resolved.recorded(k))
+            .map(|r| r.seq)
+            .min()
+    })
 }
 
 /// What is in force for `target` now, from its chain.

@@ -93,7 +93,7 @@ fn speaker_cell(statement: &Statement) -> String {
 
 /// The `statements` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::with_rows(
         "statements",
         vec![
             "statement",
@@ -106,6 +106,7 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             "status",
             "denials",
         ],
+        params.rows,
     );
     table.layout = Layout::Blocks;
     table.rule = vec![

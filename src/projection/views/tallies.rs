@@ -341,7 +341,7 @@ impl<'c> Counting<'c> {
         let default = DEFAULT_DIRECTION;
         let mut columns: Vec<&'static str> = params.by.iter().map(|g| g.name()).collect();
         columns.extend(["incidents", "killed", "wounded"]);
-        let mut table = Table::new("tallies", columns);
+        let mut table = Table::with_rows("tallies", columns, params.rows);
         table.rule = params.rule.describe(default);
         table.rule.push("incidents as a range: the low end counts those certainly in the group, the high end adds those whose date only may fall in the window".to_owned());
         if params

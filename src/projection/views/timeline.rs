@@ -10,21 +10,114 @@ use serde::Serialize;
 use super::incidents::{attack_types_cell, casualty_cell, date_cell, Combined};
 use super::rule::{DirectionRule, Fit};
 use super::statements::{date_of, describe};
-use super::{list, name_of, Cells, Params, View};
-use crate::fact::{Direction, Metric, Quantity, StatementType};
+use super::{list, name_of, Cells, Params, Rows, View};
+use crate::fact::{Count, Direction, Metric, Quantity, Statement, StatementType};
 use crate::projection::combine::{wording, CombinedDate, Span};
 use crate::projection::detail::Detail;
-use crate::projection::resolve::Resolved;
-use crate::projection::table::Table;
+use crate::projection::resolve::{Live, Resolved};
+use crate::projection::table::{Row, Table};
 
-/// One timeline item before it becomes a row.
-struct Item {
+/// One timeline item, by reference until its row is built: the items are
+/// sorted first and each row made as it is pushed, so that a table that
+/// digests its rows (`Rows::Digested`) never holds them all.
+struct Item<'r, 'p> {
     span: Option<Span>,
     /// Orders items of the same span: incidents, then statements, counts, pauses.
     rank: u8,
-    key: String,
-    cells: Vec<String>,
-    detail: Detail,
+    key: &'r str,
+    what: What<'r, 'p>,
+}
+
+/// What an item is.
+enum What<'r, 'p> {
+    Incident(&'r Combined<'p>),
+    Statement(&'r Live<'p>, &'p Statement),
+    Count(&'r Live<'p>, &'p Count),
+    /// A row of `pauses`, and the days the pause spans.
+    Pause(&'r Row, Span),
+}
+
+impl Item<'_, '_> {
+    /// The item's cells and detail.
+    fn row(&self, resolved: &Resolved<'_>, cells: Cells) -> (Vec<String>, Detail) {
+        match self.what {
+            What::Incident(incident) => {
+                let kind = incident_kind(incident);
+                let cells = cells.build(|| {
+                    vec![
+                        date_cell(incident),
+                        kind.to_owned(),
+                        incident.key.to_owned(),
+                        incident_what(incident),
+                    ]
+                });
+                let detail = Detail::of(&IncidentDetail {
+                    kind,
+                    key: incident.key,
+                    date: &incident.date,
+                    sources: &incident.sources,
+                });
+                (cells, detail)
+            }
+            What::Statement(live, statement) => {
+                let status = describe(resolved, live, statement);
+                let cells = dated_cells(cells, self.span, "statement", live.key, || {
+                    format!(
+                        "{} ({}): {} [{status}]",
+                        statement.speaker.name,
+                        name_of(&statement.statement_type),
+                        statement.text
+                    )
+                });
+                let detail = Detail::of(&StatementDetail {
+                    kind: "statement",
+                    key: live.key,
+                    date: self.span,
+                    statement_type: &statement.statement_type,
+                    status: &status,
+                });
+                (cells, detail)
+            }
+            What::Count(live, count) => {
+                let cells = dated_cells(cells, self.span, "count", live.key, || {
+                    format!(
+                        "{}: {} {}",
+                        count.speaker.name,
+                        name_of(&count.metric),
+                        wording(&count.value)
+                    )
+                });
+                let detail = Detail::of(&CountDetail {
+                    kind: "count",
+                    key: live.key,
+                    date: self.span,
+                    metric: &count.metric,
+                    value: &count.value,
+                });
+                (cells, detail)
+            }
+            What::Pause(row, span) => {
+                let cells = cells.build(|| {
+                    vec![
+                        span.to_string(),
+                        "pause".to_owned(),
+                        row.key.clone(),
+                        row.cells.first().cloned().unwrap_or_default(),
+                    ]
+                });
+                (cells, row.detail.clone())
+            }
+        }
+    }
+}
+
+/// An incident's kind on the timeline.
+fn incident_kind(incident: &Combined) -> &'static str {
+    match incident.direction {
+        Direction::OnUsForces => "attack",
+        Direction::UsStrike => "strike",
+        Direction::Other => "other",
+    }
 }
 
 /// An incident's detail.
@@ -100,7 +193,7 @@ fn dated_cells(
 
 /// The `timeline` view.
 pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
-    let mut table = Table::new("timeline", vec!["date", "kind", "key", "what"]);
+    let mut table = Table::with_rows("timeline", vec!["date", "kind", "key", "what"], params.rows);
     table.rule = params.rule.describe(DirectionRule::Any);
     table.rule.push(format!(
         "pauses marked as in `pauses` (attacks on US and coalition forces unless --direction says otherwise, gaps of at least {} days)",
@@ -116,59 +209,28 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         if params.rule.fit(incident, DirectionRule::Any) == Fit::Out {
             continue;
         }
-        let kind = match incident.direction {
-            Direction::OnUsForces => "attack",
-            Direction::UsStrike => "strike",
-            Direction::Other => "other",
-        };
         items.push(Item {
             span: incident.date.map(|d| d.span),
             rank: 0,
-            key: incident.key.to_owned(),
-            cells: params.cells.build(|| {
-                vec![
-                    date_cell(incident),
-                    kind.to_owned(),
-                    incident.key.to_owned(),
-                    incident_what(incident),
-                ]
-            }),
-            detail: Detail::of(&IncidentDetail {
-                kind,
-                key: incident.key,
-                date: &incident.date,
-                sources: &incident.sources,
-            }),
+            key: incident.key,
+            what: What::Incident(incident),
         });
     }
-    for (live, statement) in resolved.statements() {
+    let statements = resolved.statements();
+    for &(live, statement) in &statements {
         let span = date_of(statement).map(Span::of);
         if !in_window(span) {
             continue;
         }
-        let status = describe(resolved, live, statement);
         items.push(Item {
             span,
             rank: 1,
-            key: live.key.to_owned(),
-            cells: dated_cells(params.cells, span, "statement", live.key, || {
-                format!(
-                    "{} ({}): {} [{status}]",
-                    statement.speaker.name,
-                    name_of(&statement.statement_type),
-                    statement.text
-                )
-            }),
-            detail: Detail::of(&StatementDetail {
-                kind: "statement",
-                key: live.key,
-                date: span,
-                statement_type: &statement.statement_type,
-                status: &status,
-            }),
+            key: live.key,
+            what: What::Statement(live, statement),
         });
     }
-    for (live, count) in resolved.counts() {
+    let counts = resolved.counts();
+    for &(live, count) in &counts {
         let span = count.period.to.as_ref().map(Span::of);
         if !in_window(span) {
             continue;
@@ -176,25 +238,18 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         items.push(Item {
             span,
             rank: 2,
-            key: live.key.to_owned(),
-            cells: dated_cells(params.cells, span, "count", live.key, || {
-                format!(
-                    "{}: {} {}",
-                    count.speaker.name,
-                    name_of(&count.metric),
-                    wording(&count.value)
-                )
-            }),
-            detail: Detail::of(&CountDetail {
-                kind: "count",
-                key: live.key,
-                date: span,
-                metric: &count.metric,
-                value: &count.value,
-            }),
+            key: live.key,
+            what: What::Count(live, count),
         });
     }
-    let pauses = View::Pauses.build(resolved, params);
+    // Its rows are read here, so kept whatever this table does with its own.
+    let pauses = View::Pauses.build(
+        resolved,
+        &Params {
+            rows: Rows::Kept,
+            ..params.clone()
+        },
+    );
     for row in &pauses.rows {
         let detail = row.detail.value();
         if detail["kind"] != "pause" {
@@ -217,16 +272,8 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
         items.push(Item {
             span: Some(Span::day(from)),
             rank: 3,
-            key: row.key.clone(),
-            cells: params.cells.build(|| {
-                vec![
-                    span.to_string(),
-                    "pause".to_owned(),
-                    row.key.clone(),
-                    row.cells.first().cloned().unwrap_or_default(),
-                ]
-            }),
-            detail: row.detail.clone(),
+            key: &row.key,
+            what: What::Pause(row, span),
         });
     }
     items.sort_by(|a, b| {
@@ -235,18 +282,19 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
             a.span.map(|s| s.start),
             a.rank,
             a.span.map(|s| s.end),
-            &a.key,
+            a.key,
         )
             .cmp(&(
                 b.span.is_none(),
                 b.span.map(|s| s.start),
                 b.rank,
                 b.span.map(|s| s.end),
-                &b.key,
+                b.key,
             ))
     });
-    for item in items {
-        table.push(item.key, item.cells, item.detail);
+    for item in &items {
+        let (cells, detail) = item.row(resolved, params.cells);
+        table.push(item.key, cells, detail);
     }
     table
 }
