@@ -6,8 +6,9 @@
 //! a scoped thread, and the parts are joined back in order. Below `min_items`
 //! items (or on a single core) the map runs on the calling thread: starting a
 //! thread costs tens of microseconds, more than a single append's whole check.
-//! [`Background`] runs such a map while the caller goes on with other work, and
-//! [`join`] runs two different jobs side by side.
+//! [`Background`] runs such a map while the caller goes on with other work,
+//! [`join`] runs two different jobs side by side, and [`free_in_background`]
+//! lets a large value go without waiting for it to be freed.
 
 /// How many cores this process may use, asked once: on Linux the standard
 /// library reads cgroup files to answer, which is not work for every append.
@@ -177,6 +178,17 @@ fn join_in_order<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> 
     out
 }
 
+/// Drops `value` on a thread of its own, so that the caller does not wait
+/// for it to be freed: a million-fact picture takes over a second to free
+/// (docs/performance.md, round 14), which a command that is about to exit
+/// need not pay. Where no thread can be started, `value` is dropped here.
+pub fn free_in_background<T: Send + 'static>(value: T) {
+    // On failure `spawn` drops the closure, and with it `value`.
+    let _ = std::thread::Builder::new()
+        .name("free".to_owned())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +261,22 @@ mod tests {
             assert!(*x != 77, "boom");
             *x
         });
+    }
+
+    /// A value let go in the background is dropped, on another thread.
+    #[test]
+    fn a_value_freed_in_the_background_is_dropped() {
+        struct Tell(std::sync::mpsc::Sender<std::thread::ThreadId>);
+        impl Drop for Tell {
+            fn drop(&mut self) {
+                let _ = self.0.send(std::thread::current().id());
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        free_in_background(Tell(tx));
+        let dropped_on = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("dropped");
+        assert_ne!(dropped_on, std::thread::current().id());
     }
 }

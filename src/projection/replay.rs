@@ -17,6 +17,7 @@ use super::views::tallies::Details;
 use super::views::{Cells, Params, Rows, View};
 use super::{Projection, StateDigest};
 use crate::journal::Journal;
+use crate::parallel;
 use crate::progress::Progress;
 
 /// The name `replay` gives the tallies counted from the materialised incident
@@ -174,6 +175,7 @@ pub fn replay_with(
             notes.push(format!("could not save the rebuilt snapshot ({e})"));
         }
     }
+    parallel::free_in_background(rebuilt);
     Ok(ReplayReport {
         entries: head.size,
         comparisons,
