@@ -355,7 +355,7 @@ fn replay_rows(
     let per = per_fact(&sitrep_rate);
     let rows = vec![
         Row::new(
-            "2a replay: rebuild + all 7 views",
+            "2a replay: rebuild + all 7 views and their digests",
             n,
             Unit::FactsPerSec,
             sitrep_rate.clone(),
