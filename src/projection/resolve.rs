@@ -262,17 +262,23 @@ impl<'p> Resolved<'p> {
     /// The denials in force that name `key`, with their bodies in force.
     pub fn denials_of(&self, key: &str) -> Vec<(&Live<'p>, &'p Denial)> {
         self.live(key)
-            .map(|l| {
-                l.denials
-                    .iter()
-                    .filter_map(|d| self.live(d))
-                    .filter_map(|d| match d.body {
-                        FactBody::Denial(denial) => Some((d, &**denial)),
-                        _ => None,
-                    })
-                    .collect()
-            })
+            .map(|l| self.denials_on(l).collect())
             .unwrap_or_default()
+    }
+
+    /// The denials in force that name the fact `live`, with their bodies in
+    /// force (for a caller that has looked the fact up already).
+    pub fn denials_on<'r>(
+        &'r self,
+        live: &'r Live<'p>,
+    ) -> impl Iterator<Item = (&'r Live<'p>, &'p Denial)> + 'r {
+        live.denials
+            .iter()
+            .filter_map(|d| self.live(d))
+            .filter_map(|d| match d.body {
+                FactBody::Denial(denial) => Some((d, &**denial)),
+                _ => None,
+            })
     }
 
     /// When `source` was published, as far as the ledger can tell.

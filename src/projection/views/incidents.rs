@@ -18,7 +18,7 @@ use crate::fact::{
 use crate::parallel;
 use crate::projection::combine::{combine_dates, wording, CombinedDate, Range, Span};
 use crate::projection::detail::Detail;
-use crate::projection::resolve::{Group, Resolved};
+use crate::projection::resolve::{Group, Live, Resolved};
 use crate::projection::table::Table;
 
 /// One source's figure, as it worded it.
@@ -175,11 +175,22 @@ fn as_text<S: Serializer>(
 }
 
 fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p> {
-    let reports: Vec<(&'p str, &'p Incident)> = group
+    // Each report and claim is looked up once; its versions in force and
+    // denials are read from what the lookup found.
+    let live_reports: Vec<&Live<'p>> = group
         .reports
         .iter()
-        .filter_map(|k| match resolved.live(k).map(|l| l.body) {
-            Some(FactBody::Incident(i)) => Some((*k, &**i)),
+        .filter_map(|k| resolved.live(k))
+        .collect();
+    let live_claims: Vec<&Live<'p>> = group
+        .claims
+        .iter()
+        .filter_map(|k| resolved.live(k))
+        .collect();
+    let reports: Vec<(&'p str, &'p Incident)> = live_reports
+        .iter()
+        .filter_map(|l| match l.body {
+            FactBody::Incident(i) => Some((l.key, &**i)),
             _ => None,
         })
         .collect();
@@ -212,19 +223,18 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
         _ => Outcome::Unknown,
     };
     let mut denied_by = Vec::new();
-    for key in group.reports.iter().chain(group.claims.iter()) {
-        for (_, d) in resolved.denials_of(key) {
+    for live in live_reports.iter().chain(&live_claims) {
+        for (_, d) in resolved.denials_on(live) {
             let text = format!("{} ({})", d.denier.name, name_of(&d.denial_type));
             if !denied_by.contains(&text) {
                 denied_by.push(text);
             }
         }
     }
-    let claims: Vec<&'p ActorRef> = group
-        .claims
+    let claims: Vec<&'p ActorRef> = live_claims
         .iter()
-        .filter_map(|k| match resolved.live(k).map(|l| l.body) {
-            Some(FactBody::Claim(c)) => Some(&c.claimant),
+        .filter_map(|l| match l.body {
+            FactBody::Claim(c) => Some(&c.claimant),
             _ => None,
         })
         .collect();
@@ -236,10 +246,7 @@ fn combine_group<'p>(resolved: &Resolved<'p>, group: &Group<'p>) -> Combined<'p>
             .chain(claims.iter().copied())
             .map(|a| a.actor.as_deref().unwrap_or(a.name.as_str())),
     );
-    let corrected = group
-        .reports
-        .iter()
-        .any(|k| resolved.live(k).is_some_and(|l| !l.corrections.is_empty()));
+    let corrected = live_reports.iter().any(|l| !l.corrections.is_empty());
     let sources = distinct(reports.iter().map(|(_, i)| i.source.as_str()));
     let mut status: List<Cow<'static, str>> = List::new();
     status.push(if sources.len() == 1 {
