@@ -72,8 +72,8 @@ pub trait Projection: Default + Clone + Encode + Decode<()> {
         codec::encode_state(self)
     }
 
-    /// BLAKE3 of the canonical bytes.
+    /// BLAKE3 of the canonical bytes, hashed as they are encoded.
     fn digest(&self) -> StateDigest {
-        StateDigest::of(&self.encode_state())
+        StateDigest(*codec::hash_state(self).as_bytes())
     }
 }
