@@ -219,17 +219,8 @@ mod tests {
     /// they come and not kept, it has the same digest and row count.
     #[test]
     fn views_without_cells_have_the_same_json_form() {
-        let mut seed = Journal::in_memory("cells-seed").unwrap();
-        crate::demo::build(&mut seed).unwrap();
-        let mut synthetic = Journal::in_memory("cells-synthetic").unwrap();
-        let options = crate::journal::AppendOptions {
-            recorded_by: "test".into(),
-            durable: false,
-            dry_run: false,
-        };
-        crate::synth::append_corpus(&mut synthetic, 5, 3_000, 500, &options).unwrap();
-        for journal in [&seed, &synthetic] {
-            let picture = engine::rebuild(journal).unwrap();
+        use crate::projection::views::testing::{seeds, synthetic_picture};
+        for picture in [seeds(), synthetic_picture(5, 3_000)] {
             let resolved = Resolved::new(&picture);
             for view in View::ALL {
                 let shown = view.build(&resolved, &Params::default());

@@ -12,6 +12,7 @@
 //! depends on the order in which the views ask.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::fast_hash::{self, HashMap};
 use crate::parallel;
@@ -63,12 +64,6 @@ impl<'p> std::ops::Deref for Rare<'p> {
 
     fn deref(&self) -> &[&'p str] {
         self.0.as_deref().map_or(&[], Vec::as_slice)
-    }
-}
-
-impl<'p> From<Vec<&'p str>> for Rare<'p> {
-    fn from(keys: Vec<&'p str>) -> Rare<'p> {
-        Rare((!keys.is_empty()).then(|| Box::new(keys)))
     }
 }
 
@@ -361,37 +356,51 @@ fn live_of<'p>(
     retracted_by: &HashMap<&'p str, &'p str>,
     side_by_side: usize,
 ) -> Vec<Live<'p>> {
-    let all = picture.facts.len();
-    // The middle key is found only for a picture large enough to split: the
-    // table's history resolves many small ones.
-    let middle = (all >= side_by_side)
-        .then(|| picture.facts.keys().nth(all / 2))
-        .flatten();
-    match middle {
-        Some(middle) => {
-            let half = all / 2 + 1;
-            let (low, high) = parallel::join(
-                || {
-                    let facts = picture.facts.range::<Text, _>(..middle);
-                    let revised = picture.revised_by.range::<Text, _>(..middle);
-                    live_in(picture, facts, revised, retracted_by, half)
-                },
-                || {
-                    let facts = picture.facts.range::<Text, _>(middle..);
-                    let revised = picture.revised_by.range::<Text, _>(middle..);
-                    live_in(picture, facts, revised, retracted_by, half)
-                },
-            );
-            merge_by_seq(low, high)
-        }
-        _ => live_in(
-            picture,
-            picture.facts.iter(),
-            picture.revised_by.iter(),
-            retracted_by,
-            all,
-        ),
+    let walk = |keys: KeyRange<'p>, room: usize| {
+        let facts = picture.facts.range::<Text, _>(keys);
+        let revised = picture.revised_by.range::<Text, _>(keys);
+        live_in(picture, facts, revised, retracted_by, room)
+    };
+    match in_halves(&picture.facts, side_by_side, walk) {
+        Halves::Two(low, high) => merge_by_seq(low, high),
+        Halves::One(all) => all,
     }
+}
+
+/// A range of the picture's keys, to cut its maps at the same place.
+type KeyRange<'p> = (Bound<&'p Text>, Bound<&'p Text>);
+
+/// What [`in_halves`] gave.
+enum Halves<R> {
+    /// The walks of the keys below the middle key and from it on.
+    Two(R, R),
+    /// The walk of every key.
+    One(R),
+}
+
+/// Calls `walk` with a key range and how many of `map`'s keys it holds:
+/// once for every key, or, when `map` has at least `side_by_side` keys,
+/// for the halves below and from its middle key, one on each core. The
+/// middle key is found only for a map large enough to cut: the table's
+/// history resolves many small pictures.
+fn in_halves<'p, V, R: Send>(
+    map: &'p BTreeMap<Text, V>,
+    side_by_side: usize,
+    walk: impl Fn(KeyRange<'p>, usize) -> R + Sync,
+) -> Halves<R> {
+    let all = map.len();
+    let middle = (all >= side_by_side)
+        .then(|| map.keys().nth(all / 2))
+        .flatten();
+    let Some(middle) = middle else {
+        return Halves::One(walk((Bound::Unbounded, Bound::Unbounded), all));
+    };
+    let half = all / 2 + 1;
+    let (low, high) = parallel::join(
+        || walk((Bound::Unbounded, Bound::Excluded(middle)), half),
+        || walk((Bound::Included(middle), Bound::Unbounded), half),
+    );
+    Halves::Two(low, high)
 }
 
 /// The facts in force among `facts`, a key range of the picture's, in log
@@ -422,25 +431,22 @@ fn live_in<'p>(
         if !revisers.is_empty() && !is_live(key) {
             continue;
         }
-        let corrections: Vec<&'p str> = revisers
-            .iter()
-            .map(Text::as_str)
-            .filter(|k| is_live(k))
-            .filter(|k| matches!(body_of(picture, k), Some(FactBody::Correction(_))))
-            .collect();
-        let body = corrections
-            .last()
-            .and_then(|k| match body_of(picture, k) {
-                Some(FactBody::Correction(c)) => Some(c.replacement.as_ref()),
-                _ => None,
-            })
-            .unwrap_or(&recorded.body);
+        // Each live correction is looked up once: the last one's
+        // replacement is the version in force.
+        let mut body = &recorded.body;
+        let mut corrections = Rare::default();
+        for reviser in revisers.iter().map(Text::as_str).filter(|k| is_live(k)) {
+            if let Some(FactBody::Correction(c)) = body_of(picture, reviser) {
+                body = c.replacement.as_ref();
+                corrections.push(reviser);
+            }
+        }
         live.push(Live {
             key,
             seq: recorded.seq,
             recorded_at: recorded.recorded_at,
             body,
-            corrections: corrections.into(),
+            corrections,
             denials: Rare::default(),
         });
     }
@@ -548,18 +554,14 @@ fn is_revision(body: &FactBody) -> bool {
 /// walked in two halves, one per core.
 fn retractions(picture: &Picture, side_by_side: usize) -> HashMap<&str, &str> {
     let revised = &picture.revised_by;
-    let middle = (revised.len() >= side_by_side)
-        .then(|| revised.keys().nth(revised.len() / 2))
-        .flatten();
-    let Some(middle) = middle else {
-        return retractions_in(picture, revised.iter());
-    };
-    let (mut low, high) = parallel::join(
-        || retractions_in(picture, revised.range::<Text, _>(..middle)),
-        || retractions_in(picture, revised.range::<Text, _>(middle..)),
-    );
-    low.extend(high);
-    low
+    let walk = |keys: KeyRange<'_>, _| retractions_in(picture, revised.range::<Text, _>(keys));
+    match in_halves(revised, side_by_side, walk) {
+        Halves::Two(mut low, high) => {
+            low.extend(high);
+            low
+        }
+        Halves::One(all) => all,
+    }
 }
 
 /// How many revised facts it takes to look their revisers up on two threads.

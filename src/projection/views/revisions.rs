@@ -130,27 +130,23 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     // so that a table that digests its rows (`Rows::Digested`) never holds
     // them all; the merged incidents' rows (a few in a hundred) are made
     // first and go between them, after a fact's row of the same place.
-    let mut facts: Vec<(Option<Seq>, &str, &[Text])> = resolved
+    let mut facts: Vec<Revised<'_>> = resolved
         .picture()
         .revised_by
         .iter()
-        .map(|(target, revisers)| {
-            (
-                fact_order(resolved, target, revisers),
-                target.as_str(),
-                revisers.as_slice(),
-            )
-        })
+        .map(|(target, revisers)| Revised::of(resolved, target, revisers))
         .collect();
-    facts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    facts.sort_by(|a, b| (a.order, a.target).cmp(&(b.order, b.target)));
     let mut merges = merge_rows(resolved, params.cells);
     merges.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
     let mut merges = merges.into_iter().peekable();
-    for (order, target, revisers) in facts {
-        while let Some(row) = merges.next_if(|m| (m.order, m.key.as_str()) < (order, target)) {
+    for fact in &facts {
+        while let Some(row) =
+            merges.next_if(|m| (m.order, m.key.as_str()) < (fact.order, fact.target))
+        {
             table.push(row.key, row.cells, row.detail);
         }
-        let row = fact_row(resolved, target, revisers, order, params.cells);
+        let row = fact_row(resolved, fact, params.cells);
         table.push(row.key, row.cells, row.detail);
     }
     for row in merges {
@@ -159,15 +155,43 @@ pub fn table(resolved: &Resolved<'_>, params: &Params) -> Table {
     table
 }
 
-/// The row of `target`, revised by `revisers`, at `order` ([`fact_order`]).
-fn fact_row(
-    resolved: &Resolved<'_>,
-    target: &str,
-    revisers: &[Text],
+/// A revised fact, looked up once: its row is made from this.
+struct Revised<'p> {
+    target: &'p str,
+    revisers: &'p [Text],
+    /// The fact itself, unless it is not in this cut of the ledger.
+    recorded: Option<&'p Recorded>,
+    /// Where its row goes: at its own seq, or else at its first reviser's.
     order: Option<Seq>,
-    cells: Cells,
-) -> Pending {
-    let recorded = resolved.recorded(target);
+}
+
+impl<'p> Revised<'p> {
+    fn of(resolved: &Resolved<'p>, target: &'p str, revisers: &'p [Text]) -> Revised<'p> {
+        let recorded = resolved.recorded(target);
+        let order = recorded.map(|r| r.seq).or_else(|| {
+            revisers
+                .iter()
+                .filter_map(|k| resolved.recorded(k))
+                .map(|r| r.seq)
+                .min()
+        });
+        Revised {
+            target,
+            revisers,
+            recorded,
+            order,
+        }
+    }
+}
+
+/// The row of a revised fact.
+fn fact_row(resolved: &Resolved<'_>, fact: &Revised<'_>, cells: Cells) -> Pending {
+    let Revised {
+        target,
+        revisers,
+        recorded,
+        order,
+    } = *fact;
     let links: Vec<Link> = revisers
         .iter()
         .filter_map(|key| link(resolved, target, revisers, key))
@@ -205,18 +229,6 @@ fn fact_row(
         cells,
         detail,
     }
-}
-
-/// Where a revised fact's row goes: at its own seq, or, when it is not in
-/// this cut of the ledger, at its first reviser's.
-fn fact_order(resolved: &Resolved<'_>, target: &str, revisers: &[Text]) -> Option<Seq> {
-    resolved.recorded(target).map(|r| r.seq).or_else(|| {
-        revisers
-            .iter()
-            .filter_map(|k| resolved.recorded(k))
-            .map(|r| r.seq)
-            .min()
-    })
 }
 
 /// What is in force for `target` now, from its chain.
