@@ -11,7 +11,7 @@
 //! a catch-up or a rebuild, never a fact (each snapshot carries its own digest
 //! and cursor, checked before use).
 
-use std::io::{ErrorKind, Read as _};
+use std::io::{ErrorKind, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::error::ReadError;
@@ -83,6 +83,21 @@ impl Derived {
     pub fn put(&self, store: &dyn Store, name: &str, value: Vec<u8>) -> Result<(), ReadError> {
         match self {
             Derived::InStore => Ok(store.commit(vec![Write::Put(key(name), value)])?),
+            Derived::Files(_) => self.put_pieces(store, name, &[&value]),
+        }
+    }
+
+    /// [`Derived::put`] of the bytes of `pieces` one after another: a file is
+    /// written piece by piece, with no copy of them joined (a store value is
+    /// one buffer, so there they are joined).
+    pub fn put_pieces(
+        &self,
+        store: &dyn Store,
+        name: &str,
+        pieces: &[&[u8]],
+    ) -> Result<(), ReadError> {
+        match self {
+            Derived::InStore => self.put(store, name, pieces.concat()),
             Derived::Files(dir) => {
                 let failed = |path: &Path, source| ReadError::Derived {
                     path: path.to_path_buf(),
@@ -91,7 +106,9 @@ impl Derived {
                 std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
                 let path = dir.join(name);
                 let temporary = dir.join(format!("{name}.tmp"));
-                std::fs::write(&temporary, value).map_err(|e| failed(&temporary, e))?;
+                let written = std::fs::File::create(&temporary)
+                    .and_then(|mut file| pieces.iter().try_for_each(|piece| file.write_all(piece)));
+                written.map_err(|e| failed(&temporary, e))?;
                 std::fs::rename(&temporary, &path).map_err(|e| failed(&path, e))
             }
         }
@@ -141,6 +158,22 @@ mod tests {
             store.get(&key("picture")).unwrap().is_none(),
             "not in the store"
         );
+    }
+
+    #[test]
+    fn pieces_are_stored_as_their_bytes_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let pieces: [&[u8]; 4] = [&[1, 2], &[], &[3], &[4, 5, 6]];
+        for derived in [Derived::beside(dir.path()), Derived::InStore] {
+            derived.put(&store, "picture", vec![9; 20]).unwrap();
+            derived.put_pieces(&store, "picture", &pieces).unwrap();
+            assert_eq!(
+                derived.get(&store, "picture").unwrap(),
+                Some(vec![1, 2, 3, 4, 5, 6]),
+                "{derived:?}"
+            );
+        }
     }
 
     #[test]

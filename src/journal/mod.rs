@@ -301,6 +301,12 @@ impl Journal {
         self.derived.put(self.store.as_ref(), name, value)
     }
 
+    /// [`Journal::put_derived`] of the bytes of `pieces` one after another,
+    /// written piece by piece rather than joined first.
+    pub fn put_derived_pieces(&self, name: &str, pieces: &[&[u8]]) -> Result<(), ReadError> {
+        self.derived.put_pieces(self.store.as_ref(), name, pieces)
+    }
+
     /// The entry at `seq`, or `None` past the head.
     pub fn read(&self, seq: Seq) -> Result<Option<Record>, ReadError> {
         if seq.get() >= self.head.size {
