@@ -5,7 +5,6 @@
 
 use std::convert::Infallible;
 
-use crate::fast_hash::{self, HashMap};
 use crate::journal::{Journal, ReadError};
 use crate::parallel;
 use crate::projection::engine::Cursor;
@@ -49,9 +48,9 @@ pub fn build_with(
     cursor: Cursor,
     buckets: Option<u32>,
 ) -> Result<Manifest, ReadError> {
-    let (kept, touches) = kept_facts(resolved);
+    let kept = kept_facts(resolved);
     let buckets = buckets.unwrap_or_else(|| bucket_count(kept.len()));
-    let facts_bytes = facts_files(resolved, &kept, &touches, buckets);
+    let facts_bytes = facts_files(resolved, &kept, buckets);
     let summaries_bytes = summaries_files(resolved, buckets);
     let manifest = Manifest {
         size: cursor.size,
@@ -73,49 +72,55 @@ pub fn build_with(
     Ok(manifest)
 }
 
-/// The facts that bear on an incident, in log order.
-type Kept<'p> = Vec<(&'p str, &'p Recorded)>;
-/// What each kept fact bears on, by its key.
-type Touches<'p> = HashMap<&'p str, Touch<&'p str>>;
+/// The facts that bear on an incident, in log order, each with what it bears
+/// on (its keys borrowed from the picture).
+type Kept<'p> = Vec<(&'p str, &'p Recorded, Touch<&'p str>)>;
 
-/// The facts that bear on an incident, in log order, and what each bears on
-/// (its keys borrowed from the picture).
-fn kept_facts<'p>(resolved: &Resolved<'p>) -> (Kept<'p>, Touches<'p>) {
+/// The facts that bear on an incident, in log order, and what each bears on.
+/// A revision's target is found by key in the picture and its answer by the
+/// target's seq, so the million facts of a large picture go into no map of
+/// their own.
+fn kept_facts<'p>(resolved: &Resolved<'p>) -> Kept<'p> {
     let picture = resolved.picture();
     let mut in_log_order: Vec<(&Text, &Recorded)> = picture.facts.iter().collect();
     in_log_order.sort_unstable_by_key(|(_, r)| r.seq);
-    let mut touches: Touches<'p> = fast_hash::map_with_capacity(picture.facts.len());
+    // Where the fact at each seq is in `kept` (past its end: not kept).
+    let seqs = in_log_order
+        .last()
+        .map_or(0, |(_, r)| r.seq.get() as usize + 1);
+    let mut kept_at = vec![usize::MAX; seqs];
     let mut kept: Kept<'p> = Vec::new();
     for (key, recorded) in in_log_order {
         let lookup = &mut |target: &str| {
-            Ok::<_, Infallible>(touches.get(target).cloned().unwrap_or_default())
+            let at = picture
+                .facts
+                .get(target)
+                .map_or(usize::MAX, |t| kept_at[t.seq.get() as usize]);
+            Ok::<_, Infallible>(match kept.get(at) {
+                Some((_, _, touch)) => touch.clone(),
+                None => Touch::default(),
+            })
         };
         let touch = match touch::touched(&recorded.body, lookup) {
             Ok(touch) => touch,
             Err(never) => match never {},
         };
         if !touch.keys.is_empty() {
-            touches.insert(key, touch);
-            kept.push((key, recorded));
+            kept_at[recorded.seq.get() as usize] = kept.len();
+            kept.push((key, recorded, touch));
         }
     }
-    (kept, touches)
+    kept
 }
 
 /// The bytes of every bucket's facts file: each encoded whole on one core,
 /// its facts' bytes written straight into it.
-fn facts_files(
-    resolved: &Resolved<'_>,
-    kept: &[(&str, &Recorded)],
-    touches: &Touches<'_>,
-    buckets: u32,
-) -> Vec<Vec<u8>> {
+fn facts_files(resolved: &Resolved<'_>, kept: &Kept<'_>, buckets: u32) -> Vec<Vec<u8>> {
     // Which kept facts each bucket files (by their place in `kept`, so in log
     // order), and every incident key the facts name.
     let mut filed_in: Vec<Vec<usize>> = vec![Vec::new(); buckets as usize];
     let mut incident_keys: Vec<&str> = Vec::new();
-    for (at, (key, _)) in kept.iter().enumerate() {
-        let touch = &touches[key];
+    for (at, (_, _, touch)) in kept.iter().enumerate() {
         for b in stored::homes(touch, buckets) {
             filed_in[b as usize].push(at);
         }
@@ -130,8 +135,8 @@ fn facts_files(
     let bucket_numbers: Vec<usize> = (0..buckets as usize).collect();
     parallel::map(&bucket_numbers, 2, |&b| {
         let facts = filed_in[b].iter().map(|&at| {
-            let (key, recorded) = kept[at];
-            (key, &touches[key], recorded)
+            let (key, recorded, touch) = &kept[at];
+            (*key, touch, *recorded)
         });
         stored::encode_facts_file(facts, &aliases[b])
     })
