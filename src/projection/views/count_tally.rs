@@ -9,6 +9,8 @@
 //! incidents). The result equals the per-incident rule of `counts` exactly; the
 //! tests compare the two on the seed corpus and on synthetic ones.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::ops::{Add, Sub};
 
 use super::incidents::{names_any, Combined};
@@ -85,6 +87,8 @@ pub fn summarise(
             bases.push(q.basis);
         }
     }
+    let by_countries = by_countries(incidents);
+    let (scopes, scope_of) = distinct_scopes(queries);
     for basis in bases {
         let mine: Vec<usize> = (0..queries.len())
             .filter(|&i| queries[i].basis == basis && queries[i].wide.start <= queries[i].wide.end)
@@ -100,11 +104,15 @@ pub fn summarise(
                 [q.narrow, after, before]
             })
             .collect();
-        let groups = groups(incidents, basis, exclude_intercepted);
+        let groups = groups(incidents, &by_countries, basis, exclude_intercepted);
         let mut certain = vec![Weight::default(); mine.len()];
         let mut sum = vec![Weight::default(); mine.len()];
         for group in &groups {
             let inside = group.inside(&windows);
+            let classes: Vec<Class> = scopes
+                .iter()
+                .map(|scope| class(group.countries, scope))
+                .collect();
             for (slot, &i) in mine.iter().enumerate() {
                 let q = &queries[i];
                 let [narrow, after, before] = [0, 1, 2].map(|k| inside[3 * slot + k]);
@@ -112,7 +120,7 @@ pub fn summarise(
                 // inside the narrow one (only its parts outside the wide one
                 // are not already in the overlap).
                 let counted = group.overlapping(q.wide) + after + before;
-                match class(&group.countries, q.scope) {
+                match classes[scope_of[i]] {
                     Class::Out => {}
                     Class::NoCountry => sum[slot] = sum[slot] + counted,
                     Class::InScope => {
@@ -248,9 +256,48 @@ struct Point {
     weight: Weight,
 }
 
+/// The incidents naming each set of countries (sorted), by their place in
+/// the list, in the sets' order: worked out once for every basis.
+type ByCountries<'i> = Vec<(Cow<'i, [&'i str]>, Vec<usize>)>;
+
+fn by_countries<'i>(incidents: &'i [Combined<'_>]) -> ByCountries<'i> {
+    let mut by: BTreeMap<Cow<'i, [&'i str]>, Vec<usize>> = BTreeMap::new();
+    for (at, incident) in incidents.iter().enumerate() {
+        // Nearly every incident names one country or none: its list is
+        // sorted already, and borrowed as the key.
+        let countries: Cow<'i, [&'i str]> = if incident.countries.is_sorted() {
+            Cow::Borrowed(&incident.countries[..])
+        } else {
+            let mut sorted = incident.countries.to_vec();
+            sorted.sort_unstable();
+            Cow::Owned(sorted)
+        };
+        by.entry(countries).or_default().push(at);
+    }
+    by.into_iter().collect()
+}
+
+/// The distinct scopes of `queries`, and for each query the place of its
+/// scope among them: a group's class is worked out once per scope.
+fn distinct_scopes<'a>(queries: &[Query<'a>]) -> (Vec<&'a [Text]>, Vec<usize>) {
+    let mut places: BTreeMap<&'a [Text], usize> = BTreeMap::new();
+    let scope_of = queries
+        .iter()
+        .map(|q| {
+            let next = places.len();
+            *places.entry(q.scope).or_insert(next)
+        })
+        .collect();
+    let mut scopes = vec![&[][..]; places.len()];
+    for (scope, at) in places {
+        scopes[at] = scope;
+    }
+    (scopes, scope_of)
+}
+
 /// The incidents of one basis that name the same countries.
-struct Group<'p> {
-    countries: Vec<&'p str>,
+struct Group<'g> {
+    countries: &'g [&'g str],
     undated: Weight,
     /// Dated incidents by start day, with prefix sums (`by_start_sums[i]` adds
     /// the first `i`).
@@ -261,32 +308,34 @@ struct Group<'p> {
     by_end_sums: Vec<Weight>,
 }
 
-fn groups<'p>(
-    incidents: &[Combined<'p>],
+fn groups<'g>(
+    incidents: &[Combined<'_>],
+    by_countries: &'g ByCountries<'_>,
     basis: Basis,
     exclude_intercepted: bool,
-) -> Vec<Group<'p>> {
-    let mut by_countries: std::collections::BTreeMap<Vec<&'p str>, (Weight, Vec<Point>)> =
-        std::collections::BTreeMap::new();
-    for incident in incidents {
-        if !basis.admits(incident, exclude_intercepted) {
-            continue;
-        }
-        let mut countries = incident.countries.to_vec();
-        countries.sort();
-        let entry = by_countries.entry(countries).or_default();
-        let weight = Weight::of(basis.figure(incident));
-        match incident.date {
-            None => entry.0 = entry.0 + weight,
-            Some(date) => entry.1.push(Point {
-                span: date.span,
-                weight,
-            }),
-        }
-    }
+) -> Vec<Group<'g>> {
     by_countries
-        .into_iter()
-        .map(|(countries, (undated, mut points))| {
+        .iter()
+        .filter_map(|(countries, ats)| {
+            let mut undated = Weight::default();
+            let mut points = Vec::new();
+            for incident in ats.iter().map(|&at| &incidents[at]) {
+                if !basis.admits(incident, exclude_intercepted) {
+                    continue;
+                }
+                let weight = Weight::of(basis.figure(incident));
+                match incident.date {
+                    None => undated = undated + weight,
+                    Some(date) => points.push(Point {
+                        span: date.span,
+                        weight,
+                    }),
+                }
+            }
+            let admitted = undated != Weight::default() || !points.is_empty();
+            admitted.then_some((&countries[..], undated, points))
+        })
+        .map(|(countries, undated, mut points)| {
             points.sort_by_key(|p| p.span.start);
             let by_start_sums = prefix_sums(points.iter().map(|p| p.weight));
             let mut by_end: Vec<(Date, Weight)> =
