@@ -150,12 +150,10 @@ fn parse_ymd_parts(text: &str, y: &str, m: &str, d: &str) -> Result<(i32, u32, u
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(iso) = self.iso_text() {
+            return f.write_str(iso.as_str());
+        }
         match self.to_naive() {
-            // Written by hand: chrono's `format` parses its pattern on every
-            // call, a noticeable share of a replay that prints a million dates.
-            Some(day) if (0..=9999).contains(&day.year()) => {
-                write!(f, "{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
-            }
             Some(day) => write!(f, "{}", day.format("%Y-%m-%d")),
             None => write!(f, "day {}", self.0),
         }
@@ -164,7 +162,58 @@ impl fmt::Display for Date {
 
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.iso_text() {
+            Some(iso) => serializer.serialize_str(iso.as_str()),
+            None => serializer.collect_str(self),
+        }
+    }
+}
+
+/// A day of the years 0–9999 as `YYYY-MM-DD`, on the stack.
+struct IsoText([u8; 10]);
+
+impl IsoText {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and dashes are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl Date {
+    /// The day as `YYYY-MM-DD` when its year is 0–9999, worked out by
+    /// integer arithmetic (the civil calendar from days since the epoch:
+    /// H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"). A replay
+    /// writes millions of dates; through chrono and `format_args!` each cost
+    /// several times more (docs/performance.md).
+    fn iso_text(self) -> Option<IsoText> {
+        let z = i64::from(self.0) + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let mut text = *b"0000-00-00";
+        let digit = |n: i64| b'0' + (n % 10) as u8;
+        text[0] = digit(year / 1000);
+        text[1] = digit(year / 100);
+        text[2] = digit(year / 10);
+        text[3] = digit(year);
+        text[5] = digit(month / 10);
+        text[6] = digit(month);
+        text[8] = digit(day / 10);
+        text[9] = digit(day);
+        Some(IsoText(text))
     }
 }
 
@@ -261,14 +310,25 @@ mod tests {
 
     #[test]
     fn a_date_prints_as_chrono_prints_it_across_the_supported_range() {
-        // Every supported day, and days a damaged state could decode to.
+        // Every supported day, days a damaged state could decode to (the
+        // years 0 and 9999 are the ends of the integer arithmetic), a
+        // sample of the years around them, and days chrono cannot name.
         let beyond = [
             -800_000, -719_529, -719_528, 2_932_896, 2_932_897, 3_000_000,
         ];
-        for days in (Date::MIN.0..=Date::MAX.0).chain(beyond) {
+        let sample = (-800_000..3_000_000).step_by(97);
+        for days in (Date::MIN.0..=Date::MAX.0).chain(beyond).chain(sample) {
             let day = Date(days);
             let naive = day.to_naive().unwrap();
-            assert_eq!(day.to_string(), naive.format("%Y-%m-%d").to_string());
+            let expected = naive.format("%Y-%m-%d").to_string();
+            assert_eq!(day.to_string(), expected);
+            assert_eq!(
+                serde_json::to_string(&day).unwrap(),
+                format!("\"{expected}\"")
+            );
+        }
+        for days in [i32::MIN, i32::MAX] {
+            assert_eq!(Date(days).to_string(), format!("day {days}"));
         }
     }
 
