@@ -79,8 +79,13 @@ pub fn encode_entry(entry: &Entry) -> Vec<u8> {
 /// The canonical bytes of a fact alone.
 pub fn encode_fact(fact: &Fact) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
-    encode_into(fact, &mut out);
+    encode_fact_into(fact, &mut out);
     out
+}
+
+/// Appends the canonical bytes of a fact alone to `out`.
+pub fn encode_fact_into(fact: &Fact, out: &mut Vec<u8>) {
+    encode_into(fact, out);
 }
 
 /// The fields of an entry that come before its fact, borrowed.
@@ -104,6 +109,15 @@ pub struct EntryHead<'a> {
 /// append chains an entry from its borrowed parts, without building an
 /// `Entry` that would own a copy of the fact.
 pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact: &Fact, out: &mut Vec<u8>) {
+    encode_entry_head_into(head, out);
+    encode_into(fact, out);
+}
+
+/// Appends to `out` the canonical bytes of an entry's fields before its
+/// fact: followed by the fact's own ([`encode_fact_into`]), they are
+/// [`encode_entry_parts_into`]'s. The append encodes its facts on every core
+/// before chaining them.
+pub fn encode_entry_head_into(head: &EntryHead<'_>, out: &mut Vec<u8>) {
     let fields = (
         head.version,
         head.seq,
@@ -112,7 +126,6 @@ pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact: &Fact, out: &mut Vec<
         head.recorded_by,
     );
     encode_into(fields, out);
-    encode_into(fact, out);
 }
 
 /// The largest derived state (a projection snapshot) the decoder will read.
@@ -316,6 +329,10 @@ mod tests {
             let mut parts = vec![7];
             encode_entry_parts_into(&head, &entry.fact, &mut parts);
             assert_eq!(parts[1..], encode_entry(&entry)[..], "seq {}", entry.seq);
+            let mut joined = vec![7];
+            encode_entry_head_into(&head, &mut joined);
+            encode_fact_into(&entry.fact, &mut joined);
+            assert_eq!(joined, parts, "seq {}", entry.seq);
         }
     }
 

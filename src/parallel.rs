@@ -48,6 +48,30 @@ where
     })
 }
 
+/// `f` of each of the contiguous parts `items` is cut into, one per core
+/// (one part, on the calling thread, below `min_items` items), in order:
+/// for work that keeps a buffer per part rather than a value per item.
+pub fn map_parts<T, R, F>(items: &[T], min_items: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> R + Sync,
+{
+    let workers = workers(items.len(), min_items);
+    if workers < 2 {
+        return vec![f(items)];
+    }
+    let per = items.len().div_ceil(workers);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|part| scope.spawn(move || vec![f(part)]))
+            .collect();
+        join_in_order(handles)
+    })
+}
+
 /// `items.into_iter().map(f).collect()`, on every core when there are at least
 /// `min_items` items. Each item is consumed (and dropped) on the thread that maps it.
 pub fn map_owned<T, R, F>(mut items: Vec<T>, min_items: usize, f: F) -> Vec<R>
@@ -211,6 +235,9 @@ mod tests {
                 doubled,
                 "map_owned, {len} items"
             );
+            let parts = map_parts(&items, 2, <[u64]>::to_vec);
+            assert_eq!(parts.concat(), items, "map_parts, {len} items");
+            assert!(parts.len() <= cores().max(1), "one part per core at most");
         }
     }
 

@@ -13,12 +13,13 @@
 //! against the ledger and the batch, on the calling thread, and the chaining of
 //! the facts they accept (`chain.rs`), on a worker for a large batch.
 
-use super::chain::{self, Chain, Chained, Fresh, Handover, Lot, LOT};
+use super::chain::{self, Chain, Chained, EncodedFacts, EncodedPart, Fresh, Handover, Lot, LOT};
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS};
 use super::pending::{Pending, FOLD_AT};
 use super::tree::NodeWrites;
 use super::{AppendError, Journal, ReadError, ResolveError};
+use crate::codec;
 use crate::entry::Seq;
 use crate::fact::{Fact, FactBody, FactKind, Problem, Reference};
 use crate::fast_hash::{HashMap, HashSet};
@@ -253,28 +254,39 @@ impl Accepted {
 impl Journal {
     /// Appends `facts` as one atomic batch.
     ///
-    /// What depends on one fact alone — its check, its key's digest — is worked
-    /// out on every core first. Then two halves run side by side: the checks
-    /// against the ledger and the facts before it (references, keys, incident
-    /// keys) in order on this thread, and the chaining of the facts they accept
-    /// — canonical bytes, seqs, the `prev` chain, ids, the Merkle frontier,
-    /// packed segments — in order on a worker ([`Chain`]).
+    /// What depends on one fact alone — its check, its key's digest, its
+    /// canonical bytes — is worked out on every core first. Then two halves
+    /// run side by side: the checks against the ledger and the facts before it
+    /// (references, keys, incident keys) in order on this thread, and the
+    /// chaining of the facts they accept — entry bytes, seqs, the `prev`
+    /// chain, ids, the Merkle frontier, packed segments — in order on a worker
+    /// ([`Chain`]).
     pub fn append(
         &mut self,
         facts: Vec<Fact>,
         clock: &dyn Clock,
         options: &AppendOptions,
     ) -> Result<AppendReport, AppendError> {
-        let alone = parallel::map(&facts, PARALLEL_FACTS, |fact| Alone {
-            problem: fact.check().err(),
-            key_digest: text_digest(Family::FactKey, &fact.key),
+        let parts = parallel::map_parts(&facts, PARALLEL_FACTS, |part| {
+            let alone: Vec<Alone> = part
+                .iter()
+                .map(|fact| Alone {
+                    problem: fact.check().err(),
+                    key_digest: text_digest(Family::FactKey, &fact.key),
+                })
+                .collect();
+            (alone, EncodedPart::of(part))
         });
+        let (alone, encoded): (Vec<Vec<Alone>>, Vec<EncodedPart>) = parts.into_iter().unzip();
+        let alone: Vec<Alone> = alone.into_iter().flatten().collect();
+        let encoded = EncodedFacts::of(encoded);
         let pipelined = facts.len() >= PIPELINE_FACTS;
         let chain = match &self.frontier {
             Ok(frontier) => Some(Chain::new(
                 self.head,
                 frontier.clone(),
                 &options.recorded_by,
+                &encoded,
                 !options.dry_run,
             )),
             Err(_) => None,
@@ -547,7 +559,8 @@ impl Batch<'_> {
             if let Some(problem) = alone.problem {
                 return Err(invalid(problem));
             }
-            self.resolve_references(&mut fact, &fresh)
+            let rewritten = self
+                .resolve_references(&mut fact, &fresh)
                 .map_err(|e| lift(index, e))?;
             if let Some(known) = self.lookup_key_digest(&fact.key, &alone.key_digest, &fresh)? {
                 let same = match known.whence {
@@ -583,9 +596,11 @@ impl Batch<'_> {
                 seq,
                 id: Id::from_bytes([0; 32]),
             });
+            let reencoded = rewritten.then(|| codec::encode_fact(&fact));
             let fresh_fact = Fresh {
                 slot: index,
                 fact,
+                reencoded,
                 key_digest: alone.key_digest,
                 first_reports,
             };
@@ -595,13 +610,18 @@ impl Batch<'_> {
         Ok((outcomes, fresh))
     }
 
-    /// Checks every reference and rewrites an id-prefix target to the target's key.
-    fn resolve_references(&mut self, fact: &mut Fact, fresh: &Accepted) -> Result<(), RefError> {
+    /// Checks every reference and rewrites an id-prefix target to the
+    /// target's key; says whether it did.
+    fn resolve_references(&mut self, fact: &mut Fact, fresh: &Accepted) -> Result<bool, RefError> {
+        let mut rewritten = false;
         if let Some(target) = fact.body.target().map(str::to_owned) {
             let (key, kind) = self.resolve_target(&target, fresh)?;
             check_target_kind(BodyShape::of(&fact.body), kind, &key)?;
-            if let Some(slot) = fact.body.target_mut() {
-                *slot = key.into();
+            if key != target {
+                if let Some(slot) = fact.body.target_mut() {
+                    *slot = key.into();
+                    rewritten = true;
+                }
             }
         }
         if let FactBody::Correction(c) = &fact.body {
@@ -674,7 +694,7 @@ impl Batch<'_> {
                 )));
             }
         }
-        Ok(())
+        Ok(rewritten)
     }
 
     /// A target named by key, or by an id prefix of an entry in the ledger.

@@ -1,5 +1,6 @@
 //! The second half of an append: the facts the first half accepted, in order,
-//! made into entries — canonical bytes, seq and `prev`, id, Merkle nodes — and
+//! made into entries — canonical bytes (each fact's own were encoded on every
+//! core before the halves began), seq and `prev`, id, Merkle nodes — and
 //! framed into segments, each packed as soon as it is full.
 //!
 //! Nothing here consults the ledger, so it can run beside the first half (the
@@ -25,12 +26,61 @@ use crate::merkle::{Blake3, Frontier, Hash};
 use crate::store::Write;
 use crate::time::Timestamp;
 
+/// The canonical bytes of a batch's facts as given, encoded on every core
+/// before the halves begin (the chaining half is the longer of the two):
+/// one buffer per core's part of the batch, so no allocation per fact.
+pub(super) struct EncodedFacts {
+    /// Facts per part (the last part may hold fewer).
+    per: usize,
+    parts: Vec<EncodedPart>,
+}
+
+/// One contiguous part of a batch, encoded.
+pub(super) struct EncodedPart {
+    bytes: Vec<u8>,
+    /// Where each fact's bytes end.
+    ends: Vec<usize>,
+}
+
+impl EncodedPart {
+    /// The facts of `part`, encoded one after another.
+    pub fn of(part: &[Fact]) -> EncodedPart {
+        let mut bytes = Vec::with_capacity(part.len() * 512);
+        let mut ends = Vec::with_capacity(part.len());
+        for fact in part {
+            codec::encode_fact_into(fact, &mut bytes);
+            ends.push(bytes.len());
+        }
+        EncodedPart { bytes, ends }
+    }
+}
+
+impl EncodedFacts {
+    /// The parts of a batch, in order, each but the last of the same length.
+    pub fn of(parts: Vec<EncodedPart>) -> EncodedFacts {
+        let per = parts.first().map_or(1, |part| part.ends.len().max(1));
+        EncodedFacts { per, parts }
+    }
+
+    /// The bytes of the batch's `index`-th fact.
+    fn get(&self, index: usize) -> &[u8] {
+        let part = &self.parts[index / self.per];
+        let within = index % self.per;
+        let start = within.checked_sub(1).map_or(0, |before| part.ends[before]);
+        &part.bytes[start..part.ends[within]]
+    }
+}
+
 /// A fact the first half accepted, and what the second half needs with it.
 pub(super) struct Fresh {
     /// Its index in the batch (and in the report's outcomes).
     pub slot: usize,
     /// The fact, references resolved.
     pub fact: Fact,
+    /// Its canonical bytes when resolving its references rewrote it (a
+    /// target named by an id prefix); otherwise they are the batch's
+    /// [`EncodedFacts`] at `slot`.
+    pub reencoded: Option<Vec<u8>>,
     /// Its key's index digest.
     pub key_digest: Digest,
     /// The incident keys it is the first report of, in the ledger.
@@ -76,6 +126,7 @@ pub(super) struct Chained {
 /// The chaining state of one batch.
 pub(super) struct Chain<'o> {
     recorded_by: &'o str,
+    encoded: &'o EncodedFacts,
     /// Whether segments are packed into writes (not in a dry run).
     write: bool,
     chained: Chained,
@@ -86,9 +137,16 @@ pub(super) struct Chain<'o> {
 
 impl<'o> Chain<'o> {
     /// Chaining that starts at `head` and `frontier`.
-    pub fn new(head: Head, frontier: Frontier, recorded_by: &'o str, write: bool) -> Chain<'o> {
+    pub fn new(
+        head: Head,
+        frontier: Frontier,
+        recorded_by: &'o str,
+        encoded: &'o EncodedFacts,
+        write: bool,
+    ) -> Chain<'o> {
         Chain {
             recorded_by,
+            encoded,
             write,
             chained: Chained {
                 head,
@@ -129,7 +187,12 @@ impl<'o> Chain<'o> {
             recorded_by: self.recorded_by,
         };
         self.bytes.clear();
-        codec::encode_entry_parts_into(&entry_head, &fresh.fact, &mut self.bytes);
+        codec::encode_entry_head_into(&entry_head, &mut self.bytes);
+        let fact_bytes = match &fresh.reencoded {
+            Some(bytes) => bytes.as_slice(),
+            None => self.encoded.get(fresh.slot),
+        };
+        self.bytes.extend_from_slice(fact_bytes);
         if self.bytes.len() > codec::MAX_ENTRY_BYTES {
             // The reader refuses entries over this size: never write one.
             return Err(AppendError::Invalid {
@@ -248,4 +311,28 @@ pub(super) fn incident_records(first_reports: HashMap<String, Seq>) -> Vec<(Dige
         .into_iter()
         .map(|(key, seq)| (text_digest(Family::IncidentKey, &key), seq))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel;
+    use crate::synth::Corpus;
+
+    /// Each fact's bytes are found where its part put them, whatever the
+    /// number of parts and wherever a part ends.
+    #[test]
+    fn encoded_facts_give_each_facts_own_bytes() {
+        for n in [0, 1, 2, 255, 256, 1001] {
+            let facts: Vec<Fact> = Corpus::new(9, n).collect();
+            let encoded = EncodedFacts::of(parallel::map_parts(&facts, 2, EncodedPart::of));
+            for (index, fact) in facts.iter().enumerate() {
+                assert_eq!(
+                    encoded.get(index),
+                    codec::encode_fact(fact),
+                    "{n} facts, #{index}"
+                );
+            }
+        }
+    }
 }
