@@ -103,20 +103,13 @@ pub struct EntryHead<'a> {
     pub recorded_by: &'a str,
 }
 
-/// Appends to `out` the canonical bytes of the entry made of `head` and `fact`
-/// — the very bytes [`encode_entry_into`] writes for that entry, because an
-/// entry is encoded as its fields one after another (docs/format.md). The
-/// append chains an entry from its borrowed parts, without building an
-/// `Entry` that would own a copy of the fact.
-pub fn encode_entry_parts_into(head: &EntryHead<'_>, fact: &Fact, out: &mut Vec<u8>) {
-    encode_entry_head_into(head, out);
-    encode_into(fact, out);
-}
-
 /// Appends to `out` the canonical bytes of an entry's fields before its
-/// fact: followed by the fact's own ([`encode_fact_into`]), they are
-/// [`encode_entry_parts_into`]'s. The append encodes its facts on every core
-/// before chaining them.
+/// fact. Followed by the fact's own ([`encode_fact_into`]) they are the very
+/// bytes [`encode_entry_into`] writes for that entry, because an entry is
+/// encoded as its fields one after another (docs/format.md). The append
+/// encodes its facts on every core, then chains each entry from its borrowed
+/// head and those bytes, without building an `Entry` that would own a copy
+/// of the fact.
 pub fn encode_entry_head_into(head: &EntryHead<'_>, out: &mut Vec<u8>) {
     let fields = (
         head.version,
@@ -327,12 +320,9 @@ mod tests {
                 recorded_by: &entry.recorded_by,
             };
             let mut parts = vec![7];
-            encode_entry_parts_into(&head, &entry.fact, &mut parts);
+            encode_entry_head_into(&head, &mut parts);
+            encode_fact_into(&entry.fact, &mut parts);
             assert_eq!(parts[1..], encode_entry(&entry)[..], "seq {}", entry.seq);
-            let mut joined = vec![7];
-            encode_entry_head_into(&head, &mut joined);
-            encode_fact_into(&entry.fact, &mut joined);
-            assert_eq!(joined, parts, "seq {}", entry.seq);
         }
     }
 
