@@ -312,10 +312,19 @@ impl Journal {
                 next_seq: journal.head.size,
             };
             // The accepted facts are let go here, while the worker chains
-            // the last lots (it frees those it still holds).
-            let accepted = batch
-                .accept(facts, alone, &stamp, &mut handover)
-                .map(|(outcomes, fresh)| (outcomes, batch.reader, fresh.len()));
+            // the last lots (it frees those it still holds). This thread is
+            // the longer half, so a pipelined batch's are freed on a thread
+            // of their own, on the time the chaining leaves.
+            let accepted =
+                batch
+                    .accept(facts, alone, &stamp, &mut handover)
+                    .map(|(outcomes, fresh)| {
+                        let len = fresh.len();
+                        if pipelined {
+                            parallel::free_in_background(fresh);
+                        }
+                        (outcomes, batch.reader, len)
+                    });
             let chained = match (handover, worker) {
                 (Handover::Inline(chain, state), _) => state.map(|()| Some(chain.finish())),
                 (Handover::Worker(lots), Some(worker)) => {
