@@ -178,6 +178,21 @@ pub fn measure(
     ));
 
     let mut sides = Sides { raw, peer };
+    // The replay child runs before the figures that build whole pictures in
+    // this process (6 builds three, and the materialised table): their memory
+    // stays with this process once freed, and on this machine a child that
+    // must first touch pages beyond what the other processes hold pays for
+    // it (an idle process holding 4 GiB made the replay child about a third
+    // slower, one holding 3 GiB did not; docs/performance.md, round 15). It
+    // must also be able to open the ledger.
+    drop(journal);
+    progress("2 replay (child process)");
+    let replay = child::run(Job::Replay, Some(&ledger_dir), 0, plan.seed, limits);
+    let (more, rebuild_ms, detail) = replay_rows(n, &sides, &replay);
+    rows.extend(more);
+    details.push(detail);
+    let mut journal = Journal::open(&ledger_dir).context("reopening the ledger")?;
+
     progress("3 audit");
     match audit_rows(n, &journal, &sides) {
         Ok(more) => rows.extend(more),
@@ -196,15 +211,6 @@ pub fn measure(
         Err(e) => rows.push(failed("6 as-of query", n, &e)),
     }
 
-    // The replay child must be able to open the ledger.
-    drop(journal);
-    progress("2 replay (child process)");
-    let replay = child::run(Job::Replay, Some(&ledger_dir), 0, plan.seed, limits);
-    let (more, rebuild_ms, detail) = replay_rows(n, &sides, &replay);
-    rows.extend(more);
-    details.push(detail);
-
-    let mut journal = Journal::open(&ledger_dir).context("reopening the ledger")?;
     settle_disk();
     progress("4 single durable appends");
     match append_rows(n, &mut journal, &sides.raw, plan) {
