@@ -11,6 +11,7 @@ use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
 use crate::entry::{Entry, Seq};
 use crate::fact::Fact;
 use crate::hash::Id;
+use crate::streamed_hash::StreamedHash;
 use crate::time::Timestamp;
 
 pub use bincode::{BorrowDecode, Decode, Encode};
@@ -138,37 +139,10 @@ pub fn encode_state<T: Encode>(state: &T) -> Vec<u8> {
 /// encoded rather than held whole: a million-fact picture encodes to some
 /// 350 MB, which `replay` used to allocate twice only to hash them.
 pub fn hash_state<T: Encode>(state: &T) -> blake3::Hash {
-    let mut sink = HashSink {
-        hasher: blake3::Hasher::new(),
-        pending: Vec::with_capacity(HASH_BATCH + 4096),
-    };
+    let mut hash = StreamedHash::new();
     // Hashing cannot fail, and every type here is encodable.
-    let _ = bincode::encode_into_writer(state, &mut sink, encode_config());
-    sink.hasher.update(&sink.pending);
-    sink.hasher.finalize()
-}
-
-/// How many encoded bytes [`HashSink`] gathers before hashing them: BLAKE3
-/// hashes a long input several 1 KiB chunks at a time, and bincode writes a
-/// few bytes at a time.
-const HASH_BATCH: usize = 64 << 10;
-
-/// bincode's writer that hashes what is written.
-struct HashSink {
-    hasher: blake3::Hasher,
-    pending: Vec<u8>,
-}
-
-impl bincode::enc::write::Writer for HashSink {
-    #[inline(always)]
-    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
-        self.pending.extend_from_slice(bytes);
-        if self.pending.len() >= HASH_BATCH {
-            self.hasher.update(&self.pending);
-            self.pending.clear();
-        }
-        Ok(())
-    }
+    let _ = bincode::encode_into_writer(state, &mut hash, encode_config());
+    hash.finalize()
 }
 
 /// Appends the bytes [`encode_state`] gives `state` to `out`: for a file
@@ -287,7 +261,7 @@ mod tests {
     #[test]
     fn hash_state_is_blake3_of_encode_state() {
         let picture = crate::projection::views::testing::synthetic_picture(3, 3_000);
-        assert!(encode_state(&picture).len() > 3 * HASH_BATCH);
+        assert!(encode_state(&picture).len() > 3 * crate::streamed_hash::BATCH);
         let small: (u64, String) = (7, "seven".to_owned());
         let empty: Vec<u8> = Vec::new();
         assert_eq!(hash_state(&picture), blake3::hash(&encode_state(&picture)));

@@ -38,6 +38,7 @@ pub mod progress;
 pub mod projection;
 pub mod proofs;
 pub mod store;
+pub mod streamed_hash;
 pub mod synth;
 pub mod text;
 pub mod time;

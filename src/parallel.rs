@@ -33,19 +33,7 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let workers = workers(items.len(), min_items);
-    if workers < 2 {
-        return items.iter().map(f).collect();
-    }
-    let per = items.len().div_ceil(workers);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        join_in_order(handles)
-    })
+    in_parts(items, min_items, |part| part.iter().map(&f).collect())
 }
 
 /// `f` of each of the contiguous parts `items` is cut into, one per core
@@ -57,16 +45,28 @@ where
     R: Send,
     F: Fn(&[T]) -> R + Sync,
 {
+    in_parts(items, min_items, |part| vec![f(part)])
+}
+
+/// `items` cut into one contiguous part per core (one part, on the calling
+/// thread, below `min_items` items), `f` of each part on a scoped thread of
+/// its own, and their results joined in order.
+fn in_parts<T, R, F>(items: &[T], min_items: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> Vec<R> + Sync,
+{
     let workers = workers(items.len(), min_items);
     if workers < 2 {
-        return vec![f(items)];
+        return f(items);
     }
     let per = items.len().div_ceil(workers);
     let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(per)
-            .map(|part| scope.spawn(move || vec![f(part)]))
+            .map(|part| scope.spawn(move || f(part)))
             .collect();
         join_in_order(handles)
     })

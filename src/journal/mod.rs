@@ -510,21 +510,14 @@ fn decode_checked(seq: Seq, bytes: &[u8]) -> Result<Entry, ReadError> {
     Ok(entry)
 }
 
-/// Retries `attempt` while sled still holds the lock of a ledger this process
-/// has just let go of (it releases it a few milliseconds after the last
-/// handle is dropped): for tests that close and reopen a ledger.
+/// [`crate::store::when_released`] for a ledger: for tests that close and
+/// reopen one.
 #[cfg(test)]
 pub(crate) fn when_released<T>(
-    mut attempt: impl FnMut() -> Result<T, OpenError>,
+    attempt: impl FnMut() -> Result<T, OpenError>,
 ) -> Result<T, OpenError> {
-    loop {
-        match attempt() {
-            Err(OpenError::Store(StoreError::Locked { .. })) => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            other => return other,
-        }
-    }
+    let locked = |e: &OpenError| matches!(e, OpenError::Store(StoreError::Locked { .. }));
+    crate::store::when_released(attempt, locked)
 }
 
 /// True when the store holds no key at all.

@@ -520,8 +520,6 @@ mod tests {
         assert_eq!(open.cursor.size, 50, "a refused follow changes nothing");
     }
 
-    /// An append leaves the snapshot alone until the log runs `REFRESH_LAG`
-    /// entries past it; a read folds the newer entries either way.
     /// A snapshot is hashed and written piece by piece: what is read back
     /// is usable (its digest checks) and is the picture stored.
     #[test]
@@ -545,6 +543,8 @@ mod tests {
         }
     }
 
+    /// An append leaves the snapshot alone until the log runs `REFRESH_LAG`
+    /// entries past it; a read folds the newer entries either way.
     #[test]
     fn an_append_rewrites_the_snapshot_only_once_it_lags_far_enough() {
         let mut journal = Journal::in_memory("test").unwrap();

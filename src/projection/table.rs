@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::detail::Detail;
 use super::StateDigest;
+use crate::streamed_hash::StreamedHash;
 
 /// One row of a view.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,30 +56,15 @@ pub enum Rows {
     Digested,
 }
 
-/// How much JSON text a digesting table gathers before hashing it: BLAKE3
-/// hashes a long input several 1 KiB chunks at a time, a row at a time one
-/// 64-byte block at a time.
-const DIGEST_BATCH: usize = 64 << 10;
-
 /// The rows of a table written into its digest as they are pushed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Digesting {
-    hasher: blake3::Hasher,
-    /// JSON text not hashed yet.
-    pending: Vec<u8>,
+    /// The JSON form so far, from its head through the last row pushed.
+    hash: StreamedHash,
     /// The JSON form up to its first row, as it was written when the first
     /// row came.
     head: Option<Vec<u8>>,
     rows: usize,
-}
-
-impl PartialEq for Digesting {
-    fn eq(&self, other: &Digesting) -> bool {
-        self.rows == other.rows
-            && self.head == other.head
-            && self.pending == other.pending
-            && self.hasher.clone().finalize() == other.hasher.clone().finalize()
-    }
 }
 
 /// The output of one view.
@@ -118,8 +104,7 @@ impl Table {
             layout: Layout::Columns,
             digesting: (rows == Rows::Digested).then(|| {
                 Box::new(Digesting {
-                    hasher: blake3::Hasher::new(),
-                    pending: Vec::with_capacity(DIGEST_BATCH + 4096),
+                    hash: StreamedHash::new(),
                     head: None,
                     rows: 0,
                 })
@@ -146,19 +131,13 @@ impl Table {
         };
         if digesting.head.is_none() {
             let head = self.head();
-            digesting.pending.extend_from_slice(&head);
+            digesting.hash.update(&head);
             digesting.head = Some(head);
         } else {
-            digesting.pending.push(b',');
+            digesting.hash.update(b",");
         }
-        digesting
-            .pending
-            .extend_from_slice(detail.as_str().as_bytes());
+        digesting.hash.update(detail.as_str().as_bytes());
         digesting.rows += 1;
-        if digesting.pending.len() >= DIGEST_BATCH {
-            digesting.hasher.update(&digesting.pending);
-            digesting.pending.clear();
-        }
         self.digesting = Some(digesting);
     }
 
@@ -205,29 +184,23 @@ impl Table {
     /// would otherwise give a digest of no table.
     pub fn digest(&self) -> StateDigest {
         let Some(digesting) = &self.digesting else {
-            let mut buffered =
-                std::io::BufWriter::with_capacity(DIGEST_BATCH, blake3::Hasher::new());
-            // Writing into a hasher cannot fail, and every value here serialises.
-            let _ = self.write_json(&mut buffered, &[]);
-            let _ = std::io::Write::flush(&mut buffered);
-            let (hasher, _) = buffered.into_parts();
-            return StateDigest(*hasher.finalize().as_bytes());
+            let mut hash = StreamedHash::new();
+            // Writing into a hash cannot fail, and every value here serialises.
+            let _ = self.write_json(&mut hash, &[]);
+            return StateDigest(*hash.finalize().as_bytes());
         };
-        let mut hasher = digesting.hasher.clone();
+        let mut hash = digesting.hash.clone();
         let head = self.head();
         match &digesting.head {
-            None => {
-                hasher.update(&head);
-            }
+            None => hash.update(&head),
             Some(first) => assert!(
                 *first == head,
                 "the {} view changed its rule or extra members after its first row",
                 self.projection
             ),
         }
-        hasher.update(&digesting.pending);
-        hasher.update(b"]}");
-        StateDigest(*hasher.finalize().as_bytes())
+        hash.update(b"]}");
+        StateDigest(*hash.finalize().as_bytes())
     }
 
     /// Writes the JSON form ([`Table::to_json`], the same bytes) followed by

@@ -106,6 +106,27 @@ pub trait Store {
 
 /// Every pair `store.scan(prefix, from)` visits, copied out (tests compare
 /// stores by what they list).
+/// Retries `attempt` while sled still holds the lock of a database this
+/// process has just let go of (it releases it a few milliseconds after the
+/// last handle is dropped), for at most ten seconds: for tests that close and
+/// reopen a store. `locked` tells a refusal for the lock from any other
+/// result.
+#[cfg(test)]
+pub(crate) fn when_released<T, E>(
+    mut attempt: impl FnMut() -> Result<T, E>,
+    locked: impl Fn(&E) -> bool,
+) -> Result<T, E> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match attempt() {
+            Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn scanned(store: &dyn Store, prefix: &[u8], from: &[u8]) -> Vec<Pair> {
     let mut out = Vec::new();

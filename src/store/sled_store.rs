@@ -507,23 +507,13 @@ mod tests {
                 }
                 sled.flush().unwrap();
             }
-            let sled = reopened(dir.path());
+            // Under a loaded test run, opening at once was refused as locked.
+            let sled = crate::store::when_released(
+                || SledStore::open(dir.path()),
+                |e| matches!(e, StoreError::Locked { .. }),
+            )
+            .unwrap();
             assert_reads_agree(&sled, &model);
-        }
-    }
-
-    /// The store in `dir` opened again, once sled lets go of the lock of the
-    /// handle just dropped (a few milliseconds later: under a loaded test
-    /// run, opening at once was refused as locked).
-    fn reopened(dir: &Path) -> SledStore {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            match SledStore::open(dir) {
-                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(5));
-                }
-                other => return other.unwrap(),
-            }
         }
     }
 

@@ -179,12 +179,12 @@ pub fn measure(
 
     let mut sides = Sides { raw, peer };
     // The replay child runs before the figures that build whole pictures in
-    // this process (6 builds three, and the materialised table): their memory
-    // stays with this process once freed, and on this machine a child that
-    // must first touch pages beyond what the other processes hold pays for
-    // it (an idle process holding 4 GiB made the replay child about a third
-    // slower, one holding 3 GiB did not; docs/performance.md, round 15). It
-    // must also be able to open the ledger.
+    // this process (6 builds three, and the materialised table): this process
+    // keeps their memory once freed (about 3 GiB), and on this machine a
+    // child runs slower while another process holds that much (an idle one
+    // holding 4 GiB made the replay child about a third slower, one holding
+    // 3 GiB did not; docs/performance.md, round 15). It must also be able to
+    // open the ledger.
     drop(journal);
     progress("2 replay (child process)");
     let replay = child::run(Job::Replay, Some(&ledger_dir), 0, plan.seed, limits);
