@@ -3,10 +3,14 @@
 //! sled pays per key, so one index key per fact would cap bulk appends at sled's
 //! per-key rate (~80k random keys/s here, DESIGN §4). Instead each commit writes its
 //! new index records as one sorted *run*, cut into chunks of `CHUNK_RECORDS` records
-//! stored one chunk per key. Runs of a family are kept in decreasing size: when the
-//! newest run is at least as large as the one before it, the two are merged (a
-//! binary counter), so a family has O(log n) runs and each record is rewritten
-//! O(log n) times over its life. A bulk append of N facts writes one run of N.
+//! stored one chunk per key. Runs of a family are merged by size tier (tiers a
+//! factor of `FAN_OUT` = 4 apart): once a new run and the newest stored runs of its
+//! tier or below are four, they are merged into one run of the next tier, and so
+//! on up. A family has at most three runs per tier, O(log n) in all, and each
+//! record is rewritten O(log n) times over its life: about three quarters as often
+//! as when two runs were merged at a time (2.95 against 3.76 writes a record for a
+//! million facts in batches of 10,000; docs/performance.md, round 16). A bulk
+//! append of N facts writes one run of N.
 //!
 //! Each run has a filter (`run_filter.rs`): a Bloom filter over its digests,
 //! so that an exact lookup skips a run the filter rules out, which is most of
@@ -589,24 +593,33 @@ impl<'s> IndexReader<'s> {
     }
 
     /// The stored runs of `family` that a new run of `records` absorbs, newest
-    /// first, read: while the newest is no larger than the records so far, it
-    /// is merged in.
+    /// first, read: while the newest stored runs of the tier of the records so
+    /// far, or of a lower one, are at least `FAN_OUT - 1`, they are merged in.
     fn absorbed(
         &mut self,
         family: Family,
         records: Vec<(Digest, Seq)>,
         manifest: &Manifest,
     ) -> Result<Merge, StoreError> {
-        let mut size = records.len();
+        let mut size = records.len() as u64;
         let mut absorbed = Vec::new();
         let newest_first: Vec<Run> = manifest.runs_of(family).rev().copied().collect();
-        for run in newest_first {
-            if run.count > size as u64 {
+        let mut at = 0;
+        loop {
+            let tier = tier_of(size);
+            let same = newest_first[at..]
+                .iter()
+                .take_while(|run| tier_of(run.count) <= tier)
+                .count();
+            if same < FAN_OUT - 1 {
                 break;
             }
-            let old = self.load_run(run)?;
-            size += old.len();
-            absorbed.push((run, old));
+            for &run in &newest_first[at..at + same] {
+                let old = self.load_run(run)?;
+                size += old.len() as u64;
+                absorbed.push((run, old));
+            }
+            at += same;
         }
         Ok(Merge {
             family,
@@ -719,6 +732,14 @@ impl Merge {
     }
 }
 
+/// How many runs of a tier are merged into one of the next.
+const FAN_OUT: usize = 4;
+
+/// A run's size tier: runs of one tier are within a factor of [`FAN_OUT`].
+fn tier_of(count: u64) -> u32 {
+    (count.max(1)).ilog(FAN_OUT as u64)
+}
+
 fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
     let prefix = chunk_prefix(run.family, run.id);
     writes.push(Write::Delete(filter_key(&prefix)));
@@ -789,20 +810,29 @@ mod tests {
                 .collect()
         };
         let families = [Family::FactKey, Family::EntryId, Family::IncidentKey];
-        // Stored runs first: one small batch of each family.
-        let mut writes = Vec::new();
-        let mut reader = IndexReader::new(&store, manifest.clone());
-        for (tag, family) in (0u32..).zip(families) {
-            reader
-                .plan_add(family, records(tag, 0, 5_000), &mut manifest, &mut writes)
-                .unwrap();
+        // Stored runs first: three small batches of each family, all of the
+        // new batch's tier, so that its run absorbs them.
+        for from in [0, 5_000, 10_000] {
+            let mut writes = Vec::new();
+            let mut reader = IndexReader::new(&store, manifest.clone());
+            for (tag, family) in (0u32..).zip(families) {
+                reader
+                    .plan_add(
+                        family,
+                        records(tag, from, 5_000),
+                        &mut manifest,
+                        &mut writes,
+                    )
+                    .unwrap();
+            }
+            store.commit(writes).unwrap();
         }
-        store.commit(writes).unwrap();
+        assert_eq!(manifest.runs.len(), 9, "three stored runs a family");
         // Then a batch large enough for two threads, planned both ways.
         let batch = || {
             (0u32..)
                 .zip(families)
-                .map(|(tag, family)| (family, records(tag, 5_000, 12_000)))
+                .map(|(tag, family)| (family, records(tag, 15_000, 12_000)))
                 .collect::<Vec<_>>()
         };
         assert!(batch().iter().map(|(_, r)| r.len()).sum::<usize>() >= SIDE_BY_SIDE_RECORDS);
@@ -821,7 +851,7 @@ mod tests {
         assert_eq!(
             together.runs.len(),
             3,
-            "each new run absorbs its stored one"
+            "each new run absorbs its stored ones"
         );
         assert_eq!(together_writes, apart_writes);
     }
@@ -922,6 +952,51 @@ mod tests {
         store.commit(writes).unwrap();
     }
 
+    /// Equal batches make runs like the digits of their count in base 4 (four
+    /// runs of a tier become one of the next), and the k-th batch writes 4^z
+    /// batches' records, z the trailing zeros of k in base 4: 3.25 writes a
+    /// record for 64 batches, where merging two at a time writes 4.
+    #[test]
+    fn four_runs_of_a_tier_merge_into_one_of_the_next() {
+        let store = MemoryStore::default();
+        let mut manifest = Manifest::default();
+        let mut written = 0u64;
+        let mut next = 0u32;
+        for batch in 1..=64u64 {
+            let records = (0..100)
+                .map(|_| {
+                    next += 1;
+                    (uniform(next), Seq::new(u64::from(next)))
+                })
+                .collect();
+            let before: Vec<Run> = manifest.runs.clone();
+            add(&store, &mut manifest, records);
+            let new_run: Vec<u64> = manifest
+                .runs
+                .iter()
+                .filter(|run| !before.contains(run))
+                .map(|run| run.count)
+                .collect();
+            let mut merged = 1;
+            while batch % (merged * 4) == 0 {
+                merged *= 4;
+            }
+            assert_eq!(new_run, vec![merged * 100], "batch {batch} writes one run");
+            written += new_run[0];
+            let mut digits = Vec::new();
+            let (mut rest, mut size) = (batch, 100u64);
+            while rest > 0 {
+                digits.extend(std::iter::repeat_n(size, (rest % 4) as usize));
+                rest /= 4;
+                size *= 4;
+            }
+            digits.reverse();
+            let sizes: Vec<u64> = manifest.runs.iter().map(|run| run.count).collect();
+            assert_eq!(sizes, digits, "after {batch} batches");
+        }
+        assert_eq!(written, 20_800, "3.25 writes a record");
+    }
+
     #[test]
     fn runs_stay_logarithmic_and_every_record_is_found() {
         let store = MemoryStore::default();
@@ -941,8 +1016,8 @@ mod tests {
         }
         let runs = manifest.runs_of(Family::FactKey).count();
         assert!(runs <= 6, "{runs} runs for {next} records");
-        let sizes: Vec<u64> = manifest.runs.iter().map(|r| r.count).collect();
-        assert!(sizes.windows(2).all(|w| w[0] > w[1]), "sizes {sizes:?}");
+        let tiers: Vec<u32> = manifest.runs.iter().map(|r| tier_of(r.count)).collect();
+        assert!(tiers.windows(2).all(|w| w[0] >= w[1]), "tiers {tiers:?}");
         let mut reader = IndexReader::new(&store, manifest.clone());
         for n in 1..=next {
             let hits = reader
