@@ -13,7 +13,7 @@
 //! against the ledger and the batch, on the calling thread, and the chaining of
 //! the facts they accept (`chain.rs`), on a worker for a large batch.
 
-use super::chain::{self, Chain, Chained, EncodedFacts, EncodedPart, Fresh, Handover, Lot, LOT};
+use super::chain::{Chain, Chained, EncodedFacts, EncodedPart, Fresh, Handover, Lot, LOT};
 use super::index::{text_digest, Digest, Family, IndexReader};
 use super::layout::{Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS};
 use super::pending::{Pending, FOLD_AT};
@@ -169,7 +169,8 @@ struct Batch<'j> {
     journal: &'j Journal,
     reader: IndexReader<'j>,
     keys: KnownKeys,
-    /// Incident keys first reported in this batch.
+    /// Incident keys known to be in the ledger or first reported in this
+    /// batch, so that each is looked up in the index once.
     incident_keys: HashSet<String>,
     next_seq: u64,
 }
@@ -371,12 +372,11 @@ impl Journal {
             nodes: batch_nodes,
             mut id_records,
             mut key_records,
-            first_reports,
+            mut incident_records,
             segment_writes,
             framed_bytes,
             ..
         } = chained;
-        let mut incident_records = chain::incident_records(first_reports);
         // A batch that would leave more than FOLD_AT entries' records pending,
         // or whose segment is not a small value (the tail is read from small
         // values only: tail.rs), writes the pending records and nodes as runs
@@ -526,26 +526,34 @@ impl Batch<'_> {
         Ok(None)
     }
 
+    /// Whether the ledger or the batch knows the incident `key`; one found in
+    /// the ledger is remembered for the rest of the batch.
     fn incident_known(&mut self, key: &str) -> Result<bool, ReadError> {
         if self.incident_keys.contains(key) {
             return Ok(true);
         }
-        let hits = self
-            .reader
-            .find(Family::IncidentKey, &text_digest(Family::IncidentKey, key))?;
-        Ok(!hits.is_empty())
+        let digest = text_digest(Family::IncidentKey, key);
+        let known = !self.reader.find(Family::IncidentKey, &digest)?.is_empty();
+        if known {
+            self.incident_keys.insert(key.to_owned());
+        }
+        Ok(known)
     }
 
-    /// Remembers the incident keys a fact reports that neither the ledger nor
-    /// the batch knows yet, and returns them: only their first report goes
-    /// into the incident-key index.
-    fn note_incident_keys(&mut self, body: &FactBody) -> Result<Vec<String>, ReadError> {
+    /// Remembers the incident keys a fact reports, and returns the index
+    /// digests of those that neither the ledger nor the batch knew: only
+    /// their first report goes into the incident-key index.
+    fn note_incident_keys(&mut self, body: &FactBody) -> Result<Vec<Digest>, ReadError> {
         let mut first = Vec::new();
         for key in incident_keys_of(body) {
-            if !self.incident_known(key)? {
-                self.incident_keys.insert(key.to_owned());
-                first.push(key.to_owned());
+            if self.incident_keys.contains(key) {
+                continue;
             }
+            let digest = text_digest(Family::IncidentKey, key);
+            if self.reader.find(Family::IncidentKey, &digest)?.is_empty() {
+                first.push(digest);
+            }
+            self.incident_keys.insert(key.to_owned());
         }
         Ok(first)
     }

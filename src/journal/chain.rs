@@ -13,14 +13,13 @@
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 
-use super::index::{text_digest, Digest, Family};
+use super::index::Digest;
 use super::layout::{frame_into, segment_key, Head, SEGMENT_ENTRIES};
 use super::packing;
 use super::AppendError;
 use crate::codec;
 use crate::entry::{Seq, FORMAT_VERSION};
 use crate::fact::{Fact, Problem};
-use crate::fast_hash::HashMap;
 use crate::hash::Id;
 use crate::merkle::{Blake3, Frontier, Hash};
 use crate::store::Write;
@@ -83,8 +82,9 @@ pub(super) struct Fresh {
     pub reencoded: Option<Vec<u8>>,
     /// Its key's index digest.
     pub key_digest: Digest,
-    /// The incident keys it is the first report of, in the ledger.
-    pub first_reports: Vec<String>,
+    /// The index digests of the incident keys it is the first report of,
+    /// in the ledger.
+    pub first_reports: Vec<Digest>,
 }
 
 /// Accepted facts as the first half hands them over: the batch's fresh facts
@@ -114,9 +114,9 @@ pub(super) struct Chained {
     pub id_records: Vec<(Digest, Seq)>,
     /// See `id_records`.
     pub key_records: Vec<(Digest, Seq)>,
-    /// Each incident key first reported in the batch, with the seq of its first
-    /// report.
-    pub first_reports: HashMap<String, Seq>,
+    /// Index records of the incident keys first reported in the batch: each
+    /// key's digest with the seq of its first report.
+    pub incident_records: Vec<(Digest, Seq)>,
     /// The segments, each as a write of its packed bytes (none in a dry run).
     pub segment_writes: Vec<Write>,
     /// The segments' framed bytes before packing, summed.
@@ -155,7 +155,7 @@ impl<'o> Chain<'o> {
                 ids: Vec::new(),
                 id_records: Vec::new(),
                 key_records: Vec::new(),
-                first_reports: HashMap::default(),
+                incident_records: Vec::new(),
                 segment_writes: Vec::new(),
                 framed_bytes: 0,
             },
@@ -175,9 +175,9 @@ impl<'o> Chain<'o> {
     fn one(&mut self, recorded_at: Timestamp, fresh: &Fresh) -> Result<(), AppendError> {
         let chained = &mut self.chained;
         let seq = Seq::new(chained.head.size);
-        for key in &fresh.first_reports {
-            chained.first_reports.entry(key.clone()).or_insert(seq);
-        }
+        chained
+            .incident_records
+            .extend(fresh.first_reports.iter().map(|&digest| (digest, seq)));
         chained.key_records.push((fresh.key_digest, seq));
         let entry_head = codec::EntryHead {
             version: FORMAT_VERSION,
@@ -302,15 +302,6 @@ impl Handover<'_> {
             Handover::Nowhere => {}
         }
     }
-}
-
-/// The incident-key records of a batch: each key first reported in it, with
-/// the seq of its first report.
-pub(super) fn incident_records(first_reports: HashMap<String, Seq>) -> Vec<(Digest, Seq)> {
-    first_reports
-        .into_iter()
-        .map(|(key, seq)| (text_digest(Family::IncidentKey, &key), seq))
-        .collect()
 }
 
 #[cfg(test)]
