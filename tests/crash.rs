@@ -288,8 +288,8 @@ fn child_appender() {
             .iter()
             .map(|o| match o {
                 FactOutcome::Recorded { seq, .. } => seq.get(),
-                FactOutcome::AlreadyRecorded { key, .. } => {
-                    panic!("{key} was already recorded")
+                FactOutcome::AlreadyRecorded { seq } => {
+                    panic!("a fact was already recorded at seq {seq}")
                 }
             })
             .collect();

@@ -286,7 +286,6 @@ impl Model {
         self.entries.push(entry);
         self.ids.push(id);
         let outcome = FactOutcome::Recorded {
-            key: fact.key.to_string(),
             kind: fact.kind(),
             seq: Seq::new(seq),
             id,
@@ -310,10 +309,7 @@ impl Model {
                 if after.entries[seq as usize].fact != *fact {
                     return Err(index);
                 }
-                outcomes.push(FactOutcome::AlreadyRecorded {
-                    key: fact.key.to_string(),
-                    seq: Seq::new(seq),
-                });
+                outcomes.push(FactOutcome::AlreadyRecorded { seq: Seq::new(seq) });
             } else if after.references_hold(&fact.body) {
                 outcomes.push(after.push(fact.clone(), at));
             } else {

@@ -76,16 +76,16 @@ pub fn run(ctx: &Context, args: Args, out: &mut dyn Write) -> anyhow::Result<Out
         catch_up_projections(&journal);
     }
     let mut recorded = 0;
-    for outcome in &report.outcomes {
+    for (outcome, (key, _)) in report.outcomes.iter().zip(&keys) {
         match outcome {
-            FactOutcome::Recorded { key, kind, seq, id } => {
+            FactOutcome::Recorded { kind, seq, id } => {
                 recorded += 1;
                 if ctx.json {
                     let line = json!({"key": key, "kind": kind.name(), "outcome": if args.dry_run {"would_record"} else {"recorded"}, "seq": seq.get(), "id": id});
                     writeln!(out, "{line}")?;
                 }
             }
-            FactOutcome::AlreadyRecorded { key, seq } => {
+            FactOutcome::AlreadyRecorded { seq } => {
                 if ctx.json {
                     let line = json!({"key": key, "outcome": "already_recorded", "seq": seq.get()});
                     writeln!(out, "{line}")?;

@@ -279,10 +279,10 @@ impl Rebuild<'_> {
                         claimed: slot.id,
                     })
                 }
-                FactOutcome::AlreadyRecorded { key, seq } => {
+                FactOutcome::AlreadyRecorded { seq } => {
                     return Err(ImportError::Duplicate {
                         line: slot.line,
-                        key: key.clone(),
+                        key: slot.key.clone(),
                         seq: *seq,
                     })
                 }

@@ -45,9 +45,11 @@ pub struct AppendOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FactOutcome {
     /// Recorded (or, in a dry run, would be) at this seq with this id.
+    ///
+    /// The outcomes hold no keys: outcome `i` is input fact `i`'s, and a
+    /// million-fact import would otherwise copy a million keys only to drop
+    /// them (docs/performance.md, round 16).
     Recorded {
-        /// Its key.
-        key: String,
         /// Its kind.
         kind: FactKind,
         /// Where it went.
@@ -57,8 +59,6 @@ pub enum FactOutcome {
     },
     /// The same fact was already recorded; nothing was written for it.
     AlreadyRecorded {
-        /// Its key.
-        key: String,
         /// Where it already is.
         seq: Seq,
     },
@@ -588,10 +588,7 @@ impl Batch<'_> {
                         .is_some_and(|record| record.entry.fact == fact),
                 };
                 if same {
-                    outcomes.push(FactOutcome::AlreadyRecorded {
-                        key: fact.key.into(),
-                        seq: known.seq,
-                    });
+                    outcomes.push(FactOutcome::AlreadyRecorded { seq: known.seq });
                     continue;
                 }
                 return Err(invalid(Problem::at(
@@ -608,7 +605,6 @@ impl Batch<'_> {
             self.keys
                 .accepted(&fact.key, &alone.key_digest, seq, fact.kind(), fresh.len());
             outcomes.push(FactOutcome::Recorded {
-                key: fact.key.to_string(),
                 kind: fact.kind(),
                 seq,
                 id: Id::from_bytes([0; 32]),

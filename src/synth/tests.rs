@@ -38,16 +38,19 @@ fn ledger(n: u64, batch: usize) -> Journal {
         if facts.is_empty() {
             break;
         }
-        let keys: Vec<String> = facts.iter().map(|f| f.key.to_string()).collect();
+        let keys: Vec<(String, FactKind)> = facts
+            .iter()
+            .map(|f| (f.key.to_string(), f.kind()))
+            .collect();
         let clock = FixedClock(Timestamp::from_micros(1_767_225_600_000_000 + day));
         day += 86_400_000_000;
         let report = journal
             .append(facts, &clock, &options())
             .unwrap_or_else(|e| panic!("batch refused: {e}"));
         assert!(report.committed);
-        for (outcome, key) in report.outcomes.iter().zip(&keys) {
+        for (outcome, (key, kind)) in report.outcomes.iter().zip(&keys) {
             match outcome {
-                FactOutcome::Recorded { key: k, .. } => assert_eq!(k, key),
+                FactOutcome::Recorded { kind: k, .. } => assert_eq!(k, kind, "{key}"),
                 FactOutcome::AlreadyRecorded { .. } => panic!("{key} was a duplicate"),
             }
         }
