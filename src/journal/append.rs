@@ -42,13 +42,13 @@ pub struct AppendOptions {
 }
 
 /// What happened to one fact of a batch.
+///
+/// Outcomes hold no keys: outcome `i` is input fact `i`'s, and a
+/// million-fact import would otherwise copy a million keys only to drop them
+/// (docs/performance.md, round 16).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FactOutcome {
     /// Recorded (or, in a dry run, would be) at this seq with this id.
-    ///
-    /// The outcomes hold no keys: outcome `i` is input fact `i`'s, and a
-    /// million-fact import would otherwise copy a million keys only to drop
-    /// them (docs/performance.md, round 16).
     Recorded {
         /// Its kind.
         kind: FactKind,
@@ -526,18 +526,19 @@ impl Batch<'_> {
         Ok(None)
     }
 
-    /// Whether the ledger or the batch knows the incident `key`; one found in
-    /// the ledger is remembered for the rest of the batch.
-    fn incident_known(&mut self, key: &str) -> Result<bool, ReadError> {
+    /// The index digest of the incident `key` if neither the batch nor the
+    /// ledger knows it; `None` if one does. A key found in the ledger is
+    /// remembered for the rest of the batch, so each is looked up once.
+    fn unknown_incident(&mut self, key: &str) -> Result<Option<Digest>, ReadError> {
         if self.incident_keys.contains(key) {
-            return Ok(true);
+            return Ok(None);
         }
         let digest = text_digest(Family::IncidentKey, key);
-        let known = !self.reader.find(Family::IncidentKey, &digest)?.is_empty();
-        if known {
-            self.incident_keys.insert(key.to_owned());
+        if self.reader.find(Family::IncidentKey, &digest)?.is_empty() {
+            return Ok(Some(digest));
         }
-        Ok(known)
+        self.incident_keys.insert(key.to_owned());
+        Ok(None)
     }
 
     /// Remembers the incident keys a fact reports, and returns the index
@@ -546,14 +547,10 @@ impl Batch<'_> {
     fn note_incident_keys(&mut self, body: &FactBody) -> Result<Vec<Digest>, ReadError> {
         let mut first = Vec::new();
         for key in incident_keys_of(body) {
-            if self.incident_keys.contains(key) {
-                continue;
-            }
-            let digest = text_digest(Family::IncidentKey, key);
-            if self.reader.find(Family::IncidentKey, &digest)?.is_empty() {
+            if let Some(digest) = self.unknown_incident(key)? {
+                self.incident_keys.insert(key.to_owned());
                 first.push(digest);
             }
-            self.incident_keys.insert(key.to_owned());
         }
         Ok(first)
     }
@@ -700,7 +697,7 @@ impl Batch<'_> {
                         )))
                     }
                 }
-            } else if !self.incident_known(key)? {
+            } else if self.unknown_incident(key)?.is_some() {
                 return Err(RefError::Problem(Problem::at(
                     path(),
                     format!("no incident with key `{key}` has been reported in the ledger or earlier in this batch"),

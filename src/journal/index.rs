@@ -737,7 +737,7 @@ const FAN_OUT: usize = 4;
 
 /// A run's size tier: runs of one tier are within a factor of [`FAN_OUT`].
 fn tier_of(count: u64) -> u32 {
-    (count.max(1)).ilog(FAN_OUT as u64)
+    count.max(1).ilog(FAN_OUT as u64)
 }
 
 fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
