@@ -14,7 +14,7 @@
 //! the facts they accept (`chain.rs`), on a worker for a large batch.
 
 use super::chain::{Chain, Chained, EncodedFacts, EncodedPart, Fresh, Handover, Lot, LOT};
-use super::index::{text_digest, Digest, Family, IndexReader};
+use super::index::{text_digest, Digest, Family, IndexReader, MAX_ENTRIES};
 use super::layout::{Head, LAYOUT_VERSION, META_HEAD, META_PENDING, META_RUNS};
 use super::pending::{Pending, FOLD_AT};
 use super::tree::NodeWrites;
@@ -268,6 +268,7 @@ impl Journal {
         clock: &dyn Clock,
         options: &AppendOptions,
     ) -> Result<AppendReport, AppendError> {
+        room_for(self.head.size, facts.len())?;
         let parts = parallel::map_parts(&facts, PARALLEL_FACTS, |part| {
             let alone: Vec<Alone> = part
                 .iter()
@@ -465,6 +466,15 @@ impl Journal {
             head,
             committed: true,
         })
+    }
+}
+
+/// Refuses a batch of `facts` that could take a ledger of `size` entries past
+/// [`MAX_ENTRIES`] (the index keeps seqs in 5 bytes).
+fn room_for(size: u64, facts: usize) -> Result<(), AppendError> {
+    match size.checked_add(facts as u64) {
+        Some(after) if after <= MAX_ENTRIES => Ok(()),
+        _ => Err(AppendError::Full { size, facts }),
     }
 }
 
@@ -802,6 +812,20 @@ impl BodyShape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch is refused when it could take the ledger past 2^40 entries,
+    /// and the message says how many there are and how many it can hold.
+    #[test]
+    fn a_batch_that_could_pass_the_most_entries_is_refused() {
+        assert!(room_for(0, 10_000).is_ok());
+        assert!(room_for(MAX_ENTRIES - 3, 3).is_ok());
+        let refused = room_for(MAX_ENTRIES - 3, 4).unwrap_err();
+        assert!(matches!(refused, AppendError::Full { facts: 4, .. }));
+        let said = refused.to_string();
+        assert!(said.contains("1099511627773 entries"), "{said}");
+        assert!(said.contains("at most 2^40"), "{said}");
+        assert!(room_for(u64::MAX, 1).is_err());
+    }
 
     /// Two keys with one digest (which BLAKE3 will not give; made up here)
     /// are both remembered and each found under its own key; a third key

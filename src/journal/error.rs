@@ -183,4 +183,12 @@ pub enum AppendError {
     /// Writing failed; the batch was not committed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The batch could take the ledger past the entries it can hold.
+    #[error("cannot append {facts} facts to a ledger of {size} entries: a ledger holds at most 2^40 (1,099,511,627,776) entries")]
+    Full {
+        /// The ledger's size.
+        size: u64,
+        /// The facts in the batch.
+        facts: usize,
+    },
 }

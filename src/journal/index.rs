@@ -28,15 +28,23 @@
 //! (`pending.rs`) until 16 entries' records are there, and a reader built by
 //! the journal searches them after the runs.
 //!
-//! A record is a 16-byte key digest and a big-endian u64 seq. Families:
-//! `K` fact key → seq, `I` entry id → seq, `N` incident key → seq of its first
-//! report. Digests can collide in principle, so callers confirm every hit against
-//! the entry it points at.
+//! A record is a key digest and a big-endian seq. Families: `K` fact key →
+//! seq, `I` entry id → seq, `N` incident key → seq of its first report. A run
+//! written since layout 4 is *compact*: its seqs take 5 bytes (a ledger holds
+//! at most [`MAX_ENTRIES`], 2^40, entries), and since every hit in the
+//! fact-key and entry-id families is confirmed against the entry it points
+//! at, their runs keep 8 bytes of each digest (13-byte records); incident-key
+//! hits are taken as they are, so that family keeps 16 (21-byte records).
+//! Runs written before layout 4 keep 16-byte digests and 8-byte seqs
+//! (24-byte records) and are read as they are until a merge absorbs them.
+//! Compact records cut the bytes an import writes to the index by about 40%
+//! (docs/performance.md, round 17).
 //!
 //! ```text
-//! chunk key:  x ‖ family ‖ run id (u64 BE) ‖ first record's digest (16 bytes)
-//! chunk value: records, 24 bytes each, sorted by (digest, seq)
-//! manifest (m/runs): per run: family u8 ‖ run id u64 BE ‖ record count u64 BE
+//! chunk key:  x ‖ family ‖ run id (u64 BE) ‖ first record's digest (as kept)
+//! chunk value: records, sorted by (digest, seq)
+//! manifest (m/runs): per run: tag u8 ‖ run id u64 BE ‖ record count u64 BE
+//!                    (the family's tag, in lower case for a compact run)
 //! run filter:  f ‖ family ‖ run id (see run_filter.rs)
 //! ```
 
@@ -50,14 +58,19 @@ use crate::fast_hash::HashMap;
 use crate::parallel;
 use crate::store::{Store, StoreError, Write};
 
-/// The size of a record digest.
+/// The size of a digest in memory, and in the records of most runs.
 pub const DIGEST_LEN: usize = 16;
-const RECORD_LEN: usize = DIGEST_LEN + 8;
+/// The digest bytes a compact run of a family whose hits are confirmed keeps
+/// of each record.
+pub const NARROW_DIGEST_LEN: usize = 8;
+/// The most entries a ledger holds: a compact run's seqs take 5 bytes.
+pub const MAX_ENTRIES: u64 = 1 << 40;
 /// Records per stored chunk.
 pub const CHUNK_RECORDS: usize = 4096;
 const CHUNK_PREFIX: u8 = b'x';
 
 /// A 16-byte digest: the first bytes of an id, or a keyed hash of a text key.
+/// Read from a narrow run, its last 8 bytes are zero.
 pub type Digest = [u8; DIGEST_LEN];
 
 /// One index family.
@@ -90,6 +103,15 @@ impl Family {
             _ => None,
         }
     }
+
+    /// The digest bytes its compact runs keep: fewer where every caller
+    /// confirms a hit against the entry it points at.
+    fn compact_digest_len(self) -> usize {
+        match self {
+            Family::FactKey | Family::EntryId => NARROW_DIGEST_LEN,
+            Family::IncidentKey => DIGEST_LEN,
+        }
+    }
 }
 
 /// The digest of a text key in a family (domain-separated, so a fact key and an
@@ -110,6 +132,68 @@ struct Run {
     family: Family,
     id: u64,
     count: u64,
+    /// Whether it was written compact (layout 4).
+    compact: bool,
+}
+
+impl Run {
+    /// How its records are stored.
+    fn shape(&self) -> Shape {
+        Shape::of(self.family, self.compact)
+    }
+
+    /// Its tag in the manifest: its family's, in lower case if it is compact.
+    fn tag(&self) -> u8 {
+        match self.compact {
+            true => self.family.tag().to_ascii_lowercase(),
+            false => self.family.tag(),
+        }
+    }
+}
+
+/// How a run's records are stored: the bytes of its digest and of its seq.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    digest_len: usize,
+    seq_len: usize,
+}
+
+impl Shape {
+    /// The shape of a run of `family`, compact or as written before layout 4.
+    fn of(family: Family, compact: bool) -> Shape {
+        match compact {
+            true => Shape {
+                digest_len: family.compact_digest_len(),
+                seq_len: 5,
+            },
+            false => Shape {
+                digest_len: DIGEST_LEN,
+                seq_len: 8,
+            },
+        }
+    }
+
+    fn record_len(self) -> usize {
+        self.digest_len + self.seq_len
+    }
+
+    /// Record `i` of a chunk (the digest's bytes past those kept are zero).
+    fn record_at(self, chunk: &[u8], i: usize) -> (Digest, Seq) {
+        let rec = &chunk[i * self.record_len()..(i + 1) * self.record_len()];
+        let (kept, seq_bytes) = rec.split_at(self.digest_len);
+        let mut digest = [0u8; DIGEST_LEN];
+        digest[..self.digest_len].copy_from_slice(kept);
+        let mut seq = [0u8; 8];
+        seq[8 - self.seq_len..].copy_from_slice(seq_bytes);
+        (digest, Seq::new(u64::from_be_bytes(seq)))
+    }
+
+    /// Appends a record to a chunk value: `seq` must be below [`MAX_ENTRIES`]
+    /// in a compact run (the append refuses a batch that would pass it).
+    fn push_record(self, value: &mut Vec<u8>, digest: &Digest, seq: Seq) {
+        value.extend_from_slice(&digest[..self.digest_len]);
+        value.extend_from_slice(&seq.get().to_be_bytes()[8 - self.seq_len..]);
+    }
 }
 
 /// The set of runs, as stored in `m/runs`.
@@ -128,9 +212,10 @@ impl Manifest {
             .chunks_exact(17)
             .map(|c| {
                 Some(Run {
-                    family: Family::from_tag(c[0])?,
+                    family: Family::from_tag(c[0].to_ascii_uppercase())?,
                     id: u64::from_be_bytes(c[1..9].try_into().ok()?),
                     count: u64::from_be_bytes(c[9..17].try_into().ok()?),
+                    compact: c[0].is_ascii_lowercase(),
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -141,7 +226,7 @@ impl Manifest {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.runs.len() * 17);
         for run in &self.runs {
-            out.push(run.family.tag());
+            out.push(run.tag());
             out.extend_from_slice(&run.id.to_be_bytes());
             out.extend_from_slice(&run.count.to_be_bytes());
         }
@@ -157,6 +242,30 @@ impl Manifest {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    static LAYOUT_3_RUNS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether readers made on this thread plan runs as layout 3 did.
+fn planning_layout_3_runs() -> bool {
+    #[cfg(test)]
+    return LAYOUT_3_RUNS.get();
+    #[cfg(not(test))]
+    false
+}
+
+/// Runs `work` with the readers it makes on this thread planning runs as
+/// layout 3 did (24-byte records, upper-case tags), to make the ledgers of an
+/// older sitrep.
+#[cfg(test)]
+pub(super) fn with_layout_3_runs<T>(work: impl FnOnce() -> T) -> T {
+    LAYOUT_3_RUNS.set(true);
+    let done = work();
+    LAYOUT_3_RUNS.set(false);
+    done
+}
+
 /// The key prefix of one run's chunks: the chunk tag, the family's tag and the
 /// run id, big endian. An array, not a `Vec`: every lookup makes one for each
 /// run it looks in.
@@ -168,15 +277,6 @@ fn chunk_prefix(family: Family, run: u64) -> RunPrefix {
     key[1] = family.tag();
     key[2..].copy_from_slice(&run.to_be_bytes());
     key
-}
-
-fn record_at(chunk: &[u8], i: usize) -> (Digest, Seq) {
-    let rec = &chunk[i * RECORD_LEN..(i + 1) * RECORD_LEN];
-    let mut digest = [0u8; DIGEST_LEN];
-    digest.copy_from_slice(&rec[..DIGEST_LEN]);
-    let mut seq = [0u8; 8];
-    seq.copy_from_slice(&rec[DIGEST_LEN..]);
-    (digest, Seq::new(u64::from_be_bytes(seq)))
 }
 
 /// Index chunks read so far, shared by every reader of one journal, and the
@@ -278,6 +378,9 @@ pub struct IndexReader<'s> {
     /// every run of a family for every new key, and a look along this short
     /// list costs less than the shared cache's lock and hash each time.
     filters: Vec<(Run, Option<Arc<RunFilter>>)>,
+    /// Whether the runs it plans are compact (layout 4): always, but in tests
+    /// that write runs as layout 3 did ([`with_layout_3_runs`]).
+    compact_runs: bool,
 }
 
 impl<'s> IndexReader<'s> {
@@ -300,6 +403,7 @@ impl<'s> IndexReader<'s> {
             pending: Arc::default(),
             planned: Vec::new(),
             filters: Vec::new(),
+            compact_runs: !planning_layout_3_runs(),
         }
     }
 
@@ -380,7 +484,9 @@ impl<'s> IndexReader<'s> {
         Ok(first)
     }
 
-    /// The seqs recorded under exactly this digest.
+    /// The seqs recorded under this digest: under its first
+    /// [`NARROW_DIGEST_LEN`] bytes in a compact run of a family whose callers
+    /// confirm every hit, under exactly it otherwise.
     pub fn find(&mut self, family: Family, digest: &Digest) -> Result<Vec<Seq>, StoreError> {
         Ok(self
             .find_prefix(family, digest, usize::MAX)?
@@ -401,26 +507,29 @@ impl<'s> IndexReader<'s> {
     ) -> Result<(), StoreError> {
         let run_prefix = chunk_prefix(run.family, run.id);
         let skip = run_prefix.len();
+        let shape = run.shape();
+        let prefix = &prefix[..prefix.len().min(shape.digest_len)];
         // The chunk that may hold the first match is the last one starting at
         // or before the prefix (or the first, if none does); matches can run on
         // into the following chunks, and once a chunk starts past the prefix
         // range no later chunk can hold one.
         if let Some(filter) = filter {
-            if prefix.len() == DIGEST_LEN && !filter.bloom.may_hold(prefix) {
+            if prefix.len() == shape.digest_len && !filter.bloom.may_hold(prefix) {
                 return Ok(());
             }
             let start = filter
                 .fences
                 .partition_point(|key| &key[skip..] <= prefix)
                 .saturating_sub(1);
-            self.search_chunks(&filter.fences[start..], skip, prefix, limit, found)?;
+            let fences = &filter.fences[start..];
+            self.search_chunks(fences, skip, shape, prefix, limit, found)?;
             return Ok(());
         }
         // A run without a filter: each next chunk is asked of the store, only
         // when the one before ended inside the prefix range.
         let mut next = self.chunk_at_or_before(&run_prefix, prefix)?;
         while let Some(key) = next.take() {
-            let ended_inside = self.search_chunks([&key], skip, prefix, limit, found)?;
+            let ended_inside = self.search_chunks([&key], skip, shape, prefix, limit, found)?;
             if ended_inside && found.len() < limit {
                 next = self.chunk_after(&run_prefix, &key)?;
             }
@@ -441,20 +550,25 @@ impl<'s> IndexReader<'s> {
         let filter = self
             .store
             .get(&filter_key(run_prefix))?
-            .and_then(|stored| RunFilter::decode(&stored, run_prefix, run.count))
+            .and_then(|stored| {
+                RunFilter::decode(&stored, run_prefix, run.count, run.shape().digest_len)
+            })
             .map(Arc::new);
         self.cache.keep_filter(run_prefix, filter.clone());
         Ok(filter)
     }
 
-    /// Searches the chunks under `keys` in order for digests starting with
-    /// `prefix`, until `limit` are found or a chunk starts or ends past the
-    /// prefix range. Returns whether the last chunk searched ended inside it
-    /// (its last record still matches, so the next chunk may too).
+    /// Searches the chunks under `keys`, whose records have `shape`, in
+    /// order for digests starting with `prefix` (no longer than the digests
+    /// they keep), until `limit` are found or a chunk
+    /// starts or ends past the prefix range. Returns whether the last chunk
+    /// searched ended inside it (its last record still matches, so the next
+    /// chunk may too).
     fn search_chunks<K: AsRef<[u8]>>(
         &self,
         keys: impl IntoIterator<Item = K>,
         skip: usize,
+        shape: Shape,
         prefix: &[u8],
         limit: usize,
         found: &mut Vec<(Digest, Seq)>,
@@ -466,10 +580,12 @@ impl<'s> IndexReader<'s> {
                 return Ok(false);
             }
             let chunk = self.chunk(key)?;
-            let n = chunk.len() / RECORD_LEN;
-            let lo = partition_point(n, |i| record_at(&chunk, i).0.as_slice() < prefix);
+            let n = chunk.len() / shape.record_len();
+            let lo = partition_point(n, |i| {
+                shape.record_at(&chunk, i).0[..shape.digest_len] < *prefix
+            });
             for i in lo..n {
-                let (digest, seq) = record_at(&chunk, i);
+                let (digest, seq) = shape.record_at(&chunk, i);
                 if !digest.starts_with(prefix) {
                     return Ok(false);
                 }
@@ -527,10 +643,11 @@ impl<'s> IndexReader<'s> {
 
     fn load_run(&mut self, run: Run) -> Result<Vec<(Digest, Seq)>, StoreError> {
         let prefix = chunk_prefix(run.family, run.id);
+        let shape = run.shape();
         let mut records = Vec::with_capacity(usize::try_from(run.count).unwrap_or(0));
         self.store.scan(&prefix, &prefix, &mut |_, chunk| {
-            for i in 0..chunk.len() / RECORD_LEN {
-                records.push(record_at(chunk, i));
+            for i in 0..chunk.len() / shape.record_len() {
+                records.push(shape.record_at(chunk, i));
             }
             true
         })?;
@@ -623,6 +740,7 @@ impl<'s> IndexReader<'s> {
         }
         Ok(Merge {
             family,
+            compact: self.compact_runs,
             records,
             absorbed,
         })
@@ -638,6 +756,7 @@ impl<'s> IndexReader<'s> {
     ) -> Result<(), StoreError> {
         let MergedRun {
             family,
+            compact,
             records,
             absorbed,
             bloom,
@@ -652,17 +771,18 @@ impl<'s> IndexReader<'s> {
             family,
             id: manifest.next_run_id(),
             count: records.len() as u64,
+            compact,
         };
         let prefix = chunk_prefix(family, run.id);
+        let shape = run.shape();
         let mut fences = Vec::new();
         for chunk in records.chunks(CHUNK_RECORDS) {
             let mut key = prefix.to_vec();
-            key.extend_from_slice(&chunk[0].0);
+            key.extend_from_slice(&chunk[0].0[..shape.digest_len]);
             fences.push(key.clone());
-            let mut value = Vec::with_capacity(chunk.len() * RECORD_LEN);
-            for (digest, seq) in chunk {
-                value.extend_from_slice(digest);
-                value.extend_from_slice(&seq.to_be_bytes());
+            let mut value = Vec::with_capacity(chunk.len() * shape.record_len());
+            for &(digest, seq) in chunk {
+                shape.push_record(&mut value, &digest, seq);
             }
             writes.push(Write::Put(key, value));
         }
@@ -681,6 +801,8 @@ impl<'s> IndexReader<'s> {
 /// with their records), before the merge.
 struct Merge {
     family: Family,
+    /// Whether the new run is compact.
+    compact: bool,
     records: Vec<(Digest, Seq)>,
     absorbed: Vec<(Run, Vec<(Digest, Seq)>)>,
 }
@@ -689,6 +811,7 @@ struct Merge {
 /// absorbed: all but its id and its writes.
 struct MergedRun {
     family: Family,
+    compact: bool,
     records: Vec<(Digest, Seq)>,
     absorbed: Vec<Run>,
     bloom: Bloom,
@@ -709,25 +832,47 @@ impl Merge {
                 .sum::<usize>()
     }
 
-    /// Sorts the new records, merges the absorbed runs in and builds the filter.
+    /// Sorts the new records, merges the absorbed runs in and builds the
+    /// filter. Where the new run keeps fewer bytes of each digest, every
+    /// digest is cut to them first, so that the records are in the order they
+    /// are stored in; a run absorbed that kept more (one written before
+    /// layout 4) is sorted again once cut.
     fn work(self) -> MergedRun {
         let Merge {
             family,
+            compact,
             mut records,
             absorbed,
         } = self;
+        let digest_len = Shape::of(family, compact).digest_len;
+        cut_digests(&mut records, digest_len);
         records.sort_unstable();
         let mut runs = Vec::with_capacity(absorbed.len());
-        for (run, old) in absorbed {
+        for (run, mut old) in absorbed {
+            if run.shape().digest_len > digest_len {
+                cut_digests(&mut old, digest_len);
+                old.sort_unstable();
+            }
             records = merge_sorted(old, records);
             runs.push(run);
         }
-        let bloom = Bloom::of(&records);
+        let bloom = Bloom::of(&records, digest_len);
         MergedRun {
             family,
+            compact,
             records,
             absorbed: runs,
             bloom,
+        }
+    }
+}
+
+/// Zeroes every digest's bytes past the `kept` a run keeps, as reading them
+/// back from it does.
+fn cut_digests(records: &mut [(Digest, Seq)], kept: usize) {
+    if kept < DIGEST_LEN {
+        for (digest, _) in records {
+            digest[kept..].fill(0);
         }
     }
 }
@@ -1029,53 +1174,140 @@ mod tests {
         assert_eq!(Manifest::decode(&manifest.encode()), Some(manifest));
     }
 
-    /// A run this journal committed is searched through its fences, one from
-    /// an earlier session by seeking the store: both find, for every prefix,
-    /// exactly the records a scan of all of them finds, in the same order.
+    /// A run this journal committed is searched through its fences, one
+    /// without a stored filter by seeking the store: both find, for every
+    /// prefix, exactly the records a scan of all of them finds, in the same
+    /// order, in a run of layout 3 and in a compact one (whose fact-key
+    /// digests are their first 8 bytes, and where a longer prefix is searched
+    /// by its first 8).
     #[test]
     fn lookups_by_fences_and_by_seeking_find_what_a_scan_finds() {
-        let store = MemoryStore::default();
-        let cache = Arc::new(ChunkCache::default());
-        let mut manifest = Manifest::default();
-        let mut records: Vec<(Digest, Seq)> = (0..(3 * CHUNK_RECORDS + 17) as u32)
-            .map(|n| (uniform(n), Seq::new(u64::from(n))))
-            .collect();
-        let mut writes = Vec::new();
-        let mut reader = IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
-        reader
-            .plan_add(Family::FactKey, records.clone(), &mut manifest, &mut writes)
-            .unwrap();
-        store.commit(writes).unwrap();
-        cache.install_runs(reader.take_planned_runs());
-        records.sort_unstable();
-        let mut by_fences = IndexReader::with_cache(&store, manifest.clone(), cache);
-        let mut by_seeking = IndexReader::new(&store, manifest);
-        let mut prefixes: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-        prefixes.extend((0..300u32).map(|n| uniform(n * 7919)[..2].to_vec()));
-        prefixes.extend((0..300u32).map(|n| uniform(n * 13)[..3].to_vec()));
-        prefixes.extend((0..200u32).map(|n| uniform(n * 31).to_vec()));
-        prefixes.extend([vec![0; DIGEST_LEN], vec![0xff; DIGEST_LEN]]);
-        let mut hits = 0;
-        for prefix in &prefixes {
-            let expected: Vec<(Digest, Seq)> = records
-                .iter()
-                .filter(|(d, _)| d.starts_with(prefix))
-                .copied()
+        for compact in [false, true] {
+            let store = MemoryStore::default();
+            let cache = Arc::new(ChunkCache::default());
+            let mut manifest = Manifest::default();
+            let mut records: Vec<(Digest, Seq)> = (0..(3 * CHUNK_RECORDS + 17) as u32)
+                .map(|n| (uniform(n), Seq::new(u64::from(n))))
                 .collect();
-            hits += expected.len();
-            for limit in [1, 3, usize::MAX] {
-                let wanted: Vec<_> = expected.iter().take(limit).copied().collect();
-                let fenced = by_fences
-                    .find_prefix(Family::FactKey, prefix, limit)
+            let mut writes = Vec::new();
+            let mut plan = || {
+                let mut reader =
+                    IndexReader::with_cache(&store, manifest.clone(), Arc::clone(&cache));
+                reader
+                    .plan_add(Family::FactKey, records.clone(), &mut manifest, &mut writes)
                     .unwrap();
-                let sought = by_seeking
-                    .find_prefix(Family::FactKey, prefix, limit)
-                    .unwrap();
-                assert_eq!(fenced, wanted, "through fences, prefix {prefix:02x?}");
-                assert_eq!(sought, wanted, "by seeking, prefix {prefix:02x?}");
+                reader.take_planned_runs()
+            };
+            let planned = match compact {
+                true => plan(),
+                false => with_layout_3_runs(plan),
+            };
+            store.commit(writes).unwrap();
+            cache.install_runs(planned);
+            assert_eq!(manifest.runs[0].compact, compact);
+            let kept = Shape::of(Family::FactKey, compact).digest_len;
+            cut_digests(&mut records, kept);
+            records.sort_unstable();
+            let mut by_fences = IndexReader::with_cache(&store, manifest.clone(), cache);
+            let filter = filter_key(&chunk_prefix(Family::FactKey, manifest.runs[0].id));
+            store.commit(vec![Write::Delete(filter)]).unwrap();
+            let mut by_seeking = IndexReader::new(&store, manifest);
+            let mut prefixes: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+            prefixes.extend((0..300u32).map(|n| uniform(n * 7919)[..2].to_vec()));
+            prefixes.extend((0..300u32).map(|n| uniform(n * 13)[..3].to_vec()));
+            prefixes.extend((0..200u32).map(|n| uniform(n * 31).to_vec()));
+            prefixes.extend((0..200u32).map(|n| uniform(n * 17)[..9].to_vec()));
+            prefixes.extend([vec![0; DIGEST_LEN], vec![0xff; DIGEST_LEN]]);
+            let mut hits = 0;
+            for prefix in &prefixes {
+                let searched = &prefix[..prefix.len().min(kept)];
+                let expected: Vec<(Digest, Seq)> = records
+                    .iter()
+                    .filter(|(d, _)| d.starts_with(searched))
+                    .copied()
+                    .collect();
+                hits += expected.len();
+                for limit in [1, 3, usize::MAX] {
+                    let wanted: Vec<_> = expected.iter().take(limit).copied().collect();
+                    let fenced = by_fences
+                        .find_prefix(Family::FactKey, prefix, limit)
+                        .unwrap();
+                    let sought = by_seeking
+                        .find_prefix(Family::FactKey, prefix, limit)
+                        .unwrap();
+                    let how = format!("prefix {prefix:02x?}, compact {compact}");
+                    assert_eq!(fenced, wanted, "through fences, {how}");
+                    assert_eq!(sought, wanted, "by seeking, {how}");
+                }
             }
+            assert!(hits > 3 * CHUNK_RECORDS, "the prefixes found records");
         }
-        assert!(hits > 3 * CHUNK_RECORDS, "the prefixes found records");
+    }
+
+    /// A ledger from before layout 4 has runs of 24-byte records: they are
+    /// read beside the compact runs written after, and a merge that absorbs
+    /// them writes a compact run holding every record. Compact incident-key
+    /// runs keep whole digests.
+    #[test]
+    fn runs_of_layout_3_are_read_and_absorbed_into_compact_ones() {
+        let store = MemoryStore::default();
+        let mut manifest = Manifest::default();
+        let batch = |b: u32, n: u32| -> Vec<(Digest, Seq)> {
+            (b * 1_000..b * 1_000 + n)
+                .map(|i| (uniform(i), Seq::new(u64::from(i))))
+                .collect()
+        };
+        let plan = |manifest: &mut Manifest, family, records, layout_3: bool| {
+            let mut writes = Vec::new();
+            let planned = || {
+                IndexReader::new(&store, manifest.clone())
+                    .plan_add(family, records, manifest, &mut writes)
+                    .unwrap()
+            };
+            match layout_3 {
+                true => with_layout_3_runs(planned),
+                false => planned(),
+            }
+            store.commit(writes).unwrap();
+        };
+        let finds_all = |manifest: &Manifest, records: &[(Digest, Seq)]| {
+            let mut reader = IndexReader::new(&store, manifest.clone());
+            for (digest, seq) in records {
+                assert_eq!(reader.find(Family::FactKey, digest).unwrap(), vec![*seq]);
+            }
+            let stranger = uniform(999_999);
+            assert!(reader.find(Family::FactKey, &stranger).unwrap().is_empty());
+        };
+        for b in 0..3 {
+            plan(&mut manifest, Family::FactKey, batch(b, 1_000), true);
+        }
+        // A small compact run beside the three of layout 3: nothing merges.
+        plan(&mut manifest, Family::FactKey, batch(3, 100), false);
+        let compact: Vec<bool> = manifest.runs.iter().map(|run| run.compact).collect();
+        assert_eq!(compact, [false, false, false, true]);
+        assert_eq!(
+            Manifest::decode(&manifest.encode()).as_ref(),
+            Some(&manifest)
+        );
+        let mut all: Vec<_> = (0..3).flat_map(|b| batch(b, 1_000)).collect();
+        all.extend(batch(3, 100));
+        finds_all(&manifest, &all);
+        // A batch of their tier absorbs them all into a compact run.
+        plan(&mut manifest, Family::FactKey, batch(4, 1_000), false);
+        all.extend(batch(4, 1_000));
+        let runs: Vec<(u64, bool)> = manifest.runs.iter().map(|r| (r.count, r.compact)).collect();
+        assert_eq!(runs, [(4_100, true)]);
+        finds_all(&manifest, &all);
+        plan(&mut manifest, Family::IncidentKey, batch(5, 10), false);
+        assert!(manifest.runs[1].compact);
+        let kept = manifest.runs[1].shape().digest_len;
+        assert_eq!(kept, DIGEST_LEN, "incident-key hits are not confirmed");
+        let mut reader = IndexReader::new(&store, manifest.clone());
+        let whole = batch(5, 1)[0].0;
+        assert_eq!(reader.find(Family::IncidentKey, &whole).unwrap().len(), 1);
+        let mut near = whole;
+        near[DIGEST_LEN - 1] ^= 1;
+        assert!(reader.find(Family::IncidentKey, &near).unwrap().is_empty());
     }
 
     #[test]

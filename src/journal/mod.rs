@@ -421,8 +421,8 @@ impl Journal {
         limit: usize,
     ) -> Result<Vec<Record>, ReadError> {
         let mut reader = self.index_reader();
-        // The index keeps the first DIGEST_LEN bytes of each id; longer prefixes
-        // (up to a full id) are checked against the entry below.
+        // The index keeps the first 8 or 16 bytes of each id (index.rs);
+        // longer prefixes (up to a full id) are checked against the entry below.
         let whole = prefix.whole_bytes();
         let seek = &whole[..whole.len().min(index::DIGEST_LEN)];
         let hits = reader.find_prefix(Family::EntryId, seek, usize::MAX)?;

@@ -394,12 +394,15 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger");
     let many: Vec<Fact> = (0..1000).map(|i| source(&format!("s/{i}"))).collect();
-    Journal::init(&path, "t")
-        .unwrap()
-        .append(many, &at(1), &options())
-        .unwrap();
-    // What a sitrep of layout 1 wrote: every value under its own key, and no
-    // run filters.
+    // What a sitrep of layout 1 wrote: index runs of 24-byte records, every
+    // value under its own key, and no run filters.
+    index::with_layout_3_runs(|| {
+        Journal::init(&path, "t")
+            .unwrap()
+            .append(many, &at(1), &options())
+            .unwrap()
+    });
+    let manifest = |j: &Journal| j.store.get(layout::META_RUNS).unwrap().unwrap();
     {
         // sled releases its lock a moment after the journal is dropped.
         let db = (0..1000)
@@ -429,6 +432,7 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
     let stored_layout = |j: &Journal| j.store.get(layout::META_FORMAT).unwrap();
     let mut j = reopen(&path);
     assert_eq!(stored_layout(&j), Some(vec![0, 1]));
+    assert_eq!(manifest(&j)[0], b'K', "a fact-key run of layout 3");
     assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
     assert_eq!(
         j.find_key("s/517").unwrap().unwrap().entry.seq,
@@ -448,6 +452,32 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
         Seq::new(1000)
     );
     assert_eq!(j.find_key("s/3").unwrap().unwrap().entry.seq, Seq::new(3));
+    // Three batches of the old runs' size tier: the last absorbs them into
+    // compact runs, and every fact and id is found as before.
+    let mut j = j;
+    for b in 0..3 {
+        let batch = (0..1000).map(|i| source(&format!("b{b}/{i}"))).collect();
+        j.append(batch, &at(3), &options()).unwrap();
+    }
+    let tags: Vec<u8> = manifest(&j).chunks(17).map(|run| run[0]).collect();
+    assert_eq!(tags, b"ki", "one compact run of each family");
+    drop(j);
+    let j = reopen(&path);
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    for (key, seq) in [
+        ("s/517", 517),
+        ("later", 1000),
+        ("b0/0", 1001),
+        ("b2/999", 4000),
+    ] {
+        let record = j.find_key(key).unwrap().unwrap();
+        assert_eq!(record.entry.seq, Seq::new(seq), "{key}");
+        let prefix = IdPrefix::parse(&record.id.to_hex()[..20]).unwrap();
+        let by_id = j.find_id_prefix(&prefix, 2).unwrap();
+        assert_eq!(by_id.len(), 1, "{key} by its id");
+        assert_eq!(by_id[0].entry.seq, Seq::new(seq));
+    }
+    assert!(j.find_key("b3/0").unwrap().is_none());
 }
 
 /// Opens the ledger at `path` again, once sled has let go of it.
