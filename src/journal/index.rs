@@ -63,8 +63,10 @@ pub const DIGEST_LEN: usize = 16;
 /// The digest bytes a compact run of a family whose hits are confirmed keeps
 /// of each record.
 pub const NARROW_DIGEST_LEN: usize = 8;
+/// The bytes of a seq in a compact run.
+const COMPACT_SEQ_LEN: usize = 5;
 /// The most entries a ledger holds: a compact run's seqs take 5 bytes.
-pub const MAX_ENTRIES: u64 = 1 << 40;
+pub const MAX_ENTRIES: u64 = 1 << (8 * COMPACT_SEQ_LEN);
 /// Records per stored chunk.
 pub const CHUNK_RECORDS: usize = 4096;
 const CHUNK_PREFIX: u8 = b'x';
@@ -164,7 +166,7 @@ impl Shape {
         match compact {
             true => Shape {
                 digest_len: family.compact_digest_len(),
-                seq_len: 5,
+                seq_len: COMPACT_SEQ_LEN,
             },
             false => Shape {
                 digest_len: DIGEST_LEN,
@@ -177,14 +179,28 @@ impl Shape {
         self.digest_len + self.seq_len
     }
 
+    /// The digest bytes record `i` of a chunk keeps.
+    fn digest_at(self, chunk: &[u8], i: usize) -> &[u8] {
+        let start = i * self.record_len();
+        &chunk[start..start + self.digest_len]
+    }
+
     /// Record `i` of a chunk (the digest's bytes past those kept are zero).
+    /// Each copy has a length fixed in its branch, so that none is a call
+    /// to `memcpy` (a lookup's search reads records in its inner loop).
     fn record_at(self, chunk: &[u8], i: usize) -> (Digest, Seq) {
         let rec = &chunk[i * self.record_len()..(i + 1) * self.record_len()];
         let (kept, seq_bytes) = rec.split_at(self.digest_len);
         let mut digest = [0u8; DIGEST_LEN];
-        digest[..self.digest_len].copy_from_slice(kept);
+        match self.digest_len {
+            NARROW_DIGEST_LEN => digest[..NARROW_DIGEST_LEN].copy_from_slice(kept),
+            _ => digest.copy_from_slice(kept),
+        }
         let mut seq = [0u8; 8];
-        seq[8 - self.seq_len..].copy_from_slice(seq_bytes);
+        match self.seq_len {
+            COMPACT_SEQ_LEN => seq[8 - COMPACT_SEQ_LEN..].copy_from_slice(seq_bytes),
+            _ => seq.copy_from_slice(seq_bytes),
+        }
         (digest, Seq::new(u64::from_be_bytes(seq)))
     }
 
@@ -581,15 +597,12 @@ impl<'s> IndexReader<'s> {
             }
             let chunk = self.chunk(key)?;
             let n = chunk.len() / shape.record_len();
-            let lo = partition_point(n, |i| {
-                shape.record_at(&chunk, i).0[..shape.digest_len] < *prefix
-            });
+            let lo = partition_point(n, |i| shape.digest_at(&chunk, i) < prefix);
             for i in lo..n {
-                let (digest, seq) = shape.record_at(&chunk, i);
-                if !digest.starts_with(prefix) {
+                if !shape.digest_at(&chunk, i).starts_with(prefix) {
                     return Ok(false);
                 }
-                found.push((digest, seq));
+                found.push(shape.record_at(&chunk, i));
                 if found.len() >= limit {
                     return Ok(false);
                 }
