@@ -1,6 +1,7 @@
 //! How a segment value is stored: the framed entries compressed as one zstd
-//! frame (level 1, the fastest, with the frame's content size and its XXH64
-//! content checksum, so that a damaged value is refused rather than misread), or — for segments written before compression,
+//! frame (level −4, one of zstd's fast negative levels, with the frame's
+//! content size and its XXH64 content checksum, so that a damaged value is
+//! refused rather than misread), or — for segments written before compression,
 //! for those of under 1 KiB, and for any whose frame would not be smaller — the
 //! framed entries as they are.
 //! The two cannot be confused: a zstd frame starts with the bytes `28 B5 2F FD`,
@@ -20,8 +21,12 @@ use zstd::zstd_safe::{self, CCtx, CParameter, DCtx};
 
 /// The first bytes of a zstd frame.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
-/// zstd level: the fastest.
-const LEVEL: i32 = 1;
+/// zstd level. Packing is most of the chaining half of a bulk append, the
+/// longer half since round 16; level −4 made a million-fact import about 4%
+/// faster than level 1 (−3 the same, −8 slower: the bytes sled writes grow)
+/// for about 3% more bytes on disk (docs/performance.md, round 17). Readers
+/// unpack every level alike.
+const LEVEL: i32 = -4;
 /// The smallest segment that is packed. A smaller one — the segment of a
 /// small append, one or two entries — is stored as it is: zstd saves it a few
 /// dozen bytes and costs it more time than the rest of the append's own work
