@@ -576,10 +576,9 @@ impl<'s> IndexReader<'s> {
 
     /// Searches the chunks under `keys`, whose records have `shape`, in
     /// order for digests starting with `prefix` (no longer than the digests
-    /// they keep), until `limit` are found or a chunk
-    /// starts or ends past the prefix range. Returns whether the last chunk
-    /// searched ended inside it (its last record still matches, so the next
-    /// chunk may too).
+    /// they keep), until `limit` are found or a chunk starts or ends past
+    /// the prefix range. Returns whether the last chunk searched ended
+    /// inside it (its last record still matches, so the next chunk may too).
     fn search_chunks<K: AsRef<[u8]>>(
         &self,
         keys: impl IntoIterator<Item = K>,
