@@ -184,7 +184,7 @@ pub enum AppendError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The batch could take the ledger past the entries it can hold.
-    #[error("cannot append {facts} facts to a ledger of {size} entries: a ledger holds at most 2^40 (1,099,511,627,776) entries")]
+    #[error("cannot append {facts} facts to a ledger of {size} entries: a ledger holds at most 2^40 ({max}) entries", max = super::index::MAX_ENTRIES)]
     Full {
         /// The ledger's size.
         size: u64,

@@ -35,13 +35,14 @@ pub const META_FORMAT: &[u8] = b"m/format";
 /// The storage layout this sitrep writes: 2 since the sled store keeps values
 /// over 4 KiB apart from the small ones (`store/sled_store.rs`), 3 since every
 /// index run written has its filter stored beside it (`run_filter.rs`), 4
-/// since the fact-key and entry-id runs keep 8 bytes of each digest (narrow
-/// runs, `index.rs`). Layouts 1 (every value under its own key), 2 and 3 read
+/// since index runs are compact (5-byte seqs, and 8 bytes of each digest in
+/// the fact-key and entry-id families; `index.rs`). Layouts 1 (every value
+/// under its own key), 2 and 3 read
 /// the same (a run without a filter is searched by seeking, a run of 24-byte
 /// records as such); the first commit to such a ledger raises it, so that a
 /// sitrep from before reads `m/format` and refuses the ledger instead of
 /// missing the values it cannot find, deleting a run and leaving its filter
-/// behind, or misreading a narrow run.
+/// behind, or misreading a compact run.
 pub const LAYOUT_VERSION: u16 = 4;
 /// The oldest layout this sitrep reads.
 pub const OLDEST_LAYOUT: u16 = 1;

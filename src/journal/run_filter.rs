@@ -20,7 +20,7 @@
 //! manifest names (record count → chunks and words); one that does not is
 //! ignored, and the lookup seeks as for an older run.
 
-use super::index::{Digest, CHUNK_RECORDS};
+use super::index::{Digest, CHUNK_RECORDS, DIGEST_LEN};
 use crate::entry::Seq;
 
 /// Prefix of stored run filters.
@@ -33,7 +33,8 @@ const BLOOM_PROBES: u64 = 7;
 /// A Bloom filter over a run's record digests: no false negatives, about 1%
 /// false positives. Digests are BLAKE3 outputs, so the two halves of a
 /// 16-byte one serve as the two hashes of double hashing; for the 8 bytes a
-/// narrow run keeps, the second hash is mixed from the first.
+/// compact fact-key or entry-id run keeps, the second hash is mixed from the
+/// first.
 pub struct Bloom {
     bits: Vec<u64>,
     /// The digest bytes its run keeps, and the filter hashes.
@@ -70,7 +71,7 @@ impl Bloom {
                 .map_or(0, u64::from_le_bytes)
         };
         let h1 = half(0..8);
-        let h2 = match self.digest_len >= 16 {
+        let h2 = match self.digest_len >= DIGEST_LEN {
             true => half(8..16),
             false => mix(h1),
         } | 1;
@@ -167,7 +168,7 @@ impl RunFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::index::{DIGEST_LEN, NARROW_DIGEST_LEN};
+    use crate::journal::index::NARROW_DIGEST_LEN;
 
     /// A digest as the real families make them: uniform bytes.
     fn uniform(n: u32) -> Digest {
@@ -176,7 +177,7 @@ mod tests {
         d
     }
 
-    /// A digest as a narrow run reads it back: its first 8 bytes.
+    /// A digest as a compact fact-key run reads it back: its first 8 bytes.
     fn cut(mut digest: Digest) -> Digest {
         digest[NARROW_DIGEST_LEN..].fill(0);
         digest
