@@ -837,7 +837,7 @@ fn a_ledger_of_an_unknown_format_version_is_refused() {
         assert_contains(
             &line,
             &[&format!(
-                "the ledger at {} uses format version 99; this sitrep reads versions 1 to 4 only",
+                "the ledger at {} uses format version 99; this sitrep reads versions 1 to 5 only",
                 ledger.arg()
             )],
         );

@@ -69,7 +69,7 @@ const COMPACT_SEQ_LEN: usize = 5;
 pub const MAX_ENTRIES: u64 = 1 << (8 * COMPACT_SEQ_LEN);
 /// Records per stored chunk.
 pub const CHUNK_RECORDS: usize = 4096;
-const CHUNK_PREFIX: u8 = b'x';
+pub(super) const CHUNK_PREFIX: u8 = b'x';
 
 /// A 16-byte digest: the first bytes of an id, or a keyed hash of a text key.
 /// Read from a run that keeps [`NARROW_DIGEST_LEN`] bytes, its last 8 bytes
@@ -620,11 +620,11 @@ impl<'s> IndexReader<'s> {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let mut seek = run_prefix.to_vec();
         seek.extend_from_slice(prefix);
-        let mut key = None;
-        self.store
-            .visit_last_at_or_before(run_prefix, &seek, &mut |k, _| key = Some(k.to_vec()))?;
-        match key {
-            Some(key) => Ok(Some(key)),
+        let found = self
+            .store
+            .read_last_at_or_before(run_prefix, &seek, &mut |_| 0..0)?;
+        match found {
+            Some((key, _)) => Ok(Some(key)),
             None => self.chunk_after(run_prefix, run_prefix),
         }
     }
@@ -739,7 +739,7 @@ impl<'s> IndexReader<'s> {
             let tier = tier_of(size);
             let same = newest_first[at..]
                 .iter()
-                .take_while(|run| tier_of(run.count) <= tier)
+                .take_while(|run| tier_of(run.count) <= tier.min(TOP_ABSORBED_TIER))
                 .count();
             if same < FAN_OUT - 1 {
                 break;
@@ -892,6 +892,12 @@ fn cut_digests(records: &mut [(Digest, Seq)], kept: usize) {
 
 /// How many runs of a tier are merged into one of the next.
 const FAN_OUT: usize = 4;
+
+/// The highest tier whose runs are merged into larger ones. A run of a
+/// higher tier (from 4^9 = 262,144 records) stays as it is: a merge holds
+/// its runs' records in memory, so without a top tier the import's memory
+/// grew with the ledger (docs/performance.md, round 20).
+const TOP_ABSORBED_TIER: u32 = 8;
 
 /// A run's size tier: runs of one tier are within a factor of [`FAN_OUT`].
 fn tier_of(count: u64) -> u32 {

@@ -22,6 +22,10 @@
 //!                     part of the log, always recomputable from it
 //! ```
 //!
+//! Since layout 5 the sled store keeps the large values of the keys under
+//! `e`, `t`, `x` and `f` in its value file (`store/value_file.rs`), and
+//! sled only where each lies: these are written once and never changed.
+//!
 //! Entries are stored many to a value because sled costs per key (DESIGN §4, and
 //! measured again in docs/performance.md): one value per batch segment keeps bulk
 //! appends near sled's byte bandwidth instead of its per-key rate.
@@ -36,14 +40,17 @@ pub const META_FORMAT: &[u8] = b"m/format";
 /// over 4 KiB apart from the small ones (`store/sled_store.rs`), 3 since every
 /// index run written has its filter stored beside it (`run_filter.rs`), 4
 /// since index runs are compact (5-byte seqs, and 8 bytes of each digest in
-/// the fact-key and entry-id families; `index.rs`). Layouts 1 (every value
-/// under its own key), 2 and 3 read
-/// the same (a run without a filter is searched by seeking, a run of 24-byte
-/// records as such); the first commit to such a ledger raises it, so that a
-/// sitrep from before reads `m/format` and refuses the ledger instead of
-/// missing the values it cannot find, deleting a run and leaving its filter
-/// behind, or misreading a compact run.
-pub const LAYOUT_VERSION: u16 = 4;
+/// the fact-key and entry-id families; `index.rs`), 5 since the large values
+/// of segments, node runs, index chunks and run filters are kept in the
+/// store's value file, sled holding where each lies
+/// (`store/value_file.rs`). Layouts 1 (every value under its own key), 2, 3
+/// and 4 read the same (a run without a filter is searched by seeking, a run
+/// of 24-byte records as such, a value sled holds itself is read there); the
+/// first commit to such a ledger raises it, so that a sitrep from before
+/// reads `m/format` and refuses the ledger instead of missing the values it
+/// cannot find, deleting a run and leaving its filter behind, misreading a
+/// compact run, or reading a locator as the value it points at.
+pub const LAYOUT_VERSION: u16 = 5;
 /// The oldest layout this sitrep reads.
 pub const OLDEST_LAYOUT: u16 = 1;
 /// Metadata key: origin string.

@@ -397,10 +397,12 @@ fn a_ledger_of_the_older_layout_reads_the_same_and_its_next_commit_raises_it() {
     // What a sitrep of layout 1 wrote: index runs of 24-byte records, every
     // value under its own key, and no run filters.
     index::with_layout_3_runs(|| {
-        Journal::init(&path, "t")
-            .unwrap()
-            .append(many, &at(1), &options())
-            .unwrap()
+        crate::store::without_value_file(|| {
+            Journal::init(&path, "t")
+                .unwrap()
+                .append(many, &at(1), &options())
+                .unwrap()
+        })
     });
     let manifest = |j: &Journal| j.store.get(layout::META_RUNS).unwrap().unwrap();
     {
@@ -965,4 +967,75 @@ fn a_batch_chained_on_a_worker_compares_a_repeated_key_with_an_earlier_lot() {
     }
     assert_eq!(j.head().size, 0);
     assert!(all_ids(&j).is_empty());
+}
+
+#[test]
+fn the_store_files_the_large_values_of_every_family_written_once() {
+    assert_eq!(
+        crate::store::FILED_PREFIXES,
+        [
+            layout::SEGMENT_PREFIX[0],
+            layout::NODE_PREFIX[0],
+            index::CHUNK_PREFIX,
+            super::run_filter::FILTER_PREFIX,
+        ]
+    );
+}
+
+#[test]
+fn a_ledger_of_layout_4_reads_its_values_from_sled_and_puts_new_ones_in_the_value_file() {
+    use crate::merkle::{self, Blake3, MemoryTree};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let value_file = || {
+        std::fs::metadata(path.join(crate::store::VALUE_FILE))
+            .map(|m| m.len())
+            .unwrap()
+    };
+    // What a sitrep of layout 4 wrote: every large value in sled.
+    crate::store::without_value_file(|| {
+        let mut j = Journal::init(&path, "t").unwrap();
+        let old = (0..1500).map(|i| source(&format!("old/{i}"))).collect();
+        j.append(old, &at(1), &options()).unwrap();
+        let format = 4u16.to_be_bytes().to_vec();
+        j.store
+            .commit(vec![Write::Put(layout::META_FORMAT.to_vec(), format)])
+            .unwrap();
+        j.store.flush().unwrap();
+    });
+    assert_eq!(value_file(), 0);
+    let mut j = reopen(&path);
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    // Three batches of the old run's tier: the last merges the run kept in
+    // sled into one kept in the value file.
+    for b in 0..3 {
+        let batch = (0..1500).map(|i| source(&format!("new{b}/{i}"))).collect();
+        j.append(batch, &at(2), &options()).unwrap();
+    }
+    assert!(value_file() > 0);
+    let runs = j.store.get(layout::META_RUNS).unwrap().unwrap();
+    assert_eq!(runs.len(), 2 * 17, "one run of each family");
+    drop(j);
+    let j = reopen(&path);
+    assert_eq!(
+        j.store.get(layout::META_FORMAT).unwrap(),
+        Some(layout::LAYOUT_VERSION.to_be_bytes().to_vec())
+    );
+    assert!(j.audit(&AuditOptions::default()).unwrap().is_clean());
+    for (key, seq) in [("old/7", 7), ("old/1499", 1499), ("new2/0", 4500)] {
+        assert_eq!(j.find_key(key).unwrap().unwrap().entry.seq, Seq::new(seq));
+    }
+    // Nodes of the old part come from sled, of the new part from the file.
+    let ids = all_ids(&j);
+    let tree = MemoryTree::from_leaf_hashes(&Blake3, ids.clone());
+    for size in [1500u64, 1501, 3000, 6000] {
+        let expected = merkle::root(&Blake3, &tree, size).unwrap();
+        assert_eq!(j.root_at(size).unwrap(), expected, "root at size {size}");
+    }
+    for index in [3u64, 1499, 1500, 5999] {
+        let proof = j.inclusion_proof(index, 6000).unwrap();
+        let leaf = ids[usize::try_from(index).unwrap()];
+        let root = j.root_at(6000).unwrap();
+        merkle::verify_inclusion(&Blake3, index, 6000, &leaf, &proof, &root).unwrap();
+    }
 }

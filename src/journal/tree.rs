@@ -41,38 +41,44 @@ impl Nodes for StoredNodes<'_> {
         if let Some(hash) = cache.and_then(|cache| cache.node(level, index)) {
             return Ok(hash);
         }
-        // Only the node's 32 bytes are copied out of its run (up to 32 KiB).
-        let mut found: Result<Hash, ReadError> = Err(missing);
-        self.store.visit_last_at_or_before(
+        // Only the node's 32 bytes are read out of its run (up to 32 KiB),
+        // unless the run is kept whole in the cache.
+        let found = self.store.read_last_at_or_before(
             &node_level_prefix(level),
             &node_key(level, index),
-            &mut |key, run| {
-                found = node_in_run(key, run, level, index);
-                if let (Some(cache), Some(first)) = (cache, node_first_index(key)) {
-                    cache.put(level, first, run);
-                }
+            &mut |key| match (cache, node_first_index(key)) {
+                (None, Some(first)) => node_bytes(index.saturating_sub(first)),
+                _ => 0..usize::MAX,
             },
         )?;
-        found
+        let Some((key, bytes)) = found else {
+            return Err(missing);
+        };
+        let first = node_first_index(&key).ok_or(ReadError::Node {
+            level,
+            index,
+            why: "under a malformed key",
+        })?;
+        // The node's place in the bytes read: the run's start, or itself.
+        let at = match (cache, index.checked_sub(first)) {
+            (_, None) => return Err(missing),
+            (Some(cache), Some(at)) => {
+                cache.put(level, first, &bytes);
+                at
+            }
+            (None, Some(_)) => 0,
+        };
+        bytes
+            .get(node_bytes(at))
+            .and_then(|node| <Hash>::try_from(node).ok())
+            .ok_or(missing)
     }
 }
 
-/// Node `index` of `level` in the run stored under `key`.
-fn node_in_run(key: &[u8], run: &[u8], level: u32, index: u64) -> Result<Hash, ReadError> {
-    let missing = || ReadError::Node {
-        level,
-        index,
-        why: "missing",
-    };
-    let first = node_first_index(key).ok_or(ReadError::Node {
-        level,
-        index,
-        why: "under a malformed key",
-    })?;
-    let offset = usize::try_from(index - first).map_err(|_| missing())?;
-    run.get(offset * 32..offset * 32 + 32)
-        .and_then(|bytes| <Hash>::try_from(bytes).ok())
-        .ok_or_else(missing)
+/// Where node `at` of a run lies in its bytes.
+fn node_bytes(at: u64) -> std::ops::Range<usize> {
+    let start = usize::try_from(at.saturating_mul(32)).unwrap_or(usize::MAX);
+    start..start.saturating_add(32)
 }
 
 /// Reads the frontier of a tree of `size` leaves from its stored peaks.

@@ -9,10 +9,16 @@ mod bulk_region;
 mod fault;
 mod memory;
 mod sled_store;
+mod value_file;
+
+use std::ops::Range;
 
 pub use fault::{dump, FailingStore, Fault, Injected, Op, OpCounts, VolatileStore};
 pub use memory::MemoryStore;
-pub use sled_store::{sled_config, SledStore, OWNER_FILE};
+#[cfg(test)]
+pub(crate) use sled_store::without_value_file;
+pub use sled_store::{sled_config, SledStore, FILED_PREFIXES, OWNER_FILE};
+pub use value_file::VALUE_FILE;
 
 /// What a store operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -54,22 +60,21 @@ pub trait Store {
     /// The last pair whose key is `<= key` and starts with `prefix`.
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError>;
 
-    /// [`Store::last_at_or_before`], handing the pair to `visit` where it lies
-    /// instead of copying it out: for reading a few bytes of a large value (one
-    /// 32-byte Merkle node of a 32 KiB run). Returns whether there was one.
-    fn visit_last_at_or_before(
+    /// [`Store::last_at_or_before`], with only the bytes of the value that
+    /// `part` picks for the key found (cut to the value's length): for one
+    /// 32-byte Merkle node of a 32 KiB run, or for the key alone. A store
+    /// that keeps large values in a file reads only those bytes.
+    fn read_last_at_or_before(
         &self,
         prefix: &[u8],
         key: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]),
-    ) -> Result<bool, StoreError> {
-        Ok(match self.last_at_or_before(prefix, key)? {
-            Some((k, v)) => {
-                visit(&k, &v);
-                true
-            }
-            None => false,
-        })
+        part: &mut dyn FnMut(&[u8]) -> Range<usize>,
+    ) -> Result<Option<Pair>, StoreError> {
+        Ok(self.last_at_or_before(prefix, key)?.map(|(k, v)| {
+            let part = cut_to(part(&k), v.len());
+            let bytes = v[part].to_vec();
+            (k, bytes)
+        }))
     }
 
     /// Every pair whose key starts with `prefix` and is `>= from`, in key order,
@@ -102,6 +107,12 @@ pub trait Store {
 
     /// Makes every committed write durable.
     fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// `part` cut to a value of `len` bytes.
+pub(crate) fn cut_to(part: Range<usize>, len: usize) -> Range<usize> {
+    let end = part.end.min(len);
+    part.start.min(end)..end
 }
 
 /// Every pair `store.scan(prefix, from)` visits, copied out (tests compare
@@ -151,13 +162,13 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).last_at_or_before(prefix, key)
     }
 
-    fn visit_last_at_or_before(
+    fn read_last_at_or_before(
         &self,
         prefix: &[u8],
         key: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]),
-    ) -> Result<bool, StoreError> {
-        (**self).visit_last_at_or_before(prefix, key, visit)
+        part: &mut dyn FnMut(&[u8]) -> Range<usize>,
+    ) -> Result<Option<Pair>, StoreError> {
+        (**self).read_last_at_or_before(prefix, key, part)
     }
 
     fn scan(

@@ -7,15 +7,21 @@
 //! a process turned away can say which process has the ledger.
 //!
 //! Small values are kept under their own key and large ones apart, in the
-//! bulk region (`bulk_region.rs`); readers see one ordered map.
+//! bulk region (`bulk_region.rs`); readers see one ordered map. The large
+//! values that are written once and never changed are not kept in sled at
+//! all but in the value file beside it, sled holding where each lies
+//! (`value_file.rs`).
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::path::Path;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::bulk_region::{bulk_key, plain_from, Firsts, Region, BULK};
-use super::{Pair, Store, StoreError, Write, SMALL_VALUE_MAX};
+use super::value_file::{Locator, ValueFile};
+use super::{cut_to, Pair, Store, StoreError, Write, SMALL_VALUE_MAX};
 
 /// A sled database holding one ledger.
 pub struct SledStore {
@@ -30,7 +36,16 @@ pub struct SledStore {
     firsts: Mutex<Firsts>,
     /// Commits since the last flush (see [`FLUSH_AFTER_COMMITS`]).
     unflushed: AtomicU32,
+    /// Where the large values of keys under [`FILED_PREFIXES`] are kept.
+    values: ValueFile,
 }
+
+/// The first bytes of the keys whose large values go to the value file
+/// (`value_file.rs`): the journal's entry segments, Merkle node runs, index
+/// chunks and run filters, each written once and never changed (a run's
+/// chunks and filter are deleted when a merge absorbs it). A journal test
+/// holds this to the journal's layout.
+pub const FILED_PREFIXES: [u8; 4] = [b'e', b't', b'x', b'f'];
 
 /// The most commits left unflushed: the next one flushes first.
 ///
@@ -86,6 +101,7 @@ impl SledStore {
             identity: identity(dir),
             firsts: Mutex::default(),
             unflushed: AtomicU32::new(0),
+            values: ValueFile::open(dir)?,
         })
     }
 }
@@ -177,6 +193,7 @@ impl SledStore {
             match write {
                 Write::Put(key, value) => {
                     let region = Region::of_len(value.len());
+                    let value = self.stored_value(&key, value)?;
                     batch.remove(region.other().stored_key(&key));
                     batch.insert(region.stored_key(&key), value);
                     written.push((region, key));
@@ -187,8 +204,32 @@ impl SledStore {
                 }
             }
         }
+        // The values' bytes before the locators to them (see `flush`).
+        self.values.sync()?;
         self.db.apply_batch(batch).map_err(io)?;
         Ok(written)
+    }
+
+    /// What sled stores for `key`'s `value`: the value, or where the value
+    /// file keeps it.
+    fn stored_value(&self, key: &[u8], value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let filed = key
+            .first()
+            .is_some_and(|first| FILED_PREFIXES.contains(first));
+        if filed && Region::of_len(value.len()) == Region::Bulk && filing_on_this_thread() {
+            Ok(self.values.append(&value)?.encode())
+        } else {
+            Ok(value)
+        }
+    }
+
+    /// A value read from the bulk region: itself, or what its locator
+    /// points at.
+    fn bulk_value<'a>(&self, stored: &'a [u8]) -> Result<Cow<'a, [u8]>, StoreError> {
+        match Locator::decode(stored) {
+            Some(locator) => Ok(Cow::Owned(self.values.read(&locator)?)),
+            None => Ok(Cow::Borrowed(stored)),
+        }
     }
 
     fn firsts(&self) -> MutexGuard<'_, Firsts> {
@@ -227,28 +268,52 @@ impl SledStore {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    static FILING_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether commits made on this thread file large values (always, but in
+/// tests that make the ledgers of an older sitrep).
+fn filing_on_this_thread() -> bool {
+    #[cfg(test)]
+    return !FILING_OFF.get();
+    #[cfg(not(test))]
+    true
+}
+
+/// Runs `work` with the commits it makes on this thread keeping every value
+/// in sled, as layout 4 and before did, to make the ledgers of an older
+/// sitrep.
+#[cfg(test)]
+pub(crate) fn without_value_file<T>(work: impl FnOnce() -> T) -> T {
+    FILING_OFF.set(true);
+    let done = work();
+    FILING_OFF.set(false);
+    done
+}
+
 impl Store for SledStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(v) = self.db.get(key).map_err(io)? {
             return Ok(Some(v.to_vec()));
         }
-        Ok(self.db.get(bulk_key(key)).map_err(io)?.map(|v| v.to_vec()))
+        match self.db.get(bulk_key(key)).map_err(io)? {
+            Some(stored) => Ok(Some(self.bulk_value(&stored)?.into_owned())),
+            None => Ok(None),
+        }
     }
 
     fn last_at_or_before(&self, prefix: &[u8], key: &[u8]) -> Result<Option<Pair>, StoreError> {
-        let mut found = None;
-        self.visit_last_at_or_before(prefix, key, &mut |k, v| {
-            found = Some((k.to_vec(), v.to_vec()));
-        })?;
-        Ok(found)
+        self.read_last_at_or_before(prefix, key, &mut |_| 0..usize::MAX)
     }
 
-    fn visit_last_at_or_before(
+    fn read_last_at_or_before(
         &self,
         prefix: &[u8],
         key: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]),
-    ) -> Result<bool, StoreError> {
+        part: &mut dyn FnMut(&[u8]) -> Range<usize>,
+    ) -> Result<Option<Pair>, StoreError> {
         let (look_plain, look_bulk) = {
             let mut firsts = self.firsts();
             (
@@ -267,14 +332,18 @@ impl Store for SledStore {
             }
             false => None,
         };
-        let (k, v) = match (plain, bulk) {
-            (Some(plain), Some(bulk)) if plain.0[..] > bulk.0[1..] => plain,
-            (_, Some(bulk)) => (bulk.0.subslice(1, bulk.0.len() - 1), bulk.1),
-            (Some(plain), None) => plain,
-            (None, None) => return Ok(false),
+        let (k, stored, from_bulk) = match (plain, bulk) {
+            (Some(plain), Some(bulk)) if plain.0[..] > bulk.0[1..] => (plain.0, plain.1, false),
+            (_, Some(bulk)) => (bulk.0.subslice(1, bulk.0.len() - 1), bulk.1, true),
+            (Some(plain), None) => (plain.0, plain.1, false),
+            (None, None) => return Ok(None),
         };
-        visit(&k, &v);
-        Ok(true)
+        let part = part(&k);
+        let bytes = match Locator::decode(&stored).filter(|_| from_bulk) {
+            Some(locator) => self.values.read_part(&locator, part)?,
+            None => stored[cut_to(part, stored.len())].to_vec(),
+        };
+        Ok(Some((k.to_vec(), bytes)))
     }
 
     fn scan(
@@ -298,7 +367,14 @@ impl Store for SledStore {
             let Some(pair) = next else { break };
             let (k, v) = pair.map_err(io)?;
             let k = if from_bulk { &k[1..] } else { &k[..] };
-            if !k.starts_with(prefix) || !visit(k, &v) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            let v = match from_bulk {
+                true => self.bulk_value(&v)?,
+                false => Cow::Borrowed(&v[..]),
+            };
+            if !visit(k, &v) {
                 break;
             }
         }
@@ -351,6 +427,8 @@ impl Store for SledStore {
             // (docs/performance.md, "What changed in the ninth round").
             Ok([Write::Put(key, value)]) if !self.held_elsewhere(&key, value.len())? => {
                 let region = Region::of_len(value.len());
+                let value = self.stored_value(&key, value)?;
+                self.values.sync()?;
                 self.db.insert(region.stored_key(&key), value).map_err(io)?;
                 vec![(region, key)]
             }
@@ -366,6 +444,9 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.unflushed.store(0, Ordering::Relaxed);
+        // The value file first: sled's log must never be durable with a
+        // locator that points past what the file holds.
+        self.values.sync()?;
         self.db.flush().map(|_| ()).map_err(io)?;
         // Writes to a directory removed (or replaced) while open go to files no
         // one will ever read again: durable, but in no ledger. Say so.
@@ -384,9 +465,9 @@ mod tests {
     use super::*;
     use crate::store::bulk_region::BULK_VALUE_MIN;
     use crate::store::scanned;
+    use crate::store::value_file::VALUE_FILE;
     use crate::store::MemoryStore;
 
-    /// What `visit_last_at_or_before` hands over, copied out.
     /// Every pair `store.scan_small(prefix, from)` visits; none has a large
     /// value.
     fn scanned_small(store: &dyn Store, prefix: &[u8], from: &[u8]) -> Vec<Pair> {
@@ -401,45 +482,75 @@ mod tests {
         out
     }
 
+    /// What `read_last_at_or_before` reads of bytes `part`.
+    fn read_part(
+        store: &dyn Store,
+        prefix: &[u8],
+        key: &[u8],
+        part: std::ops::Range<usize>,
+    ) -> Option<Pair> {
+        store
+            .read_last_at_or_before(prefix, key, &mut |_| part.clone())
+            .unwrap()
+    }
+
+    /// [`read_part`] of the whole value, checked against parts of it.
     fn visited(store: &dyn Store, prefix: &[u8], key: &[u8]) -> Option<Pair> {
-        let mut seen = None;
-        let found = store
-            .visit_last_at_or_before(prefix, key, &mut |k, v| {
-                seen = Some((k.to_vec(), v.to_vec()));
-            })
-            .unwrap();
-        assert_eq!(found, seen.is_some());
-        seen
+        let whole = read_part(store, prefix, key, 0..usize::MAX);
+        for part in [0..0, 0..1, 3..40, 4090..4200, 39_990..usize::MAX] {
+            let expected = whole.as_ref().map(|(k, v)| {
+                let part = cut_to(part.clone(), v.len());
+                (k.clone(), v[part].to_vec())
+            });
+            assert_eq!(
+                read_part(store, prefix, key, part.clone()),
+                expected,
+                "{part:?}"
+            );
+        }
+        whole
     }
 
     #[test]
-    fn visiting_finds_what_last_at_or_before_copies() {
+    fn reading_part_finds_what_last_at_or_before_copies() {
         let dir = tempfile::tempdir().unwrap();
         let sled = SledStore::open(dir.path()).unwrap();
         let memory = MemoryStore::default();
         let writes = || {
-            [b"a1".as_slice(), b"b1", b"b5", b"b9", b"c0"]
+            // Under `b` sled keeps the values; under `t`, the value file.
+            [b"a1".as_slice(), b"b1", b"b5", b"b9", b"c0", b"t1", b"t5"]
                 .iter()
-                .map(|k| Write::Put(k.to_vec(), [*k, &[7u8; 40_000]].concat()))
+                .map(|k| {
+                    let value = (0..40_000u32).map(|i| (i % 251) as u8);
+                    Write::Put(k.to_vec(), k.iter().copied().chain(value).collect())
+                })
                 .collect::<Vec<_>>()
         };
         sled.commit(writes()).unwrap();
         memory.commit(writes()).unwrap();
-        for key in [b"b".as_slice(), b"b0", b"b1", b"b4", b"b5", b"b99", b"bz"] {
-            let expected = memory.last_at_or_before(b"b", key).unwrap();
-            assert_eq!(sled.last_at_or_before(b"b", key).unwrap(), expected);
-            assert_eq!(visited(&sled, b"b", key), expected, "sled, {key:?}");
-            assert_eq!(visited(&memory, b"b", key), expected, "memory, {key:?}");
+        for prefix in [b"b".as_slice(), b"t"] {
+            for tail in [b"".as_slice(), b"0", b"1", b"4", b"5", b"99", b"z"] {
+                let key = [prefix, tail].concat();
+                let expected = memory.last_at_or_before(prefix, &key).unwrap();
+                assert_eq!(sled.last_at_or_before(prefix, &key).unwrap(), expected);
+                assert_eq!(visited(&sled, prefix, &key), expected, "sled, {key:?}");
+                assert_eq!(visited(&memory, prefix, &key), expected, "memory, {key:?}");
+            }
         }
         assert_eq!(visited(&sled, b"b", b"b0"), None, "nothing at or before");
         assert!(visited(&sled, b"b", b"b7").is_some_and(|(k, _)| k == b"b5"));
+        assert!(visited(&sled, b"t", b"t7").is_some_and(|(k, _)| k == b"t5"));
     }
+
+    /// The first letters of the keys the property test writes: one whose
+    /// large values sled keeps, two whose large values go to the value file.
+    const LETTERS: [u8; 3] = [b'a', b'e', b'x'];
 
     /// A key from a small alphabet (so that writes collide and prefixes
     /// matter) and a value either side of [`BULK_VALUE_MIN`].
     fn op() -> impl proptest::strategy::Strategy<Value = Write> {
         use proptest::prelude::*;
-        let key = (0u8..3, 0u8..6).prop_map(|(a, b)| vec![b'a' + a, b'0' + b]);
+        let key = (0usize..3, 0u8..6).prop_map(|(a, b)| vec![LETTERS[a], b'0' + b]);
         let len = prop_oneof![
             0usize..40,
             BULK_VALUE_MIN - 2..BULK_VALUE_MIN + 3,
@@ -455,7 +566,7 @@ mod tests {
     /// Every read the journal makes, on every prefix and bound of the alphabet.
     fn assert_reads_agree(sled: &SledStore, model: &MemoryStore) {
         let mut bounds: Vec<Vec<u8>> = vec![Vec::new(), b"z".to_vec()];
-        for a in b'a'..=b'c' {
+        for a in LETTERS {
             bounds.push(vec![a]);
             for b in b'0'..=b'6' {
                 bounds.push(vec![a, b]);
@@ -468,7 +579,7 @@ mod tests {
                 "get {key:?}"
             );
         }
-        for prefix in [b"".as_slice(), b"a", b"b", b"c"] {
+        for prefix in [b"".as_slice(), b"a", b"e", b"x"] {
             for key in bounds.iter().filter(|k| k.starts_with(prefix)) {
                 let expected = model.last_at_or_before(prefix, key).unwrap();
                 assert_eq!(visited(sled, prefix, key), expected, "{prefix:?} ≤ {key:?}");
@@ -522,24 +633,64 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sled = SledStore::open(dir.path()).unwrap();
         sled.commit(vec![
-            Write::Put(b"e1".to_vec(), vec![1; BULK_VALUE_MIN + 1]),
+            Write::Put(b"p1".to_vec(), vec![1; BULK_VALUE_MIN + 1]),
+            Write::Put(b"p2".to_vec(), vec![2; BULK_VALUE_MIN]),
+        ])
+        .unwrap();
+        assert!(sled.db.get(b"p1").unwrap().is_none());
+        assert_eq!(
+            sled.db.get(bulk_key(b"p1")).unwrap().map(|v| v.len()),
+            Some(BULK_VALUE_MIN + 1)
+        );
+        assert_eq!(
+            sled.db.get(b"p2").unwrap().map(|v| v.len()),
+            Some(BULK_VALUE_MIN)
+        );
+        // A key whose value changes size moves, and leaves nothing behind.
+        sled.commit(vec![Write::Put(b"p1".to_vec(), vec![3; 10])])
+            .unwrap();
+        assert!(sled.db.get(bulk_key(b"p1")).unwrap().is_none());
+        assert_eq!(sled.get(b"p1").unwrap(), Some(vec![3; 10]));
+    }
+
+    #[test]
+    fn large_values_of_filed_prefixes_go_to_the_value_file_and_small_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        let large = vec![1; BULK_VALUE_MIN + 1];
+        sled.commit(vec![
+            Write::Put(b"e1".to_vec(), large.clone()),
             Write::Put(b"e2".to_vec(), vec![2; BULK_VALUE_MIN]),
         ])
         .unwrap();
-        assert!(sled.db.get(b"e1").unwrap().is_none());
-        assert_eq!(
-            sled.db.get(bulk_key(b"e1")).unwrap().map(|v| v.len()),
-            Some(BULK_VALUE_MIN + 1)
-        );
+        let stored = sled.db.get(bulk_key(b"e1")).unwrap().unwrap();
+        assert!(Locator::decode(&stored).is_some(), "{} bytes", stored.len());
         assert_eq!(
             sled.db.get(b"e2").unwrap().map(|v| v.len()),
             Some(BULK_VALUE_MIN)
         );
-        // A key whose value changes size moves, and leaves nothing behind.
-        sled.commit(vec![Write::Put(b"e1".to_vec(), vec![3; 10])])
+        let file = std::fs::metadata(dir.path().join(VALUE_FILE)).unwrap();
+        assert_eq!(file.len(), large.len() as u64);
+        assert_eq!(sled.get(b"e1").unwrap(), Some(large));
+    }
+
+    #[test]
+    fn a_value_file_that_lost_or_changed_bytes_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path()).unwrap();
+        let value: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        sled.commit(vec![Write::Put(b"e1".to_vec(), value.clone())])
             .unwrap();
-        assert!(sled.db.get(bulk_key(b"e1")).unwrap().is_none());
-        assert_eq!(sled.get(b"e1").unwrap(), Some(vec![3; 10]));
+        sled.flush().unwrap();
+        let path = dir.path().join(VALUE_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[5_000] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let error = sled.get(b"e1").unwrap_err().to_string();
+        assert!(error.contains("are not those the ledger wrote"), "{error}");
+        std::fs::write(&path, &value[..9_000]).unwrap();
+        let error = sled.get(b"e1").unwrap_err().to_string();
+        assert!(error.contains("does not hold the 10000 bytes"), "{error}");
     }
 
     #[test]
@@ -579,6 +730,14 @@ mod tests {
             );
         }
         assert_eq!(sled.get(b"ok").unwrap(), None);
+        // Not even to the value file.
+        sled.commit(vec![
+            Write::Put(b"e1".to_vec(), vec![1; BULK_VALUE_MIN + 1]),
+            Write::Put(vec![BULK], vec![2]),
+        ])
+        .unwrap_err();
+        let file = std::fs::metadata(dir.path().join(VALUE_FILE)).unwrap();
+        assert_eq!(file.len(), 0);
     }
 
     #[test]
