@@ -654,17 +654,22 @@ impl<'s> IndexReader<'s> {
         Ok(chunk)
     }
 
-    fn load_run(&mut self, run: Run) -> Result<Vec<(Digest, Seq)>, StoreError> {
+    /// A stored run's records, and the keys of the chunks they were read
+    /// from: the keys a merge deletes, so that it need not read the chunks
+    /// again to find them.
+    fn load_run(&mut self, run: Run) -> Result<(LoadedRun, Vec<(Digest, Seq)>), StoreError> {
         let prefix = chunk_prefix(run.family, run.id);
         let shape = run.shape();
         let mut records = Vec::with_capacity(usize::try_from(run.count).unwrap_or(0));
-        self.store.scan(&prefix, &prefix, &mut |_, chunk| {
+        let mut chunk_keys = Vec::new();
+        self.store.scan(&prefix, &prefix, &mut |key, chunk| {
+            chunk_keys.push(key.to_vec());
             for i in 0..chunk.len() / shape.record_len() {
                 records.push(shape.record_at(chunk, i));
             }
             true
         })?;
-        Ok(records)
+        Ok((LoadedRun { run, chunk_keys }, records))
     }
 
     /// The writes that add `records` to `family` as a new run, merging runs as the
@@ -745,9 +750,9 @@ impl<'s> IndexReader<'s> {
                 break;
             }
             for &run in &newest_first[at..at + same] {
-                let old = self.load_run(run)?;
+                let (loaded, old) = self.load_run(run)?;
                 size += old.len() as u64;
-                absorbed.push((run, old));
+                absorbed.push((loaded, old));
             }
             at += same;
         }
@@ -775,9 +780,15 @@ impl<'s> IndexReader<'s> {
             bloom,
         } = merged;
         for old in absorbed {
-            self.cache.forget_run(&chunk_prefix(old.family, old.id));
+            let LoadedRun {
+                run: old,
+                chunk_keys,
+            } = old;
+            let prefix = chunk_prefix(old.family, old.id);
+            self.cache.forget_run(&prefix);
             self.filters.retain(|(kept, _)| *kept != old);
-            delete_run(self.store, old, writes)?;
+            writes.push(Write::Delete(filter_key(&prefix)));
+            writes.extend(chunk_keys.into_iter().map(Write::Delete));
             manifest.runs.retain(|r| *r != old);
         }
         let run = Run {
@@ -817,7 +828,14 @@ struct Merge {
     /// Whether the new run is compact.
     compact: bool,
     records: Vec<(Digest, Seq)>,
-    absorbed: Vec<(Run, Vec<(Digest, Seq)>)>,
+    absorbed: Vec<(LoadedRun, Vec<(Digest, Seq)>)>,
+}
+
+/// A stored run a merge absorbs, with the keys of its chunks as they were
+/// read.
+struct LoadedRun {
+    run: Run,
+    chunk_keys: Vec<Vec<u8>>,
 }
 
 /// A new run's records, sorted, with its Bloom filter and the runs it
@@ -826,7 +844,7 @@ struct MergedRun {
     family: Family,
     compact: bool,
     records: Vec<(Digest, Seq)>,
-    absorbed: Vec<Run>,
+    absorbed: Vec<LoadedRun>,
     bloom: Bloom,
 }
 
@@ -861,13 +879,13 @@ impl Merge {
         cut_digests(&mut records, digest_len);
         records.sort_unstable();
         let mut runs = Vec::with_capacity(absorbed.len());
-        for (run, mut old) in absorbed {
-            if run.shape().digest_len > digest_len {
+        for (loaded, mut old) in absorbed {
+            if loaded.run.shape().digest_len > digest_len {
                 cut_digests(&mut old, digest_len);
                 old.sort_unstable();
             }
             records = merge_sorted(old, records);
-            runs.push(run);
+            runs.push(loaded);
         }
         let bloom = Bloom::of(&records, digest_len);
         MergedRun {
@@ -902,15 +920,6 @@ const TOP_ABSORBED_TIER: u32 = 8;
 /// A run's size tier: runs of one tier are within a factor of [`FAN_OUT`].
 fn tier_of(count: u64) -> u32 {
     count.max(1).ilog(FAN_OUT as u64)
-}
-
-fn delete_run(store: &dyn Store, run: Run, writes: &mut Vec<Write>) -> Result<(), StoreError> {
-    let prefix = chunk_prefix(run.family, run.id);
-    writes.push(Write::Delete(filter_key(&prefix)));
-    store.scan(&prefix, &prefix, &mut |key, _| {
-        writes.push(Write::Delete(key.to_vec()));
-        true
-    })
 }
 
 fn merge_sorted(a: Vec<(Digest, Seq)>, b: Vec<(Digest, Seq)>) -> Vec<(Digest, Seq)> {
@@ -1157,8 +1166,38 @@ mod tests {
             digits.reverse();
             let sizes: Vec<u64> = manifest.runs.iter().map(|run| run.count).collect();
             assert_eq!(sizes, digits, "after {batch} batches");
+            assert_only_live_runs_stored(&store, &manifest, batch);
         }
         assert_eq!(written, 20_800, "3.25 writes a record");
+    }
+
+    /// Every index chunk and stored filter belongs to a run of the manifest:
+    /// a merge deleted all of what it absorbed.
+    fn assert_only_live_runs_stored(store: &MemoryStore, manifest: &Manifest, batch: u64) {
+        let live: Vec<RunPrefix> = manifest
+            .runs
+            .iter()
+            .map(|run| chunk_prefix(run.family, run.id))
+            .collect();
+        let mut chunks = 0;
+        for (key, _) in crate::store::scanned(store, &[CHUNK_PREFIX], &[CHUNK_PREFIX]) {
+            assert!(
+                live.iter().any(|run| key.starts_with(run)),
+                "after {batch} batches: chunk {key:02x?} of no live run"
+            );
+            chunks += 1;
+        }
+        assert!(
+            chunks >= live.len(),
+            "after {batch} batches: {chunks} chunks"
+        );
+        let filters = [super::super::run_filter::FILTER_PREFIX];
+        for (key, _) in crate::store::scanned(store, &filters, &filters) {
+            assert!(
+                live.iter().any(|run| key[1..] == run[1..]),
+                "after {batch} batches: filter {key:02x?} of no live run"
+            );
+        }
     }
 
     #[test]
