@@ -191,13 +191,22 @@ impl<R: Send + 'static> Background<R> {
 
 /// The results of every part, in the order the parts were spawned; a panic in a
 /// part is resumed on the caller.
+/// The parts' results, joined in order into the first part's vector: the
+/// first part is not copied (a million incidents are 271 MB, round 21).
 fn join_in_order<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> Vec<R> {
-    let mut out = Vec::new();
+    let mut parts = Vec::with_capacity(handles.len());
     for handle in handles {
         match handle.join() {
-            Ok(part) => out.extend(part),
+            Ok(part) => parts.push(part),
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    out.reserve_exact(total - out.len());
+    for part in parts {
+        out.extend(part);
     }
     out
 }
