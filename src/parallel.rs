@@ -189,10 +189,10 @@ impl<R: Send + 'static> Background<R> {
     }
 }
 
-/// The results of every part, in the order the parts were spawned; a panic in a
-/// part is resumed on the caller.
-/// The parts' results, joined in order into the first part's vector: the
-/// first part is not copied (a million incidents are 271 MB, round 21).
+/// The results of every part, in the order the parts were spawned, joined
+/// into the first part's vector, which is not copied (a million combined
+/// incidents are 271 MB, round 21); a panic in a part is resumed on the
+/// caller.
 fn join_in_order<R>(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> Vec<R> {
     let mut parts = Vec::with_capacity(handles.len());
     for handle in handles {
