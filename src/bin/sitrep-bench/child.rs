@@ -3,8 +3,10 @@
 //!
 //! The benchmark re-runs its own executable with the hidden `child` subcommand:
 //! the child does one job (import, replay, or only stream the corpus), prints the
-//! time of each part as it finishes (`part <name> <nanos>`), then its peak
-//! resident memory read from `VmHWM` in `/proc/self/status` (`vmhwm_kib <n>`).
+//! time of each part as it finishes (`part <name> <nanos>`) with its resident
+//! memory then and its peak so far (`memory <name> <rss_kib> <hwm_kib>`), then
+//! its peak resident memory read from `VmHWM` in `/proc/self/status`
+//! (`vmhwm_kib <n>`).
 //! A fresh process counts nothing the parent holds, and the replay needs one
 //! anyway: sled's file lock keeps a second opener out of a ledger.
 //!
@@ -150,6 +152,15 @@ pub fn supervise(
     })
 }
 
+/// A child's resident memory when a part finished, and its peak until then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartMemory {
+    /// `VmRSS`, KiB.
+    pub resident_kib: u64,
+    /// `VmHWM`, KiB.
+    pub peak_kib: u64,
+}
+
 /// What a job child reported.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -159,6 +170,8 @@ pub struct Report {
     pub parts: Vec<(String, Duration)>,
     /// Each view's own time in a replay (the views run side by side).
     pub views: Vec<(String, Duration)>,
+    /// After each part: its resident memory and its peak so far, KiB.
+    pub memory: Vec<(String, PartMemory)>,
     /// Its peak resident memory, KiB.
     pub peak_kib: Option<u64>,
 }
@@ -183,6 +196,15 @@ impl Report {
                         report
                             .views
                             .push(((*name).to_owned(), Duration::from_nanos(nanos)));
+                    }
+                }
+                ["memory", name, resident, peak] => {
+                    if let (Ok(resident_kib), Ok(peak_kib)) = (resident.parse(), peak.parse()) {
+                        let memory = PartMemory {
+                            resident_kib,
+                            peak_kib,
+                        };
+                        report.memory.push(((*name).to_owned(), memory));
                     }
                 }
                 ["vmhwm_kib", n] => report.peak_kib = n.parse().ok(),
@@ -283,19 +305,26 @@ pub fn main(args: &ChildArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             part(out, "stream", started.elapsed())?;
         }
     }
-    let status = std::fs::read_to_string("/proc/self/status")
-        .context("reading /proc/self/status (peak memory is read from Linux's VmHWM)")?;
-    let kib = status_kib(&status, "VmHWM:").context("no VmHWM line in /proc/self/status")?;
+    let kib = own_status_kib("VmHWM:")?;
     writeln!(out, "vmhwm_kib {kib}")?;
     Ok(())
 }
 
-/// Prints one finished part at once, so that a stopped child still tells how far
-/// it got.
+/// Prints one finished part at once, with the memory held then, so that a
+/// stopped child still tells how far it got.
 fn part(out: &mut dyn Write, name: &str, d: Duration) -> anyhow::Result<()> {
     writeln!(out, "part {name} {}", d.as_nanos())?;
+    let (resident, peak) = (own_status_kib("VmRSS:")?, own_status_kib("VmHWM:")?);
+    writeln!(out, "memory {name} {resident} {peak}")?;
     out.flush()?;
     Ok(())
+}
+
+/// A `kB` field of this process's `/proc/self/status` (Linux).
+fn own_status_kib(field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .context("reading /proc/self/status (memory is read from Linux's VmRSS and VmHWM)")?;
+    status_kib(&status, field).with_context(|| format!("no {field} line in /proc/self/status"))
 }
 
 /// A `kB` field of a `/proc/<pid>/status` text ("VmHWM:", "VmRSS:").
@@ -324,7 +353,7 @@ mod tests {
     #[test]
     fn a_report_is_read_even_when_cut_short() {
         let report = Report::parse(
-            "entries 20000\npart rebuild 1500000\npart incidents 2000\nview counts 7\nnoise\n",
+            "entries 20000\npart rebuild 1500000\nmemory rebuild 900 1200\npart incidents 2000\nmemory incidents x 1\nview counts 7\nnoise\n",
         );
         assert_eq!(report.entries, Some(20_000));
         assert_eq!(report.part("rebuild"), Some(Duration::from_micros(1_500)));
@@ -333,6 +362,11 @@ mod tests {
             report.views,
             vec![("counts".to_owned(), Duration::from_nanos(7))]
         );
+        let rebuilt = PartMemory {
+            resident_kib: 900,
+            peak_kib: 1200,
+        };
+        assert_eq!(report.memory, vec![("rebuild".to_owned(), rebuilt)]);
         assert_eq!(report.peak_kib, None);
         let done = Report::parse("vmhwm_kib 2048\n");
         assert_eq!(done.peak_kib, Some(2048));

@@ -328,6 +328,23 @@ fn replay_rows(
         )),
         (None, _) => Ok(report.parts.iter().map(|(_, d)| *d).sum::<Duration>()),
     };
+    if !report.memory.is_empty() {
+        let held: Vec<String> = report
+            .memory
+            .iter()
+            .map(|(name, memory)| {
+                format!(
+                    "{name} {} MiB ({})",
+                    thousands(memory.resident_kib / 1024),
+                    thousands(memory.peak_kib / 1024)
+                )
+            })
+            .collect();
+        detail.push_str(&format!(
+            "; resident memory after each part (peak so far): {}",
+            held.join(", ")
+        ));
+    }
     if let Err(why) = &sitrep {
         detail.push_str(&format!("; then {why}"));
     }
