@@ -305,7 +305,7 @@ pub fn main(args: &ChildArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             part(out, "stream", started.elapsed())?;
         }
     }
-    let kib = own_status_kib("VmHWM:")?;
+    let [kib] = own_status_kib(["VmHWM:"])?;
     writeln!(out, "vmhwm_kib {kib}")?;
     Ok(())
 }
@@ -314,17 +314,22 @@ pub fn main(args: &ChildArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 /// stopped child still tells how far it got.
 fn part(out: &mut dyn Write, name: &str, d: Duration) -> anyhow::Result<()> {
     writeln!(out, "part {name} {}", d.as_nanos())?;
-    let (resident, peak) = (own_status_kib("VmRSS:")?, own_status_kib("VmHWM:")?);
+    let [resident, peak] = own_status_kib(["VmRSS:", "VmHWM:"])?;
     writeln!(out, "memory {name} {resident} {peak}")?;
     out.flush()?;
     Ok(())
 }
 
-/// A `kB` field of this process's `/proc/self/status` (Linux).
-fn own_status_kib(field: &str) -> anyhow::Result<u64> {
+/// `kB` fields of this process's `/proc/self/status` (Linux), read once.
+fn own_status_kib<const N: usize>(fields: [&str; N]) -> anyhow::Result<[u64; N]> {
     let status = std::fs::read_to_string("/proc/self/status")
         .context("reading /proc/self/status (memory is read from Linux's VmRSS and VmHWM)")?;
-    status_kib(&status, field).with_context(|| format!("no {field} line in /proc/self/status"))
+    let mut kib = [0; N];
+    for (value, field) in kib.iter_mut().zip(fields) {
+        *value = status_kib(&status, field)
+            .with_context(|| format!("no {field} line in /proc/self/status"))?;
+    }
+    Ok(kib)
 }
 
 /// A `kB` field of a `/proc/<pid>/status` text ("VmHWM:", "VmRSS:").
